@@ -1,0 +1,146 @@
+// Heap: the model's view of Go's heap, for GC, finalizers and retention paths.
+//
+// Model objects (contexts, timers, closures, goroutine frames, map entries) are registered
+// here with explicit, labelled reference edges. The C++ objects themselves live elsewhere;
+// this is bookkeeping that sees exactly the references Go's GC would see, so questions like
+// "is this context finalized?" and "what keeps it alive?" get Go's answers.
+//
+// Object identity is a dense index assigned in allocation order (never an address), so
+// traces, hashes and reports are stable across runs and compilers.
+//
+// Roots, enumerated in this fixed order: globals (slot order), goroutine frames
+// (goroutine id order), pending timers (timer id order), the finalizer queue (FIFO order).
+//
+// GC is a full mark + sweep with Go's finalizer semantics:
+//   * every object with a finalizer marks what it references, but not itself;
+//   * unmarked objects with a finalizer are queued (which resurrects them: the queue is a
+//     root) and their finalizer is cleared;
+//   * after the finalizer goroutine ran it, the object is freed by a later cycle if nothing
+//     else references it.
+// Consequences: in a chain A→B with finalizers on both only A is queued first; an object
+// reachable from itself with a finalizer is never finalized.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ctxcheck::rt {
+
+using ObjId = uint32_t;
+inline constexpr ObjId kNoObj = UINT32_MAX;
+
+// A static descriptor of an object type (name for reports, size for gctrace figures).
+struct ObjType {
+  const char* name;
+  uint32_t size;
+};
+
+struct Edge {
+  ObjId to;
+  const char* label;  // static string: "parent", "children[]", "timer", ...
+};
+
+enum class RootKind : uint8_t { Global, Goroutine, Timer, FinalizerQueue };
+const char* root_kind_name(RootKind k);
+
+struct Root {
+  RootKind kind;
+  uint32_t index;  // global slot, goroutine id, timer id, queue position (informational)
+  ObjId obj;
+};
+
+struct HeapObject {
+  const ObjType* type = nullptr;
+  uint32_t aux = 0;        // small display number chosen by the owner (e.g. a handle)
+  bool alive = false;
+  bool queued = false;      // finalizer queued (resurrected) and not yet run
+  bool finalized = false;   // its finalizer has run
+  int32_t finalizer = -1;   // index into the finalizer table, -1 = none
+  uint32_t mark = 0;        // == heap cycle id when marked
+  std::vector<Edge> edges;  // invariant: every edge of a live object points to a live object
+};
+
+// gctrace-style statistics of one cycle.
+struct GcStats {
+  uint32_t cycle = 0;
+  uint64_t heap_before = 0, heap_after = 0;  // bytes of live objects
+  uint32_t objects_before = 0, objects_after = 0;
+  uint32_t freed = 0;
+  uint32_t finalizers_queued = 0;  // queued by this cycle
+  uint32_t finalizers_run = 0;     // run since the previous cycle
+  std::string to_string() const;   // "gc 3: 1040->980 B, 14->13 objects, 1 freed, 1 queued, 0 run"
+};
+
+struct PathStep {
+  ObjId obj;
+  const char* label;  // edge label that led here ("" for the root itself)
+};
+struct RetentionPath {
+  bool found = false;
+  Root root{};
+  std::vector<PathStep> steps;  // root object first, target last
+};
+
+class Heap {
+ public:
+  using Finalizer = std::function<void(ObjId)>;
+
+  void reset();
+
+  ObjId alloc(const ObjType& type, uint32_t aux = 0);
+  // Add a reference from -> to. Both must be alive (a dangling edge is a model bug).
+  void link(ObjId from, ObjId to, const char* label);
+  // Remove one edge from -> to with this label; returns whether one existed.
+  bool unlink(ObjId from, ObjId to, const char* label);
+  bool has_edge(ObjId from, ObjId to) const;
+
+  void add_root(RootKind kind, uint32_t index, ObjId obj);
+  bool remove_root(RootKind kind, uint32_t index, ObjId obj);
+  // Globals are named slots: store replaces what the slot held.
+  void store_global(uint32_t slot, ObjId obj);
+  ObjId global(uint32_t slot) const;
+
+  void set_finalizer(ObjId obj, Finalizer f);
+  void clear_finalizer(ObjId obj);
+  bool has_finalizer(ObjId obj) const;
+
+  // Full collection. Queues finalizers; the runtime runs them.
+  GcStats collect();
+  // Take the next queued finalizer (FIFO). The object stays a root until finalizer_done.
+  bool take_finalizer(ObjId& obj, Finalizer& f);
+  void finalizer_done(ObjId obj);
+  size_t queued_finalizers() const { return fin_queue_.size(); }
+
+  // Shortest path from any root to `target` (BFS, roots and edges in their fixed order).
+  RetentionPath retention_path(ObjId target) const;
+  // All objects reachable from `from` (excluding roots' view); used for cycle queries.
+  bool reachable_from(ObjId from, ObjId target) const;
+
+  bool alive(ObjId id) const { return id < objs_.size() && objs_[id].alive; }
+  const HeapObject& object(ObjId id) const { return objs_.at(id); }
+  size_t allocated() const { return objs_.size(); }
+  uint64_t live_bytes() const { return live_bytes_; }
+  uint32_t live_objects() const { return live_objects_; }
+  uint64_t peak_bytes() const { return peak_bytes_; }
+  const std::vector<GcStats>& history() const { return history_; }
+  const std::vector<Root>& roots() const { return roots_; }
+  std::string describe(ObjId id) const;  // "cancelCtx#4"
+
+ private:
+  void push_if_unmarked(std::vector<ObjId>& work, ObjId id);
+  std::vector<HeapObject> objs_;
+  std::vector<Root> roots_;  // insertion order; enumeration sorts by (kind, index)
+  std::vector<ObjId> globals_;
+  std::vector<Finalizer> finalizers_;
+  std::vector<ObjId> fin_queue_;
+  std::vector<GcStats> history_;
+  uint32_t cycle_ = 0;
+  uint32_t run_since_last_ = 0;
+  uint64_t live_bytes_ = 0, peak_bytes_ = 0;
+  uint32_t live_objects_ = 0;
+  mutable std::vector<ObjId> scratch_;
+};
+
+}  // namespace ctxcheck::rt

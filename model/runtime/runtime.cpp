@@ -1,0 +1,518 @@
+#include "model/runtime/runtime.h"
+
+#include <algorithm>
+#include <exception>
+
+#include <boost/fiber/operations.hpp>
+#include <boost/fiber/pooled_fixedsize_stack.hpp>
+#include <fmt/format.h>
+
+#include "model/runtime/detail/go_algorithm.h"
+
+namespace ctxcheck::rt {
+
+namespace {
+thread_local Runtime* t_current = nullptr;
+
+constexpr ObjType kFrameType{"goroutine", 64};
+constexpr ObjType kTimerType{"timer", 48};
+
+// Stacks come from a per-thread pool: malloc'd stacks make glibc trim and regrow the heap
+// on every execution (TOOLCHAIN.md). Sanitizer builds need deeper stacks.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kStackSize = 256 * 1024;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr size_t kStackSize = 256 * 1024;
+#else
+constexpr size_t kStackSize = 64 * 1024;
+#endif
+#else
+constexpr size_t kStackSize = 64 * 1024;
+#endif
+
+boost::fibers::pooled_fixedsize_stack& stack_pool() {
+  thread_local boost::fibers::pooled_fixedsize_stack pool(kStackSize, 16);
+  return pool;
+}
+}  // namespace
+
+const char* go_kind_name(GoKind k) {
+  switch (k) {
+#define CTXCHECK_X(id, name) \
+  case GoKind::id:           \
+    return name;
+    CTXCHECK_GO_KINDS(CTXCHECK_X)
+#undef CTXCHECK_X
+  }
+  return "?";
+}
+
+const char* block_kind_name(BlockKind k) {
+  switch (k) {
+#define CTXCHECK_X(id, name) \
+  case BlockKind::id:        \
+    return name;
+    CTXCHECK_BLOCK_KINDS(CTXCHECK_X)
+#undef CTXCHECK_X
+  }
+  return "?";
+}
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+#define CTXCHECK_X(id, name) \
+  case Outcome::id:          \
+    return name;
+    CTXCHECK_OUTCOMES(CTXCHECK_X)
+#undef CTXCHECK_X
+  }
+  return "?";
+}
+
+Runtime::Runtime(ChoiceSource& choices, Limits limits)
+    : choices_(choices), limits_(limits), algo_(&detail::GoAlgorithm::on_this_thread()) {}
+
+Runtime::~Runtime() = default;
+
+Runtime& Runtime::current() {
+  if (t_current == nullptr) throw InternalError("no ctxcheck runtime is running on this thread");
+  return *t_current;
+}
+Runtime* Runtime::current_or_null() { return t_current; }
+
+uint32_t Runtime::num_goroutines() const {
+  uint32_t n = 0;
+  for (const auto& g : gs_)
+    if (g.state != GoState::Done && g.kind != GoKind::Finalizer) ++n;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// run
+
+RunResult Runtime::run(std::function<void()> main) {
+  if (running_) throw InternalError("Runtime::run is not reentrant");
+  running_ = true;
+  prev_current_ = t_current;
+  t_current = this;
+
+  gs_.clear();
+  runnable_.clear();
+  timers_.clear();
+  heap_.reset();
+  trace_.reset(limits_.keep_events);
+  decisions_.clear();
+  steps_ = 0;
+  next_sync_id_ = 0;
+  now_ = kEpoch;
+  aborting_ = false;
+  finalizer_g_ = kNoGo;
+  live_ = 0;
+  max_live_ = 0;
+  result_ = RunResult{};
+  choices_.begin_execution();
+
+  current_ = kNoGo;
+  go(GoKind::Main, "main", std::move(main));
+  current_ = 0;
+  algo_->designate(gs_[0].fid);
+  boost::this_fiber::yield();
+  // Back on main: the execution is quiescent, or it is aborting.
+  current_ = kNoGo;
+
+  if (!aborting_ && live_ > 0) {
+    // Quiescent with goroutines still blocked: classify.
+    bool on_lock = false, main_blocked = false;
+    for (const auto& g : gs_) {
+      if (g.state != GoState::Blocked) continue;
+      if (g.block == BlockKind::Mutex) on_lock = true;
+      if (g.kind == GoKind::Main) main_blocked = true;
+      if (g.kind == GoKind::Finalizer && g.block == BlockKind::FinalizerIdle) continue;
+      result_.blocked.push_back({g.id, g.kind, g.block, g.block_obj, g.label});
+    }
+    if (on_lock) {
+      record_failure(Outcome::ModelDeadlock,
+                     "all goroutines are asleep: goroutines blocked on a runtime lock", kNoGo);
+    } else if (main_blocked) {
+      record_failure(Outcome::ProgramDeadlock,
+                     "all goroutines are asleep: main waits on a channel that can never close",
+                     0);
+    }
+  }
+  abort_all();
+
+  result_.trace_hash = trace_.hash();
+  result_.stats.steps = steps_;
+  result_.stats.decisions = decisions_.size();
+  result_.stats.goroutines = static_cast<uint32_t>(gs_.size());
+  result_.stats.max_live = max_live_;
+  result_.stats.gc_cycles = static_cast<uint32_t>(heap_.history().size());
+  result_.stats.peak_heap = heap_.peak_bytes();
+  result_.stats.end_time = now_ - kEpoch;
+
+  t_current = prev_current_;
+  running_ = false;
+  return result_;
+}
+
+void Runtime::record_failure(Outcome o, std::string message, GoId g, std::string code) {
+  if (result_.outcome != Outcome::Ok) return;  // the first failure wins
+  result_.outcome = o;
+  result_.message = std::move(message);
+  result_.culprit = g;
+  result_.panic_code = std::move(code);
+}
+
+void Runtime::abort_all() {
+  // Unwind every goroutine that has not finished, lowest id first; each one hands control
+  // back to main when its fiber ends. Then let the dispatcher free the finished fibers.
+  aborting_ = true;
+  for (GoId id = 0; id < gs_.size(); ++id) {
+    if (gs_[id].state == GoState::Done) continue;
+    trace_.add(Ev::Abort, kNoGo, id, 0);
+    current_ = id;
+    algo_->designate(gs_[id].fid);
+    boost::this_fiber::yield();
+    current_ = kNoGo;
+  }
+  algo_->designate_dispatcher();
+  boost::this_fiber::yield();
+  timers_.clear();
+}
+
+[[noreturn]] void Runtime::fail(Outcome o, std::string message) {
+  record_failure(o, std::move(message), current_);
+  aborting_ = true;
+  throw Aborted{};
+}
+
+// ---------------------------------------------------------------------------------------
+// goroutines
+
+GoId Runtime::go(GoKind kind, std::string label, std::function<void()> fn) {
+  GoId id = spawn(kind, std::move(label), std::move(fn));
+  // Starting a goroutine is a scheduling point in the spawner (not for main's start).
+  if (current_ != kNoGo) point(Ev::Yield, 1, id);
+  return id;
+}
+
+GoId Runtime::spawn(GoKind kind, std::string label, std::function<void()> fn) {
+  if (gs_.size() >= limits_.max_goroutines)
+    fail(Outcome::StepLimit, fmt::format("more than {} goroutines", limits_.max_goroutines));
+  GoId id = static_cast<GoId>(gs_.size());
+  Goroutine& g = gs_.emplace_back();
+  g.id = id;
+  g.kind = kind;
+  g.label = std::move(label);
+  g.frame = heap_.alloc(kFrameType, id);
+  heap_.add_root(RootKind::Goroutine, id, g.frame);
+  ++live_;
+  max_live_ = std::max(max_live_, live_);
+  set_runnable(id);
+  trace_.add(Ev::Go, current_, id, static_cast<uint32_t>(kind));
+  spawn_fiber(id, std::move(fn));
+  return id;
+}
+
+void Runtime::spawn_fiber(GoId id, std::function<void()> fn) {
+  boost::fibers::fiber f(boost::fibers::launch::post, std::allocator_arg, stack_pool(),
+                         [this, id, fn = std::move(fn)]() mutable { fiber_main(id, fn); });
+  gs_[id].fid = f.get_id();
+  f.detach();
+}
+
+void Runtime::fiber_main(GoId id, std::function<void()>& fn) {
+  // current_ == id: whoever switched here set it.
+  if (!aborting_) {
+    trace_.add(Ev::Start, id, static_cast<uint32_t>(gs_[id].kind), 0);
+    try {
+      fn();
+    } catch (const Aborted&) {
+    } catch (const Panic& p) {
+      trace_.add(Ev::Panic, id, id, 0);
+      record_failure(Outcome::Panic, p.what(), id, p.code);
+      aborting_ = true;
+    } catch (const std::exception& e) {
+      record_failure(Outcome::InternalError, e.what(), id);
+      aborting_ = true;
+    } catch (...) {
+      record_failure(Outcome::InternalError, "unknown exception in goroutine", id);
+      aborting_ = true;
+    }
+  }
+  fn = nullptr;  // destroy the closure while this goroutine is still current
+  Goroutine& g = gs_[id];
+  if (g.state == GoState::Runnable) set_not_runnable(id);
+  g.state = GoState::Done;
+  --live_;
+  heap_.remove_root(RootKind::Goroutine, id, g.frame);
+  trace_.add(Ev::Exit, id, 0, 0);
+  // Designate who runs next and return: ending the fiber makes Boost run the designated
+  // one (yielding here instead would leave a finished fiber suspended forever).
+  dispatch_next(/*exiting=*/true);
+}
+
+void Runtime::set_runnable(GoId id) {
+  gs_[id].state = GoState::Runnable;
+  runnable_.insert(std::lower_bound(runnable_.begin(), runnable_.end(), id), id);
+}
+
+void Runtime::set_not_runnable(GoId id) {
+  auto it = std::lower_bound(runnable_.begin(), runnable_.end(), id);
+  if (it != runnable_.end() && *it == id) runnable_.erase(it);
+}
+
+// ---------------------------------------------------------------------------------------
+// scheduling
+
+uint32_t Runtime::choose(ChoiceKind kind, std::span<const uint32_t> options) {
+  if (options.size() <= 1) return 0;
+  uint32_t n = static_cast<uint32_t>(options.size());
+  uint32_t c = choices_.choose(kind, options) % n;
+  decisions_.push_back({kind, n, c});
+  trace_.add(Ev::Choice, current_, static_cast<uint32_t>(kind), (c << 16) | n);
+  return c;
+}
+
+void Runtime::point(Ev kind, uint32_t a, uint32_t b) {
+  if (aborting_) {
+    // Never switch or throw while unwinding (a destructor may get here).
+    if (std::uncaught_exceptions() > 0) return;
+    throw Aborted{};
+  }
+  trace_.add(kind, current_, a, b);
+  if (++steps_ > limits_.max_steps)
+    fail(Outcome::StepLimit, fmt::format("exceeded {} scheduling steps", limits_.max_steps));
+  if (step_hook_) step_hook_();
+  if (runnable_.size() <= 1 || std::uncaught_exceptions() > 0) return;
+  options_.clear();
+  options_.push_back(current_);
+  for (GoId g : runnable_)
+    if (g != current_) options_.push_back(g);
+  uint32_t c = choose(ChoiceKind::Schedule, options_);
+  if (c != 0) switch_to(options_[c]);
+}
+
+void Runtime::switch_to(GoId next) {
+  if (next == current_) return;
+  current_ = next;
+  algo_->designate(gs_[next].fid);
+  boost::this_fiber::yield();
+  // Resumed: whoever switched back set current_ to us.
+  if (aborting_ && std::uncaught_exceptions() == 0) throw Aborted{};
+}
+
+void Runtime::switch_to_main() {
+  current_ = kNoGo;
+  algo_->designate_main();
+  boost::this_fiber::yield();
+}
+
+void Runtime::dispatch_next(bool exiting) {
+  for (;;) {
+    if (aborting_) {
+      if (exiting) {
+        current_ = kNoGo;
+        algo_->designate_main();
+        return;
+      }
+      throw Aborted{};
+    }
+    if (!runnable_.empty()) {
+      options_.assign(runnable_.begin(), runnable_.end());
+      GoId next = options_[choose(ChoiceKind::Schedule, options_)];
+      if (exiting) {
+        current_ = next;
+        algo_->designate(gs_[next].fid);
+      } else {
+        switch_to(next);
+      }
+      return;
+    }
+    if (fire_next_timers()) continue;
+    // Quiescent: nothing runnable, no timer pending. Main classifies what is left.
+    if (exiting) {
+      current_ = kNoGo;
+      algo_->designate_main();
+      return;
+    }
+    // A blocked goroutine hands over to main, which resumes it only to abort it.
+    switch_to_main();
+    throw Aborted{};
+  }
+}
+
+void Runtime::block(BlockKind kind, uint32_t obj) {
+  if (aborting_) {
+    if (std::uncaught_exceptions() > 0) return;
+    throw Aborted{};
+  }
+  Goroutine& g = gs_[current_];
+  ++g.epoch;
+  g.state = GoState::Blocked;
+  g.block = kind;
+  g.block_obj = obj;
+  set_not_runnable(current_);
+  trace_.add(Ev::Block, current_, static_cast<uint32_t>(kind), obj);
+  GoId self = current_;
+  dispatch_next(/*exiting=*/false);
+  // Resumed after wake(): dispatch_next returns only once we run again.
+  if (aborting_ && std::uncaught_exceptions() == 0) throw Aborted{};
+  gs_[self].block = BlockKind::None;
+}
+
+void Runtime::wake(WaitToken t) {
+  if (t.g >= gs_.size()) return;
+  Goroutine& g = gs_[t.g];
+  if (g.state != GoState::Blocked || g.epoch != t.epoch) return;
+  set_runnable(t.g);
+  trace_.add(Ev::Wake, current_, t.g, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// virtual time
+
+TimerId Runtime::after_func(Nanos d, GoKind kind, std::string label, std::function<void()> fn,
+                            ObjId closure) {
+  TimerId id = static_cast<TimerId>(timers_.size());
+  Timer& t = timers_.emplace_back();
+  t.when = now_ + std::max<Nanos>(d, 0);
+  t.pending = true;
+  t.kind = kind;
+  t.label = std::move(label);
+  t.fn = std::move(fn);
+  t.obj = heap_.alloc(kTimerType, id);
+  if (closure != kNoObj) heap_.link(t.obj, closure, "f");
+  heap_.add_root(RootKind::Timer, id, t.obj);
+  point(Ev::TimerAdd, id, static_cast<uint32_t>(t.when - kEpoch));
+  return id;
+}
+
+bool Runtime::stop_timer(TimerId id) {
+  if (id >= timers_.size()) return false;
+  Timer& t = timers_[id];
+  bool was = t.pending;
+  if (was) {
+    t.pending = false;
+    t.fn = nullptr;
+    if (t.obj != kNoObj) heap_.remove_root(RootKind::Timer, id, t.obj);
+  }
+  point(Ev::TimerStop, id, was ? 1 : 0);
+  return was;
+}
+
+TimerId Runtime::add_wake_timer(Nanos d) {
+  TimerId id = static_cast<TimerId>(timers_.size());
+  Timer& t = timers_.emplace_back();
+  t.when = now_ + std::max<Nanos>(d, 0);
+  t.pending = true;
+  t.wake = true;
+  t.token = wait_token();
+  gs_[current_].timer_fired = false;
+  trace_.add(Ev::TimerAdd, current_, id, static_cast<uint32_t>(t.when - kEpoch));
+  return id;
+}
+
+void Runtime::cancel_wake_timer(TimerId id) {
+  if (id < timers_.size()) timers_[id].pending = false;
+}
+
+size_t Runtime::pending_timers() const {
+  size_t n = 0;
+  for (const auto& t : timers_) n += t.pending ? 1 : 0;
+  return n;
+}
+
+void Runtime::sleep(Nanos d) {
+  point(Ev::Yield, 2, 0);
+  add_wake_timer(d);
+  block(BlockKind::Sleep, 0);
+}
+
+bool Runtime::fire_next_timers() {
+  Nanos next = 0;
+  bool any = false;
+  for (const auto& t : timers_) {
+    if (t.pending && (!any || t.when < next)) {
+      next = t.when;
+      any = true;
+    }
+  }
+  if (!any) return false;
+  if (next > now_) {
+    now_ = next;
+    trace_.add(Ev::Clock, current_, static_cast<uint32_t>((now_ - kEpoch) >> 32),
+               static_cast<uint32_t>(now_ - kEpoch));
+  }
+  std::vector<uint32_t> due;
+  for (TimerId id = 0; id < timers_.size(); ++id)
+    if (timers_[id].pending && timers_[id].when == now_) due.push_back(id);
+  while (!due.empty()) {
+    uint32_t c = choose(ChoiceKind::TimerTie, due);
+    TimerId id = due[c];
+    due.erase(due.begin() + c);
+    fire_timer(id);
+  }
+  return true;
+}
+
+void Runtime::fire_timer(TimerId id) {
+  Timer& t = timers_[id];
+  t.pending = false;
+  trace_.add(Ev::TimerFire, current_, id, 0);
+  if (t.wake) {
+    if (t.token.g < gs_.size() && gs_[t.token.g].epoch == t.token.epoch)
+      gs_[t.token.g].timer_fired = true;
+    wake(t.token);
+    return;
+  }
+  std::function<void()> fn = std::move(t.fn);
+  t.fn = nullptr;
+  // The callback goroutine's frame holds the func value while it runs.
+  ObjId timer_obj = t.obj;
+  std::string label = t.label;
+  GoKind kind = t.kind;
+  GoId g = spawn(kind, std::move(label), std::move(fn));
+  if (timer_obj != kNoObj) {
+    for (const Edge& e : heap_.object(timer_obj).edges) heap_.link(gs_[g].frame, e.to, "f");
+    heap_.remove_root(RootKind::Timer, id, timer_obj);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// GC and finalizers
+
+GcStats Runtime::gc() {
+  point(Ev::Yield, 3, 0);
+  GcStats st = heap_.collect();
+  st.cycle = static_cast<uint32_t>(heap_.history().size());
+  trace_.add(Ev::Gc, current_, st.cycle, st.freed);
+  if (heap_.queued_finalizers() > 0) {
+    if (finalizer_g_ == kNoGo) {
+      finalizer_g_ = go(GoKind::Finalizer, "finalizer goroutine", [this] { finalizer_loop(); });
+    } else if (gs_[finalizer_g_].state == GoState::Blocked) {
+      wake({finalizer_g_, gs_[finalizer_g_].epoch});
+    }
+  }
+  return st;
+}
+
+void Runtime::finalizer_loop() {
+  for (;;) {
+    ObjId obj;
+    Heap::Finalizer f;
+    if (!heap_.take_finalizer(obj, f)) {
+      block(BlockKind::FinalizerIdle, 0);
+      continue;
+    }
+    ObjId frame = gs_[current_].frame;
+    heap_.link(frame, obj, "finalizer arg");
+    point(Ev::Finalize, obj, 0);
+    if (f) f(obj);
+    heap_.unlink(frame, obj, "finalizer arg");
+    heap_.finalizer_done(obj);
+  }
+}
+
+}  // namespace ctxcheck::rt
