@@ -1,0 +1,16 @@
+#include <fmt/format.h>
+
+#include "harness/cli/commands.h"
+#include "harness/invariants/catalog.h"
+
+namespace ctxcheck::harness {
+
+int list_invariants() {
+  fmt::print("invariants (model violations):\n");
+  for (const auto& e : kInvariants) fmt::print("  {:<16} {}\n", e.name, e.description);
+  fmt::print("findings (about the program):\n");
+  for (const auto& e : kFindings) fmt::print("  {:<16} {}\n", e.name, e.description);
+  return kExitPass;
+}
+
+}  // namespace ctxcheck::harness

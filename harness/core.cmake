@@ -1,0 +1,13 @@
+# The harness core: executor, invariants, reports, and the ctxcheck CLI.
+add_library(ctxcheck_harness
+  ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp)
+target_include_directories(ctxcheck_harness PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
+  PRIVATE ctxcheck_warnings)
+
+add_executable(ctxcheck
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/main.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/demo.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/catalogs.cpp)
+target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
+set_target_properties(ctxcheck PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
