@@ -331,6 +331,7 @@ void Runtime::dispatch_next(bool exiting) {
       return;
     }
     if (fire_next_timers()) continue;
+    if (wake_settler()) continue;
     // Quiescent: nothing runnable, no timer pending. Main classifies what is left.
     if (exiting) {
       current_ = kNoGo;
@@ -428,6 +429,21 @@ void Runtime::sleep(Nanos d) {
   point(Ev::Yield, 2, 0);
   add_wake_timer(d);
   block(BlockKind::Sleep, 0);
+}
+
+void Runtime::settle() {
+  point(Ev::Yield, 4, 0);
+  block(BlockKind::Settle, 0);
+}
+
+bool Runtime::wake_settler() {
+  for (const Goroutine& g : gs_) {
+    if (g.state == GoState::Blocked && g.block == BlockKind::Settle) {
+      wake({g.id, g.epoch});
+      return true;
+    }
+  }
+  return false;
 }
 
 bool Runtime::fire_next_timers() {

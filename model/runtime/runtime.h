@@ -61,7 +61,8 @@ enum class GoState : uint8_t { Runnable, Blocked, Done };
   X(Chan, "chan")            /* receive */        \
   X(Select, "select")                            \
   X(Sleep, "sleep")                              \
-  X(FinalizerIdle, "finalizer-idle")
+  X(FinalizerIdle, "finalizer-idle")                \
+  X(Settle, "settle")        /* waits for everyone else to block */
 enum class BlockKind : uint8_t {
 #define CTXCHECK_X(id, name) id,
   CTXCHECK_BLOCK_KINDS(CTXCHECK_X)
@@ -185,6 +186,11 @@ class Runtime {
   bool timer_pending(TimerId t) const { return t < timers_.size() && timers_[t].pending; }
   ObjId timer_object(TimerId t) const { return t < timers_.size() ? timers_[t].obj : kNoObj; }
   void sleep(Nanos d);
+  // Blocks until every other goroutine is blocked or done and no timer is pending (time
+  // advances meanwhile), like testing/synctest.Wait after the clock ran out. Returns
+  // immediately-after-others when it is already so. Used by the harness to reach
+  // quiescence before checking invariants and before GC phases.
+  void settle();
   // Internal: a timer that wakes the current goroutine's next block (select timeouts).
   TimerId add_wake_timer(Nanos d);
   void cancel_wake_timer(TimerId t);
@@ -231,6 +237,7 @@ class Runtime {
   void switch_to(GoId next);
   void switch_to_main();
   bool fire_next_timers();
+  bool wake_settler();  // quiescent but someone settles: wake the lowest id
   void fire_timer(TimerId t);
   void abort_all();
   void finalizer_loop();
