@@ -1,7 +1,8 @@
 # The harness core: executor, invariants, reports, and the ctxcheck CLI.
 add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/checks.cpp)
 target_include_directories(ctxcheck_harness PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
   PRIVATE ctxcheck_warnings)
@@ -12,3 +13,9 @@ add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/catalogs.cpp)
 target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
 set_target_properties(ctxcheck PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
+
+add_executable(harness_tests
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/invariants_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp)
+target_link_libraries(harness_tests PRIVATE ctxcheck_harness GTest::gtest_main ctxcheck_warnings)
+gtest_discover_tests(harness_tests DISCOVERY_TIMEOUT 60)

@@ -1,0 +1,276 @@
+#include "harness/invariants/checks.h"
+
+#include <fmt/format.h>
+
+namespace ctxcheck::harness {
+
+namespace {
+
+Violation make(Invariant id, std::string msg, std::vector<uint32_t> involved) {
+  return Violation{id, std::move(msg), std::move(involved)};
+}
+
+// Nearest non-transparent ancestor of `id`'s parent chain, as parentCancelCtx would find it
+// through Value(&cancelCtxKey). Bounded by the number of contexts (cycles end the walk).
+int64_t nearest_cancelable_ancestor(const ModelView& v, uint32_t id) {
+  const CtxView* n = v.get(id);
+  int64_t cur = n ? n->parent : -1;
+  for (size_t i = 0; i <= v.contexts.size() && cur >= 0; ++i) {
+    const CtxView* p = v.get(cur);
+    if (!p) return -1;
+    if (!p->transparent) return cur;
+    cur = p->parent;
+  }
+  return -1;
+}
+
+bool is_ancestor(const ModelView& v, int64_t anc, uint32_t id) {
+  const CtxView* n = v.get(id);
+  int64_t cur = n ? n->parent : -1;
+  for (size_t i = 0; i <= v.contexts.size() && cur >= 0; ++i) {
+    if (cur == anc) return true;
+    const CtxView* p = v.get(cur);
+    cur = p ? p->parent : -1;
+  }
+  return false;
+}
+
+std::string err_name(ErrVal e) {
+  switch (e) {
+    case kNil: return "nil";
+    case kCanceled: return "context canceled";
+    case kDeadlineExceeded: return "context deadline exceeded";
+    default: return fmt::format("cause{}", e);
+  }
+}
+
+}  // namespace
+
+std::optional<Violation> check_residue(const ModelView& v) {
+  for (const CtxView& c : v.contexts) {
+    if (c.family != CtxFamily::Cancel) continue;
+    if (c.err != kNil && !c.mu_locked && !c.children.empty()) {
+      std::vector<uint32_t> inv{c.id};
+      inv.insert(inv.end(), c.children.begin(), c.children.end());
+      return make(Invariant::Residue,
+                  fmt::format("ctx{} is canceled but its children map still holds {} entr{}", c.id,
+                              c.children.size(), c.children.size() == 1 ? "y" : "ies"),
+                  inv);
+    }
+    for (uint32_t e : c.children) {
+      const CtxView* ev = v.get(e);
+      if (!ev) continue;
+      if (ev->removing_cancels_returned > 0 && !c.mu_locked)
+        return make(Invariant::Residue,
+                    fmt::format("ctx{} was canceled (its cancel returned) but is still in ctx{}'s "
+                                "children map",
+                                e, c.id),
+                    {c.id, e});
+      int64_t owner = nearest_cancelable_ancestor(v, e);
+      if (owner != static_cast<int64_t>(c.id))
+        return make(Invariant::Residue,
+                    fmt::format("ctx{} is registered in ctx{}'s children map but its nearest "
+                                "cancelable ancestor is {}",
+                                e, c.id, owner < 0 ? "none" : fmt::format("ctx{}", owner)),
+                    {c.id, e});
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_acyclic(const ModelView& v) {
+  const size_t n = v.contexts.size();
+  for (const CtxView& c : v.contexts) {
+    int64_t cur = c.parent;
+    std::vector<uint32_t> chain{c.id};
+    size_t i = 0;
+    for (; i <= n && cur >= 0; ++i) {
+      if (cur == static_cast<int64_t>(c.id)) {
+        std::string s = fmt::format("ctx{}", c.id);
+        for (size_t k = 1; k < chain.size(); ++k) s += fmt::format(" -> ctx{}", chain[k]);
+        return make(Invariant::Acyclic,
+                    fmt::format("parent chain of ctx{} never reaches a root: {} -> ctx{}", c.id, s,
+                                c.id),
+                    chain);
+      }
+      chain.push_back(static_cast<uint32_t>(cur));
+      const CtxView* p = v.get(cur);
+      cur = p ? p->parent : -1;
+    }
+    // A chain longer than the number of contexts that never returned to c: c hangs off a
+    // cycle further up; that cycle's own member reports it.
+  }
+  for (const CtxView& c : v.contexts) {
+    for (uint32_t e : c.children) {
+      if (!is_ancestor(v, c.id, e))
+        return make(Invariant::Acyclic,
+                    fmt::format("ctx{} is registered in ctx{}'s children map but ctx{} is not "
+                                "among its ancestors",
+                                e, c.id, c.id),
+                    {c.id, e});
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_deadline_order(const ModelView& v) {
+  for (const CtxView& c : v.contexts) {
+    if (!c.deadline) continue;
+    const CtxView* p = v.get(c.parent);
+    if (!p || !p->deadline) continue;
+    if (*c.deadline > *p->deadline)
+      return make(Invariant::Deadline,
+                  fmt::format("ctx{} has deadline +{}ns, later than its parent ctx{}'s +{}ns", c.id,
+                              *c.deadline - rt::kEpoch, p->id, *p->deadline - rt::kEpoch),
+                  {c.id, p->id});
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_deadline_expiry(const ModelView& v) {
+  for (const CtxView& c : v.contexts) {
+    if (!c.own_deadline || !c.deadline || *c.deadline > v.now) continue;
+    if (c.err == kNil)
+      return make(Invariant::Deadline,
+                  fmt::format("ctx{} is past its deadline (+{}ns, now +{}ns) but not done", c.id,
+                              *c.deadline - rt::kEpoch, v.now - rt::kEpoch),
+                  {c.id});
+    if (c.err != kDeadlineExceeded && c.err != kCanceled)
+      return make(Invariant::Deadline,
+                  fmt::format("ctx{} expired with err {}", c.id, err_name(c.err)), {c.id});
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_afterfunc_once(const ModelView& v) {
+  for (const CtxView& c : v.contexts)
+    if (c.afterfunc_runs > 1)
+      return make(Invariant::AfterFunc,
+                  fmt::format("AfterFunc of ctx{} ran {} times", c.id, c.afterfunc_runs), {c.id});
+  return std::nullopt;
+}
+
+std::optional<Violation> check_afterfunc_final(const ModelView& v) {
+  for (const CtxView& c : v.contexts) {
+    if (c.kind != "afterFuncCtx") continue;
+    if (c.afterfunc_stop == 1 && c.afterfunc_runs != 0)
+      return make(Invariant::AfterFunc,
+                  fmt::format("stop of ctx{} returned true but f ran", c.id), {c.id});
+    if (c.afterfunc_stop == 0 && c.afterfunc_runs != 1)
+      return make(Invariant::AfterFunc,
+                  fmt::format("stop of ctx{} returned false but f never ran", c.id), {c.id});
+    if (c.afterfunc_stop == -1 && c.afterfunc_runs != (c.err != kNil ? 1u : 0u))
+      return make(Invariant::AfterFunc,
+                  fmt::format("ctx{} is {} but its AfterFunc ran {} times", c.id,
+                              c.err != kNil ? "done" : "not done", c.afterfunc_runs),
+                  {c.id});
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_propagation_quiescent(const ModelView& v) {
+  for (const CtxView& d : v.contexts) {
+    if (d.family != CtxFamily::Cancel || d.err != kNil) continue;
+    const CtxView* n = &d;
+    for (size_t i = 0; i <= v.contexts.size(); ++i) {
+      if (!n->passes_cancel) break;
+      const CtxView* p = v.get(n->parent);
+      if (!p) break;
+      if (p->err != kNil)
+        return make(Invariant::Propagation,
+                    fmt::format("ctx{} is not canceled at quiescence although its ancestor ctx{} "
+                                "is ({})",
+                                d.id, p->id, err_name(p->err)),
+                    {d.id, p->id});
+      n = p;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<uint32_t> registered_below(const ModelView& v, uint32_t id) {
+  std::vector<uint32_t> out, work{id};
+  std::vector<uint8_t> seen(v.contexts.size(), 0);
+  if (id < seen.size()) seen[id] = 1;
+  while (!work.empty()) {
+    const CtxView* c = v.get(work.back());
+    work.pop_back();
+    if (!c) continue;
+    for (uint32_t e : c->children) {
+      if (e >= seen.size() || seen[e]) continue;
+      seen[e] = 1;
+      out.push_back(e);
+      work.push_back(e);
+    }
+  }
+  return out;
+}
+
+std::optional<Violation> check_propagation_after_cancel(const ModelView& v, uint32_t canceled,
+                                                        const std::vector<uint32_t>& registered) {
+  const CtxView* c = v.get(canceled);
+  if (!c || c->err == kNil)
+    return make(Invariant::Propagation,
+                fmt::format("cancel of ctx{} returned but ctx{} is not canceled", canceled,
+                            canceled),
+                {canceled});
+  for (uint32_t d : registered) {
+    const CtxView* dv = v.get(d);
+    if (dv && dv->err == kNil)
+      return make(Invariant::Propagation,
+                  fmt::format("cancel of ctx{} returned but its registered descendant ctx{} is "
+                              "not canceled",
+                              canceled, d),
+                  {canceled, d});
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> DoneErrChecker::check(const ModelView& v) {
+  if (seen_.size() < v.contexts.size()) seen_.resize(v.contexts.size());
+  for (const CtxView& c : v.contexts) {
+    if (c.family != CtxFamily::Cancel) continue;
+    if (c.err != kNil && c.err != kCanceled && c.err != kDeadlineExceeded)
+      return make(Invariant::DoneErr,
+                  fmt::format("ctx{}'s Err is {}, not nil, Canceled or DeadlineExceeded", c.id,
+                              err_name(c.err)),
+                  {c.id});
+    Seen& s = seen_[c.id];
+    if (s.err != kNil && (c.err != s.err || c.cause != s.cause))
+      return make(Invariant::DoneErr,
+                  fmt::format("ctx{}'s err/cause changed from {}/{} to {}/{} after being set", c.id,
+                              err_name(s.err), err_name(s.cause), err_name(c.err),
+                              err_name(c.cause)),
+                  {c.id});
+    if (s.err == kNil && c.err != kNil) s = {c.err, c.cause};
+    if (c.mu_locked) continue;  // cancel is mid-way under the lock
+    bool closed = c.done_created && c.done_closed;
+    if (closed != (c.err != kNil))
+      return make(Invariant::DoneErr,
+                  fmt::format("ctx{}: Done {} but Err is {}", c.id, closed ? "closed" : "open",
+                              err_name(c.err)),
+                  {c.id});
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> InvariantChecker::after_step(const ModelView& v) {
+  std::optional<Violation> r;
+  if (enabled(Invariant::Acyclic) && (r = check_acyclic(v))) return r;
+  if (enabled(Invariant::Residue) && (r = check_residue(v))) return r;
+  if (enabled(Invariant::DoneErr) && (r = done_err_.check(v))) return r;
+  if (enabled(Invariant::Deadline) && (r = check_deadline_order(v))) return r;
+  if (enabled(Invariant::AfterFunc) && (r = check_afterfunc_once(v))) return r;
+  return std::nullopt;
+}
+
+std::optional<Violation> InvariantChecker::at_quiescence(const ModelView& v) {
+  std::optional<Violation> r;
+  if ((r = after_step(v))) return r;
+  if (enabled(Invariant::Propagation) && (r = check_propagation_quiescent(v))) return r;
+  if (enabled(Invariant::Deadline) && (r = check_deadline_expiry(v))) return r;
+  if (enabled(Invariant::AfterFunc) && (r = check_afterfunc_final(v))) return r;
+  return std::nullopt;
+}
+
+}  // namespace ctxcheck::harness

@@ -1,0 +1,73 @@
+// The model invariants of DESIGN.md §4 as checks over a ModelView. Each check is a pure
+// function of the view (plus, for done-err, the history the checker keeps), so a unit test
+// can trip it with a hand-built bad state.
+//
+// When they run (the executor calls them):
+//   after every scheduling point: residue, acyclic, done-err, deadline (ordering), afterfunc (at most once)
+//   when a program cancel returns:  propagation (registered descendants are canceled)
+//   at quiescence:                  propagation (all descendants), deadline (expiry), afterfunc (iff)
+//   at the end (GC phases):         goroutine-leak, finalizer-delay, heap-leak (in the executor)
+#pragma once
+
+#include <bitset>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/invariants/catalog.h"
+#include "harness/invariants/view.h"
+
+namespace ctxcheck::harness {
+
+struct Violation {
+  Invariant id{};
+  std::string message;
+  std::vector<uint32_t> involved;  // context ids to highlight
+};
+
+inline constexpr size_t kNumInvariants = std::size(kInvariants);
+using InvariantSet = std::bitset<kNumInvariants>;
+inline InvariantSet all_invariants() { return InvariantSet{}.set(); }
+
+std::optional<Violation> check_residue(const ModelView& v);
+std::optional<Violation> check_acyclic(const ModelView& v);
+std::optional<Violation> check_deadline_order(const ModelView& v);
+std::optional<Violation> check_deadline_expiry(const ModelView& v);
+std::optional<Violation> check_afterfunc_once(const ModelView& v);
+std::optional<Violation> check_afterfunc_final(const ModelView& v);
+std::optional<Violation> check_propagation_quiescent(const ModelView& v);
+// `registered` = the contexts transitively registered under `canceled` just before the
+// program's cancel call; each must be canceled when the call returns.
+std::optional<Violation> check_propagation_after_cancel(const ModelView& v, uint32_t canceled,
+                                                        const std::vector<uint32_t>& registered);
+// Transitive children-map closure of `id` (bounded; used to capture `registered`).
+std::vector<uint32_t> registered_below(const ModelView& v, uint32_t id);
+
+// done-err needs memory: err and cause must never change once set.
+class DoneErrChecker {
+ public:
+  void reset() { seen_.clear(); }
+  std::optional<Violation> check(const ModelView& v);
+
+ private:
+  struct Seen {
+    ErrVal err = kNil, cause = kNil;
+  };
+  std::vector<Seen> seen_;
+};
+
+// Runs the per-step and quiescence sets, honouring an enabled set.
+class InvariantChecker {
+ public:
+  explicit InvariantChecker(InvariantSet enabled = all_invariants()) : enabled_(enabled) {}
+  void reset() { done_err_.reset(); }
+  bool enabled(Invariant i) const { return enabled_.test(static_cast<size_t>(i)); }
+  std::optional<Violation> after_step(const ModelView& v);
+  std::optional<Violation> at_quiescence(const ModelView& v);
+
+ private:
+  InvariantSet enabled_;
+  DoneErrChecker done_err_;
+};
+
+}  // namespace ctxcheck::harness
