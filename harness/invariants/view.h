@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/runtime/heap.h"
@@ -31,7 +32,7 @@ enum class CtxFamily : uint8_t {
 
 struct CtxView {
   uint32_t id = 0;
-  std::string kind;           // "cancelCtx", "timerCtx", "valueCtx", "myDoneCtx", ...
+  std::string_view kind;      // static name: "cancelCtx", "timerCtx", "valueCtx", ...
   CtxFamily family = CtxFamily::Empty;
   bool transparent = false;   // forwards Value(&cancelCtxKey) to its parent
   int64_t parent = -1;        // embedded parent Context (-1: none)
