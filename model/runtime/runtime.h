@@ -95,7 +95,8 @@ struct WaitToken {
   X(ModelDeadlock, "model-deadlock")   /* goroutines blocked on runtime locks forever */ \
   X(StepLimit, "step-limit")           /* bounded steps exceeded */                       \
   X(Panic, "panic")                    /* a goroutine panicked */                         \
-  X(InternalError, "internal-error")   /* ctxcheck bug */
+  X(InternalError, "internal-error")   /* ctxcheck bug */                                \
+  X(Stopped, "stopped")                /* the harness stopped it (a violation was found) */
 enum class Outcome : uint8_t {
 #define CTXCHECK_X(id, name) id,
   CTXCHECK_OUTCOMES(CTXCHECK_X)
