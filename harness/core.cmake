@@ -3,7 +3,9 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/invariants/checks.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/campaign/campaign.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/campaign/campaign.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/executor/result.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/report/json.cpp)
 target_include_directories(ctxcheck_harness PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
   PRIVATE ctxcheck_warnings)

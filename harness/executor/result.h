@@ -1,0 +1,75 @@
+// What one execution of a program returns: the verdict, the violation or findings with
+// their pictures, what the program observed, and the statistics. Plain data: reports
+// (text, JSON, DOT) and the CLI read it; nothing here points into the model.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/invariants/catalog.h"
+#include "harness/report/tree.h"
+#include "model/runtime/choice.h"
+#include "model/runtime/runtime.h"
+
+namespace ctxcheck::harness {
+
+enum class Verdict : uint8_t { Pass, Violation, Finding };
+const char* verdict_name(Verdict v);
+
+// Where in the program something happened.
+struct ProgramPoint {
+  int32_t script = -1;  // -1: the harness (epilogue, GC phases)
+  int32_t op = -1;      // op index within the script
+  uint64_t step = 0;    // runtime scheduling step
+  uint32_t goroutine = rt::kNoGo;
+};
+
+struct ViolationReport {
+  Invariant id{};
+  std::string message;
+  ProgramPoint at;
+  std::vector<TreeNode> tree;       // the context tree at that moment
+  std::string path;                 // retention path (leaks) or cycle (acyclic), if any
+};
+
+struct FindingReport {
+  Finding id{};
+  std::string message;
+  ProgramPoint at;
+  std::string path;                 // retention path / cycle, if any
+};
+
+// One `observe` op's result, in program order of execution.
+struct Observation {
+  int32_t script = 0;
+  int32_t op = 0;
+  std::string what;   // "err h3"
+  std::string value;  // "context canceled"
+};
+
+struct ExecStats {
+  uint64_t steps = 0, decisions = 0;
+  uint32_t goroutines = 0, max_live = 0, gc_cycles = 0, contexts = 0;
+  uint64_t peak_heap = 0;
+  int64_t virtual_ns = 0;
+};
+
+struct ExecResult {
+  Verdict verdict = Verdict::Pass;
+  std::optional<ViolationReport> violation;
+  std::vector<FindingReport> findings;
+  std::vector<Observation> observations;
+  std::vector<rt::Decision> decisions;  // the schedule, replayable
+  uint64_t trace_hash = 0;
+  rt::Outcome outcome = rt::Outcome::Ok;
+  std::string outcome_message;
+  std::vector<std::string> gc_trace;    // gctrace lines of the end phase
+  ExecStats stats;
+
+  // "residue", "lost-cancel", or "pass".
+  std::string verdict_id() const;
+};
+
+}  // namespace ctxcheck::harness
