@@ -1,0 +1,2 @@
+add_executable(runtime_bench ${CMAKE_CURRENT_LIST_DIR}/runtime_bench.cpp)
+target_link_libraries(runtime_bench PRIVATE ctxcheck_runtime benchmark::benchmark_main ctxcheck_warnings)
