@@ -9,7 +9,9 @@
 //   Error: 0 = nil, 1 = Canceled, 2 = DeadlineExceeded, >= 3 = program-defined errors.
 //   Key:   a type tag plus a value (keys of different types never compare equal).
 //
-// One Package per execution owns every context; create it inside Runtime::run.
+// One Package per execution owns every context. Create it inside Runtime::run (it
+// allocates heap objects) and destroy it only after run() returned: goroutines of the
+// model (watchers, timers, AfterFunc) may run until the execution ends.
 #pragma once
 
 #include <cstdint>

@@ -25,11 +25,13 @@ inline ScheduleStats under_schedules(const std::function<void(Package&)>& body,
   ScheduleStats st;
   auto one = [&](rt::ChoiceSource& src, const std::string& label) {
     rt::Runtime runtime(src);
+    std::optional<Package> pkg;  // outlives every goroutine: destroyed after run()
     rt::RunResult r = runtime.run([&] {
-      Package pkg(faults);
-      body(pkg);
+      pkg.emplace(faults);
+      body(*pkg);
       rt::Runtime::current().settle();
     });
+    pkg.reset();
     EXPECT_EQ(r.outcome, want) << label << ": " << r.message;
     st.hashes.push_back(r.trace_hash);
     ++st.runs;
