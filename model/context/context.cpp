@@ -14,7 +14,6 @@ constexpr rt::ObjType kHeapType[] = {
     {"valueCtx", 48},      {"afterFuncCtx", 112}, {"withoutCancelCtx", 16}, {"myCtx", 16},
     {"myDoneCtx", 24},     {"afterFuncContext", 64}, {"brokenErrCtx", 16}};
 constexpr rt::ObjType kClosureType{"func", 16};
-constexpr rt::ObjType kChanType{"chan struct{}", 96};
 
 thread_local Package* t_package = nullptr;
 
