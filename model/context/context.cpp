@@ -65,7 +65,7 @@ rt::Chan* CancelCtx::Done() {
   mu_.lock();
   d = done_.load();
   if (d == 0) {
-    d = pkg_.chan_index(pkg_.new_chan());
+    d = pkg_.new_chan_index();
     done_.store(d);
     pkg_.touch();
   }
@@ -438,9 +438,9 @@ Package::~Package() {
   if (t_package == this) t_package = nullptr;
 }
 
-rt::Chan* Package::new_chan() {
+uint32_t Package::new_chan_index() {
   chans_.push_back(std::make_unique<rt::Chan>());
-  return chans_.back().get();
+  return static_cast<uint32_t>(chans_.size());
 }
 
 uint32_t Package::chan_index(rt::Chan* c) const {

@@ -297,7 +297,8 @@ class Package {
 
   // ---- internals shared by the context types ----
   rt::Runtime& rt() { return rt_; }
-  rt::Chan* new_chan();
+  rt::Chan* new_chan() { return chan(new_chan_index()); }
+  uint32_t new_chan_index();  // index + 1, as cancelCtx.done stores it
   rt::Chan* chan(uint32_t index_plus_one) { return index_plus_one ? chans_[index_plus_one - 1].get() : nullptr; }
   uint32_t chan_index(rt::Chan* c) const;
   uint32_t closedchan_index() const { return 1; }

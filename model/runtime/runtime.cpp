@@ -100,6 +100,7 @@ RunResult Runtime::run(std::function<void()> main) {
   gs_.clear();
   runnable_.clear();
   timers_.clear();
+  pending_.clear();
   heap_.reset();
   trace_.reset(limits_.keep_events);
   decisions_.clear();
@@ -179,6 +180,7 @@ void Runtime::abort_all() {
   algo_->designate_dispatcher();
   boost::this_fiber::yield();
   timers_.clear();
+  pending_.clear();
 }
 
 [[noreturn]] void Runtime::fail(Outcome o, std::string message) {
@@ -384,6 +386,7 @@ TimerId Runtime::after_func(Nanos d, GoKind kind, std::string label, std::functi
   t.label = std::move(label);
   t.fn = std::move(fn);
   t.obj = heap_.alloc(kTimerType, id);
+  pending_.insert({t.when, id});
   if (closure != kNoObj) heap_.link(t.obj, closure, "f");
   heap_.add_root(RootKind::Timer, id, t.obj);
   point(Ev::TimerAdd, id, static_cast<uint32_t>(t.when - kEpoch));
@@ -396,6 +399,7 @@ bool Runtime::stop_timer(TimerId id) {
   bool was = t.pending;
   if (was) {
     t.pending = false;
+    pending_.erase({t.when, id});
     t.fn = nullptr;
     if (t.obj != kNoObj) heap_.remove_root(RootKind::Timer, id, t.obj);
   }
@@ -410,20 +414,20 @@ TimerId Runtime::add_wake_timer(Nanos d) {
   t.pending = true;
   t.wake = true;
   t.token = wait_token();
+  pending_.insert({t.when, id});
   gs_[current_].timer_fired = false;
   trace_.add(Ev::TimerAdd, current_, id, static_cast<uint32_t>(t.when - kEpoch));
   return id;
 }
 
 void Runtime::cancel_wake_timer(TimerId id) {
-  if (id < timers_.size()) timers_[id].pending = false;
+  if (id < timers_.size() && timers_[id].pending) {
+    timers_[id].pending = false;
+    pending_.erase({timers_[id].when, id});
+  }
 }
 
-size_t Runtime::pending_timers() const {
-  size_t n = 0;
-  for (const auto& t : timers_) n += t.pending ? 1 : 0;
-  return n;
-}
+size_t Runtime::pending_timers() const { return pending_.size(); }
 
 void Runtime::sleep(Nanos d) {
   point(Ev::Yield, 2, 0);
@@ -447,23 +451,17 @@ bool Runtime::wake_settler() {
 }
 
 bool Runtime::fire_next_timers() {
-  Nanos next = 0;
-  bool any = false;
-  for (const auto& t : timers_) {
-    if (t.pending && (!any || t.when < next)) {
-      next = t.when;
-      any = true;
-    }
-  }
-  if (!any) return false;
+  if (pending_.empty()) return false;
+  Nanos next = pending_.begin()->first;
   if (next > now_) {
     now_ = next;
     trace_.add(Ev::Clock, current_, static_cast<uint32_t>((now_ - kEpoch) >> 32),
                static_cast<uint32_t>(now_ - kEpoch));
   }
+  // Every timer due now, in timer-id order (the set orders same-instant timers by id).
   std::vector<uint32_t> due;
-  for (TimerId id = 0; id < timers_.size(); ++id)
-    if (timers_[id].pending && timers_[id].when == now_) due.push_back(id);
+  for (auto it = pending_.begin(); it != pending_.end() && it->first == now_; ++it)
+    due.push_back(it->second);
   while (!due.empty()) {
     uint32_t c = choose(ChoiceKind::TimerTie, due);
     TimerId id = due[c];
@@ -476,6 +474,7 @@ bool Runtime::fire_next_timers() {
 void Runtime::fire_timer(TimerId id) {
   Timer& t = timers_[id];
   t.pending = false;
+  pending_.erase({t.when, id});
   trace_.add(Ev::TimerFire, current_, id, 0);
   if (t.wake) {
     if (t.token.g < gs_.size() && gs_[t.token.g].epoch == t.token.epoch)

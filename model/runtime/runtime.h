@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -254,6 +255,7 @@ class Runtime {
   GoId current_ = kNoGo;           // invariant: kNoGo exactly when main (the driver) runs
   uint32_t live_ = 0;              // goroutines not Done
   std::vector<Timer> timers_;
+  std::set<std::pair<Nanos, TimerId>> pending_;  // invariant: exactly the pending timers
   Nanos now_ = kEpoch;
   Heap heap_;
   Trace trace_;

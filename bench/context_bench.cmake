@@ -1,0 +1,2 @@
+add_executable(context_bench ${CMAKE_CURRENT_LIST_DIR}/context_bench.cpp)
+target_link_libraries(context_bench PRIVATE ctxcheck_context benchmark::benchmark_main ctxcheck_warnings)
