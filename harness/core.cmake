@@ -1,19 +1,26 @@
 # The harness core: executor, invariants, reports, and the ctxcheck CLI.
 add_library(ctxcheck_harness
+  ${CMAKE_CURRENT_SOURCE_DIR}/program/program.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/program/text.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/program/generate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/invariants/checks.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/campaign/campaign.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/result.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/executor/executor.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/json.cpp)
 target_include_directories(ctxcheck_harness PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
+target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_context ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
   PRIVATE ctxcheck_warnings)
 
 add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/main.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/demo.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/cli/catalogs.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/catalogs.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/run.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/replay.cpp)
 target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
 set_target_properties(ctxcheck PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 

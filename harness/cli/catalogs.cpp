@@ -2,6 +2,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/invariants/catalog.h"
+#include "model/faults/faults.h"
 
 namespace ctxcheck::harness {
 
@@ -10,6 +11,12 @@ int list_invariants() {
   for (const auto& e : kInvariants) fmt::print("  {:<16} {}\n", e.name, e.description);
   fmt::print("findings (about the program):\n");
   for (const auto& e : kFindings) fmt::print("  {:<16} {}\n", e.name, e.description);
+  return kExitPass;
+}
+
+int list_faults() {
+  fmt::print("faults (select with --faults a,b):\n");
+  for (const auto& f : model::kFaults) fmt::print("  {:<24} {}\n", f.name, f.description);
   return kExitPass;
 }
 

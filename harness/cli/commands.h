@@ -2,6 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "harness/program/generate.h"
 
 namespace ctxcheck::harness {
 
@@ -10,7 +15,36 @@ inline constexpr int kExitPass = 0;
 inline constexpr int kExitViolation = 1;
 inline constexpr int kExitUsage = 2;
 
+// A bad flag value or bad input file: main prints it and exits 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RunArgs {
+  uint64_t seed = 1;
+  uint64_t count = 0;       // 0 = until the time budget
+  double seconds = 0;       // 0 = until the count
+  std::string faults;
+  GenOptions gen;
+  std::string kinds;        // comma-separated op names
+  std::string out_dir;
+  bool keep_going = false;
+  bool save_findings = false;
+  int progress = -1;        // -1 = auto (a TTY)
+  uint64_t max_steps = 200000;
+};
+int run_command(const RunArgs& a);
+
+struct ReplayArgs {
+  std::string file;
+  bool json = false;
+  std::string dot;          // write the tree at the violation as DOT here (+ .svg if graphviz)
+  std::string write;        // write the re-annotated trace here
+};
+int replay_command(const ReplayArgs& a);
+
 int run_demo(uint64_t seed, bool show_trace);
 int list_invariants();
+int list_faults();
 
 }  // namespace ctxcheck::harness

@@ -10,6 +10,34 @@ int main(int argc, char** argv) {
   CLI::App app{"ctxcheck: a fuzzing and model-checking harness for Go-style context trees"};
   app.require_subcommand(1);
 
+  RunArgs run;
+  bool any_programs = false;
+  bool no_progress = false, force_progress = false;
+  auto* run_cmd = app.add_subcommand("run", "Generate programs and schedules and run them on the model");
+  run_cmd->add_option("--seed", run.seed, "Campaign seed (case i is a function of seed and i)");
+  run_cmd->add_option("--count", run.count, "Number of executions")->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--time", run.seconds, "Time budget in seconds")->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--faults", run.faults, "Comma-separated faults to inject (see: ctxcheck faults)");
+  run_cmd->add_option("--ops", run.gen.ops, "Ops per program, about")->check(CLI::Range(1, 10000));
+  run_cmd->add_option("--goroutines", run.gen.goroutines, "Goroutine scripts per program, main included")
+      ->check(CLI::Range(1, 64));
+  run_cmd->add_option("--kinds", run.kinds, "Comma-separated op kinds the generator may use");
+  run_cmd->add_flag("--unsafe", run.gen.unsafe, "Allow unsafe ops (reparent); implies --any-programs");
+  run_cmd->add_flag("--any-programs", any_programs, "Not only well-formed programs (findings expected)");
+  run_cmd->add_option("--out", run.out_dir, "Directory for failing cases (text traces, written atomically)");
+  run_cmd->add_flag("--keep-going", run.keep_going, "Do not stop at the first violation");
+  run_cmd->add_flag("--save-findings", run.save_findings, "Also write program findings to --out");
+  run_cmd->add_flag("--progress", force_progress, "Print a progress line every second");
+  run_cmd->add_flag("--no-progress", no_progress, "Never print the progress line");
+  run_cmd->add_option("--max-steps", run.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
+
+  ReplayArgs replay;
+  auto* replay_cmd = app.add_subcommand("replay", "Re-execute a text trace and check it reproduces");
+  replay_cmd->add_option("file", replay.file, "Trace file")->required();
+  replay_cmd->add_flag("--json", replay.json, "Print the outcome and every observation as JSON");
+  replay_cmd->add_option("--dot", replay.dot, "Write the context tree at the violation as DOT (and SVG)");
+  replay_cmd->add_option("--write", replay.write, "Write the re-annotated trace here");
+
   uint64_t demo_seed = 1;
   bool demo_trace = false;
   auto* demo = app.add_subcommand("demo", "Run a runtime-only scenario and print its interleaving");
@@ -17,6 +45,7 @@ int main(int argc, char** argv) {
   demo->add_flag("--trace", demo_trace, "Also print every recorded event");
 
   app.add_subcommand("invariants", "List the invariant and finding catalogs");
+  app.add_subcommand("faults", "List the fault catalog");
 
   try {
     app.parse(argc, argv);
@@ -25,8 +54,18 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitPass : kExitUsage;
   }
   try {
+    if (app.got_subcommand("run")) {
+      run.gen.well_formed = !(any_programs || run.gen.unsafe);
+      run.progress = no_progress ? 0 : force_progress ? 1 : -1;
+      return run_command(run);
+    }
+    if (app.got_subcommand("replay")) return replay_command(replay);
     if (app.got_subcommand("demo")) return run_demo(demo_seed, demo_trace);
     if (app.got_subcommand("invariants")) return list_invariants();
+    if (app.got_subcommand("faults")) return list_faults();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "ctxcheck: {}\n", e.what());
+    return kExitUsage;
   } catch (const std::exception& e) {
     fmt::print(stderr, "ctxcheck: {}\n", e.what());
     return kExitUsage;

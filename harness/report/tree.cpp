@@ -60,9 +60,8 @@ std::string render_ascii_tree(const std::vector<TreeNode>& nodes) {
       std::string entries;
       for (uint32_t c : reg) {
         const TreeNode* cn = find(nodes, c);
-        bool linked = cn && cn->parent == static_cast<int64_t>(id);
         bool canceled = cn && cn->canceled;
-        entries += fmt::format(" ctx{}{}", c, !linked ? "(not a child!)" : canceled ? "(canceled!)" : "");
+        entries += fmt::format(" ctx{}{}", c, canceled ? "(canceled!)" : "");
       }
       out += child_prefix + "   children map:" + entries + "\n";
     }

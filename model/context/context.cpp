@@ -2,6 +2,8 @@
 // operations, and each Go mutex/atomic/channel operation is a runtime scheduling point.
 #include "model/context/context.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace ctxcheck::model {
@@ -43,6 +45,7 @@ Context::Context(Package& pkg, Kind kind, Context* parent)
     : pkg_(pkg), kind_(kind), id_(pkg.next_id()), parent_(parent) {
   rt::Heap& h = pkg.rt().heap();
   obj_ = h.alloc(kHeapType[static_cast<int>(kind)], id_);
+  pkg.hold(obj_);
   if (parent) h.link(obj_, parent->obj(), "Context");
   pkg.touch();
 }
@@ -196,14 +199,14 @@ void remove_child(Context* parent, CancelCtx* child, Kind key_type) {
 
 // cancel closes c.done, cancels each of c's children, and, if removeFromParent is true,
 // removes c from its parent's children.
-void CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
+bool CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
   if (err == kNilError)
     throw rt::Panic(kPanicMissingCancelError, "context: internal error: missing cancel error");
   if (cause == kNilError) cause = err;
   mu_.lock();
   if (err_.load() != 0) {
     mu_.unlock();
-    return;  // already canceled
+    return false;  // already canceled
   }
   bool swapped = pkg_.fault(Fault::ErrDoneSwapped);
   if (!swapped) {
@@ -221,7 +224,7 @@ void CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
         cause_ = cause;
       }
       mu_.unlock();
-      return;
+      return true;
     }
   } else {
     pkg_.chan(d)->close();
@@ -250,11 +253,13 @@ void CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
   mu_.unlock();
 
   if (remove_from_parent && !pkg_.fault(Fault::SkipRemoval)) remove_child(parent_, this, kind_);
+  return true;
 }
 
 void CancelCtx::cancel(bool remove_from_parent, Error err, Error cause) {
-  cancel_base(remove_from_parent, err, cause);
-  note_cancel_returned(remove_from_parent);
+  // Only the first cancel removes c from its parent; a later one returns at once, maybe
+  // before the first finished, so only the first counts as "its cancel returned".
+  if (cancel_base(remove_from_parent, err, cause)) note_cancel_returned(remove_from_parent);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -376,7 +381,7 @@ std::function<bool()> ForeignCtx::AfterFunc(std::function<void()> f, rt::ObjId f
   size_t slot = funcs_.size();
   bool already = err_ != kNilError;
   funcs_.push_back({std::move(f), f_obj, !already});
-  R().heap().link(obj_, f_obj, "afterFuncs[]");
+  if (!already) R().heap().link(obj_, f_obj, "afterFuncs[]");
   if (already) {
     auto fn = funcs_[slot].f;
     R().go(rt::GoKind::AfterFunc, fmt::format("afterFuncContext f of ctx{}", id_), fn);
@@ -452,8 +457,28 @@ uint32_t Package::chan_index(rt::Chan* c) const {
 rt::ObjId Package::closure(const char*, rt::ObjId captures) {
   rt::Heap& h = rt_.heap();
   rt::ObjId o = h.alloc(kClosureType, captures);
+  hold(o);
   if (captures != rt::kNoObj) h.link(o, captures, "captures");
   return o;
+}
+
+void Package::hold(rt::ObjId o) {
+  rt::GoId g = rt_.self();
+  if (g != rt::kNoGo) rt_.heap().link(rt_.goroutine(g).frame, o, kNewLabel);
+}
+
+void Package::release_new() {
+  rt::GoId g = rt_.self();
+  if (g == rt::kNoGo) return;
+  rt::Heap& h = rt_.heap();
+  rt::ObjId frame = rt_.goroutine(g).frame;
+  while (true) {
+    const auto& edges = h.object(frame).edges;
+    auto it = std::find_if(edges.begin(), edges.end(),
+                           [](const rt::Edge& e) { return std::string_view(e.label) == kNewLabel; });
+    if (it == edges.end()) return;
+    h.unlink(frame, it->to, kNewLabel);
+  }
 }
 
 uint32_t Package::live_watchers() const {

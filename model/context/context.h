@@ -136,7 +136,8 @@ class CancelCtx : public Context {
   friend CancelCtx* parent_cancel_ctx(Context* parent);
   friend void remove_child(Context* parent, CancelCtx* child, Kind key_type);
   void propagate_cancel(Context* parent, CancelCtx* child);
-  void cancel_base(bool remove_from_parent, Error err, Error cause);  // cancelCtx.cancel
+  // cancelCtx.cancel; true if this call canceled c (false: it already was).
+  bool cancel_base(bool remove_from_parent, Error err, Error cause);
   void add_child(CancelCtx* child);                                   // under mu
   void delete_child(CancelCtx* child, Kind key_type);                 // under mu
   void clear_children();                                              // under mu
@@ -311,6 +312,11 @@ class Package {
   }
   uint32_t next_id() const { return static_cast<uint32_t>(contexts_.size()); }
   rt::ObjId closure(const char* what, rt::ObjId captures);
+  // Objects the package creates are held by the creating goroutine's frame (its stack in
+  // Go) until the caller takes them: release_new() drops those temporary references.
+  static constexpr const char* kNewLabel = "new";
+  void hold(rt::ObjId o);
+  void release_new();
 
  private:
   CancelCtx* with_cancel(Context* parent);

@@ -192,8 +192,10 @@ void Runtime::abort_all() {
 // ---------------------------------------------------------------------------------------
 // goroutines
 
-GoId Runtime::go(GoKind kind, std::string label, std::function<void()> fn) {
+GoId Runtime::go(GoKind kind, std::string label, std::function<void()> fn,
+                 std::span<const ObjId> captures, const char* capture_label) {
   GoId id = spawn(kind, std::move(label), std::move(fn));
+  for (ObjId o : captures) heap_.link(gs_[id].frame, o, capture_label);
   // Starting a goroutine is a scheduling point in the spawner (not for main's start).
   if (current_ != kNoGo) point(Ev::Yield, 1, id);
   return id;
@@ -332,8 +334,9 @@ void Runtime::dispatch_next(bool exiting) {
       }
       return;
     }
+    if (wake_settler(BlockKind::SettleNow)) continue;
     if (fire_next_timers()) continue;
-    if (wake_settler()) continue;
+    if (wake_settler(BlockKind::Settle)) continue;
     // Quiescent: nothing runnable, no timer pending. Main classifies what is left.
     if (exiting) {
       current_ = kNoGo;
@@ -440,9 +443,14 @@ void Runtime::settle() {
   block(BlockKind::Settle, 0);
 }
 
-bool Runtime::wake_settler() {
+void Runtime::settle_now() {
+  point(Ev::Yield, 5, 0);
+  block(BlockKind::SettleNow, 0);
+}
+
+bool Runtime::wake_settler(BlockKind kind) {
   for (const Goroutine& g : gs_) {
-    if (g.state == GoState::Blocked && g.block == BlockKind::Settle) {
+    if (g.state == GoState::Blocked && g.block == kind) {
       wake({g.id, g.epoch});
       return true;
     }

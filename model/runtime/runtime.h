@@ -63,7 +63,8 @@ enum class GoState : uint8_t { Runnable, Blocked, Done };
   X(Select, "select")                            \
   X(Sleep, "sleep")                              \
   X(FinalizerIdle, "finalizer-idle")                \
-  X(Settle, "settle")        /* waits for everyone else to block */
+  X(Settle, "settle")        /* waits for everyone else to block */   \
+  X(SettleNow, "settle-now") /* ... without advancing the clock */
 enum class BlockKind : uint8_t {
 #define CTXCHECK_X(id, name) id,
   CTXCHECK_BLOCK_KINDS(CTXCHECK_X)
@@ -154,7 +155,10 @@ class Runtime {
   static Runtime* current_or_null();
 
   // ---- goroutines (called from inside goroutines) ----
-  GoId go(GoKind kind, std::string label, std::function<void()> fn);
+  // `captures` (heap objects the go statement's closure captures) are referenced by the new
+  // goroutine's frame from the moment it exists, labelled `capture_label`.
+  GoId go(GoKind kind, std::string label, std::function<void()> fn,
+          std::span<const ObjId> captures = {}, const char* capture_label = "capture");
   GoId self() const { return current_; }
   const Goroutine& goroutine(GoId id) const { return gs_.at(id); }
   const std::vector<Goroutine>& goroutines() const { return gs_; }
@@ -193,6 +197,9 @@ class Runtime {
   // immediately-after-others when it is already so. Used by the harness to reach
   // quiescence before checking invariants and before GC phases.
   void settle();
+  // Like settle, but returns as soon as nothing else is runnable, before any timer fires:
+  // the clock stands still (GC phases check what the timer heap retains).
+  void settle_now();
   // Internal: a timer that wakes the current goroutine's next block (select timeouts).
   TimerId add_wake_timer(Nanos d);
   void cancel_wake_timer(TimerId t);
@@ -239,7 +246,7 @@ class Runtime {
   void switch_to(GoId next);
   void switch_to_main();
   bool fire_next_timers();
-  bool wake_settler();  // quiescent but someone settles: wake the lowest id
+  bool wake_settler(BlockKind kind);  // wake the lowest-id goroutine settling this way
   void fire_timer(TimerId t);
   void abort_all();
   void finalizer_loop();

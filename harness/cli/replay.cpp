@@ -1,0 +1,75 @@
+// `ctxcheck replay FILE`: re-execute a text trace with its recorded schedule and check that
+// the verdict and the trace hash are the ones the file records.
+// Exit: 0 reproduced as recorded (or passed, when nothing is recorded), 1 diverged from the
+// recording (or a violation when none was expected), 2 bad input.
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "harness/cli/commands.h"
+#include "harness/executor/executor.h"
+#include "harness/program/text.h"
+#include "harness/report/json.h"
+#include "harness/report/text.h"
+#include "harness/util/atomic_file.h"
+
+namespace ctxcheck::harness {
+
+int replay_command(const ReplayArgs& a) {
+  std::string text;
+  try {
+    text = read_file(a.file, kMaxTraceBytes);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  Program p;
+  try {
+    p = parse_program(text);
+  } catch (const ParseError& e) {
+    throw UsageError(fmt::format("{}:{}", a.file, e.what()));
+  }
+  ExecOptions opts;
+  try {
+    opts.faults = faults_of(p);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: {}", a.file, e.what()));
+  }
+  rt::ReplayChoices choices(p.schedule);
+  ExecResult r = execute(p, choices, opts);
+  std::string got = r.violation ? fmt::format("violation {}", name_of(r.violation->id))
+                    : !r.findings.empty() ? fmt::format("finding {}", name_of(r.findings.front().id))
+                                          : "pass";
+  bool expect_ok = p.expect.empty() || p.expect == got;
+  if (!expect_ok && p.expect.rfind("finding ", 0) == 0)
+    for (const auto& f : r.findings)
+      if (p.expect == fmt::format("finding {}", name_of(f.id))) expect_ok = true;
+  bool hash_ok = !p.hash || *p.hash == r.trace_hash;
+  bool reproduced = expect_ok && hash_ok;
+
+  if (a.json) {
+    auto j = to_json(r);
+    j["file"] = a.file;
+    j["expected"] = p.expect;
+    j["reproduced"] = reproduced;
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("{}", text_report(p, r));
+    if (!p.expect.empty()) fmt::print("expected {}: {}\n", p.expect, expect_ok ? "reproduced" : fmt::format("got {}", got));
+    if (p.hash)
+      fmt::print("trace hash {:016x}: {}\n", *p.hash,
+                 hash_ok ? "identical" : fmt::format("differs (got {:016x})", r.trace_hash));
+  }
+  if (!a.dot.empty()) {
+    std::vector<TreeNode> tree = r.violation ? r.violation->tree : std::vector<TreeNode>{};
+    write_file_atomically(a.dot, render_dot(tree, fmt::format("{}: {}", a.file, got)));
+    if (std::system("command -v dot >/dev/null 2>&1") == 0) {
+      std::string cmd = fmt::format("dot -Tsvg '{}' -o '{}.svg'", a.dot, a.dot);
+      if (std::system(cmd.c_str()) == 0 && !a.json) fmt::print("rendered {}.svg\n", a.dot);
+    }
+  }
+  if (!a.write.empty()) write_file_atomically(a.write, print_program(annotate(p, r, "replayed by ctxcheck")));
+  if (p.expect.empty() && !p.hash) return r.violation ? kExitViolation : kExitPass;
+  return reproduced ? kExitPass : kExitViolation;
+}
+
+}  // namespace ctxcheck::harness

@@ -1,0 +1,82 @@
+// `ctxcheck run`: generate programs and schedules from a seed and run them on the model.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "harness/campaign/campaign.h"
+#include "harness/cli/commands.h"
+#include "harness/executor/executor.h"
+#include "harness/program/text.h"
+#include "harness/report/text.h"
+
+namespace ctxcheck::harness {
+
+namespace {
+uint64_t mix(uint64_t a, uint64_t b) {
+  uint64_t z = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL + (a << 6) + (a >> 2));
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+int run_command(const RunArgs& a) {
+  std::string bad;
+  auto faults = model::FaultSet::parse(a.faults, &bad);
+  if (!faults) throw UsageError(fmt::format("--faults: unknown fault \"{}\" (see ctxcheck faults)", bad));
+  GenOptions gen = a.gen;
+  if (!a.kinds.empty()) {
+    std::string_view rest = a.kinds;
+    while (!rest.empty()) {
+      size_t c = rest.find(',');
+      std::string_view k = rest.substr(0, c);
+      auto op = op_by_name(k);
+      if (!op) throw UsageError(fmt::format("--kinds: unknown op \"{}\"", k));
+      gen.kinds.push_back(*op);
+      if (c == std::string_view::npos) break;
+      rest.remove_prefix(c + 1);
+    }
+  }
+  if (a.count == 0 && a.seconds <= 0) throw UsageError("give --count or --time (or both)");
+  ExecOptions opts;
+  opts.faults = *faults;
+  opts.limits.keep_events = false;
+  opts.limits.max_steps = a.max_steps;
+
+  CampaignOptions co;
+  co.max_cases = a.count;
+  co.max_seconds = a.seconds;
+  co.out_dir = a.out_dir;
+  co.progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
+  co.stop_on_violation = !a.keep_going;
+  co.save_findings = a.save_findings;
+  fmt::print("ctxcheck run: seed {}, faults [{}], {} ops, {} goroutines, {}{}\n", a.seed,
+             faults->to_string(), gen.ops, gen.goroutines, gen.well_formed ? "well-formed" : "any programs",
+             gen.unsafe ? ", unsafe ops" : "");
+  std::fflush(stdout);
+
+  CampaignSummary sum = run_campaign(co, [&](uint64_t i) {
+    uint64_t s = mix(a.seed, i);
+    Program p = generate(s, gen);
+    if (!faults->empty()) p.faults = faults->to_string();
+    rt::PrngChoices choices(s);
+    ExecResult r = execute(p, choices, opts);
+    CaseOutcome out;
+    if (r.verdict == Verdict::Pass) return out;
+    out.kind = r.verdict == Verdict::Violation ? CaseOutcome::Kind::Violation : CaseOutcome::Kind::Finding;
+    out.id = r.verdict_id();
+    out.file_stem = fmt::format("{}-{:016x}", out.id, r.trace_hash);
+    std::string headline = fmt::format("found by: ctxcheck run --seed {} (case {})", a.seed, i);
+    out.trace_text = print_program(annotate(p, r, headline));
+    if (out.kind == CaseOutcome::Kind::Violation && co.stop_on_violation)
+      fmt::print("case {}:\n{}", i, text_report(p, r));
+    return out;
+  });
+  fmt::print("{}\n", sum.to_string());
+  if (!sum.first_violation_file.empty())
+    fmt::print("first violation written to {}\nreplay it with: ctxcheck replay {}\n", sum.first_violation_file,
+               sum.first_violation_file);
+  return sum.violations > 0 ? kExitViolation : kExitPass;
+}
+
+}  // namespace ctxcheck::harness

@@ -1,0 +1,39 @@
+// The executor: runs one program on the context model under one choice source and a
+// fault set, checking invariants as it goes, and returns an ExecResult.
+//
+// When the checks run:
+//   * after every scheduling point whose step changed the model: residue, acyclic,
+//     done-err, deadline order, afterfunc at-most-once (cheap, over a ModelView);
+//   * when a program cancel returns: propagation to what was registered below it;
+//   * after `wait`: Err is set once Done is closed (done-err, reader's view);
+//   * at `observe value`/`observe err` on WithoutCancel: value;
+//   * at quiescence (every goroutine blocked or done, no timer left): propagation,
+//     deadline expiry, afterfunc, goroutine-leak, and the program findings;
+//   * at the end (program references dropped, GC cycles with the finalizer goroutine, the
+//     clock stopped): finalizer-delay and heap-leak.
+// A violation stops the execution at once; findings are collected.
+#pragma once
+
+#include "harness/executor/result.h"
+#include "harness/invariants/checks.h"
+#include "harness/program/program.h"
+#include "model/faults/faults.h"
+#include "model/runtime/choice.h"
+#include "model/runtime/runtime.h"
+
+namespace ctxcheck::harness {
+
+struct ExecOptions {
+  model::FaultSet faults;
+  InvariantSet invariants = all_invariants();
+  rt::Limits limits;
+  bool end_phase = true;  // GC-based checks (finalizer-delay, heap-leak)
+};
+
+ExecResult execute(const Program& program, rt::ChoiceSource& choices, const ExecOptions& opts);
+
+// Convenience: the faults named in the program header (throws std::invalid_argument
+// naming an unknown fault).
+model::FaultSet faults_of(const Program& program);
+
+}  // namespace ctxcheck::harness
