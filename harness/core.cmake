@@ -25,7 +25,9 @@ target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_wa
 set_target_properties(ctxcheck PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 
 add_executable(harness_tests
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/program_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/executor_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/invariants_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp)
-target_link_libraries(harness_tests PRIVATE ctxcheck_harness GTest::gtest_main ctxcheck_warnings)
+target_link_libraries(harness_tests PRIVATE ctxcheck_harness rapidcheck_gtest rapidcheck GTest::gtest_main ctxcheck_warnings)
 gtest_discover_tests(harness_tests DISCOVERY_TIMEOUT 60)

@@ -83,7 +83,7 @@ class Interp {
       cv.transparent = transparent(c->kind());
       cv.passes_cancel = passes_cancel(c->kind());
       cv.parent = c->parent() ? static_cast<int64_t>(c->parent()->id()) : -1;
-      cv.err = c->peek_err();
+      cv.err = err_of(c);
       cv.children.clear();
       cv.deadline = deadline_of(c);
       cv.own_deadline = c->kind() == Kind::Timer;
@@ -106,6 +106,19 @@ class Interp {
     }
     for (const Handle& hd : handles_)
       if (hd.af && hd.first_stop >= 0) v.contexts[hd.af->id()].afterfunc_stop = hd.first_stop;
+  }
+
+  // Err() without scheduling points, bounded (an unsafe reparent may close a cycle).
+  model::Error err_of(Context* c) {
+    for (size_t i = 0; c != nullptr && i <= pkg->contexts().size(); ++i) {
+      switch (c->kind()) {
+        case Kind::Value: case Kind::Wrapper: c = c->parent(); break;
+        case Kind::Background: case Kind::TODO: case Kind::WithoutCancel: case Kind::BrokenErr:
+          return model::kNilError;
+        default: return c->peek_err();  // its own state
+      }
+    }
+    return model::kNilError;
   }
 
   // Deadline() without scheduling points, bounded (an unsafe reparent may close a cycle).
@@ -360,6 +373,7 @@ class Interp {
       case OpKind::Reparent: {
         rt_.point(rt::Ev::Model, 3, op.a);
         P.Reparent(ctx(op.a), ctx(op.b));
+        after_step();  // a cycle must be reported before anything walks it
         break;
       }
     }
@@ -512,7 +526,7 @@ class Interp {
         const rt::Goroutine& g = rt_.goroutine(cc->watcher());
         if (g.state != rt::GoState::Blocked) continue;
         bool child_done = cc->peek_err() != model::kNilError;
-        bool parent_done = cc->parent() && cc->parent()->Done() && cc->parent()->Done()->is_closed();
+        bool parent_done = cc->parent() && err_of(cc->parent()) != model::kNilError;
         if (child_done || parent_done)
           violate({Invariant::GoroutineLeak,
                    fmt::format("the watcher goroutine g{} of ctx{} is still blocked although its {} is done",
@@ -542,7 +556,7 @@ class Interp {
     for (uint32_t h = 1; h < handles_.size(); ++h) {
       const Handle& hd = handles_[h];
       if (!hd.cancel || hd.cancel_called || hd.cancel_deferred || !hd.ctx) continue;
-      if (hd.ctx->peek_err() != model::kNilError) continue;
+      if (err_of(hd.ctx) != model::kNilError) continue;  // canceled via its parent: no leak
       std::string path = path_to(hd.ctx->obj());
       find(Finding::LostCancel,
            fmt::format("the cancel func of h{} (ctx{}) is never called{}", h, hd.ctx->id(),
@@ -582,7 +596,7 @@ class Interp {
     if (checker_.enabled(Invariant::FinalizerDelay)) {
       for (const auto& c : pkg->contexts()) {
         rt::ObjId o = c->obj();
-        if (c->peek_err() == model::kNilError || !heap.alive(o)) continue;
+        if (err_of(c.get()) == model::kNilError || !heap.alive(o)) continue;
         if (heap.object(o).finalized || from_program[o]) continue;
         if (std::find(probes.begin(), probes.end(), o) == probes.end()) continue;
         violate({Invariant::FinalizerDelay,
@@ -619,7 +633,7 @@ class Interp {
       if (family_of(c->kind()) != CtxFamily::Cancel) continue;
       auto* cc = static_cast<model::CancelCtx*>(c.get());
       if (cc->watcher() != g.id) continue;
-      bool parent_done = cc->parent() && cc->parent()->peek_err() != model::kNilError;
+      bool parent_done = cc->parent() && err_of(cc->parent()) != model::kNilError;
       return cc->peek_err() == model::kNilError && !parent_done;
     }
     return false;

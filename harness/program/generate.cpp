@@ -191,7 +191,15 @@ struct Gen {
         if (hk == HandleKind::CancelableContext || hk == HandleKind::CauseContext) l.own_cancel.push_back(op.result);
         if (hk == HandleKind::StopFunc) l.stops.push_back(op.result);
       }
-      if (op.kind == OpKind::Drop) l.visible.erase(std::find(l.visible.begin(), l.visible.end(), op.a));
+      if (op.kind == OpKind::Drop) {
+        auto forget = [&](std::vector<uint32_t>& v) {
+          auto it = std::find(v.begin(), v.end(), op.a);
+          if (it != v.end()) v.erase(it);
+        };
+        forget(l.visible);
+        forget(l.own_cancel);  // not well-formed: its cancel is lost with the handle
+        forget(l.canceled);
+      }
     }
     // Every AfterFunc is eventually stopped (its context may never finish otherwise).
     for (uint32_t h : l.stops) {

@@ -32,6 +32,14 @@ std::string error_string(Error e) {
   }
 }
 
+ForwardGuard::ForwardGuard() {
+  if (++depth > kMaxForwardDepth) {
+    --depth;
+    throw rt::Panic(kPanicStackOverflow,
+                    "runtime: goroutine stack exceeds limit (a context's parent chain is a cycle)");
+  }
+}
+
 bool is_context_package_panic(const std::string& code) {
   return code == kPanicNilParent || code == kPanicNilKey || code == kPanicMissingCancelError;
 }
@@ -55,11 +63,11 @@ Context::Context(Package& pkg, Kind kind, Context* parent)
 
 CancelCtx::CancelCtx(Package& pkg, Kind kind, Context* parent) : Context(pkg, kind, parent) {}
 
-std::optional<Nanos> CancelCtx::Deadline() { return parent_->Deadline(); }
+std::optional<Nanos> CancelCtx::Deadline() { return forward([&] { return parent_->Deadline(); }); }
 
 Any CancelCtx::Value(const Key& key) {
   if (key.type == kCancelCtxKeyType) return Any::ctx(this);
-  return parent_->Value(key);  // Go: value(c.Context, key)
+  return forward([&] { return parent_->Value(key); });  // Go: value(c.Context, key)
 }
 
 rt::Chan* CancelCtx::Done() {
@@ -319,12 +327,12 @@ ValueCtx::ValueCtx(Package& pkg, Context* parent, Key key, int64_t val)
 
 Any ValueCtx::Value(const Key& key) {
   if (key == key_) return Any::of(val_);
-  return parent_->Value(key);
+  return forward([&] { return parent_->Value(key); });
 }
 
 Any WithoutCancelCtx::Value(const Key& key) {
   if (key.type == kCancelCtxKeyType) return Any::nil();
-  return parent_->Value(key);
+  return forward([&] { return parent_->Value(key); });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -341,7 +349,7 @@ rt::Chan* ForeignCtx::Done() {
     case Kind::AfterFuncer:
       return own_done_;
     default:
-      return parent_->Done();
+      return forward([&] { return parent_->Done(); });
   }
 }
 
@@ -358,7 +366,7 @@ Error ForeignCtx::Err() {
     case Kind::OwnDone:
       return own_done_->is_closed() ? kCanceled : kNilError;
     default:
-      return parent_->Err();
+      return forward([&] { return parent_->Err(); });
   }
 }
 
@@ -367,13 +375,13 @@ Error ForeignCtx::peek_err() const {
     case Kind::BrokenErr: return kNilError;
     case Kind::AfterFuncer: return err_;
     case Kind::OwnDone: return own_done_->is_closed() ? kCanceled : kNilError;
-    default: return parent_->peek_err();
+    default: return forward([&] { return parent_->peek_err(); });
   }
 }
 
 Any ForeignCtx::Value(const Key& key) {
   if (kind_ == Kind::AfterFuncer && key.type == kCancelCtxKeyType) return Any::nil();
-  return parent_->Value(key);
+  return forward([&] { return parent_->Value(key); });
 }
 
 std::function<bool()> ForeignCtx::AfterFunc(std::function<void()> f, rt::ObjId f_obj) {

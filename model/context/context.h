@@ -71,6 +71,24 @@ const char* kind_name(Kind k);  // Go type names: "cancelCtx", "timerCtx", "myCt
 
 class Package;
 
+// Every call that forwards to the parent goes through forward(): a chain deeper than any
+// real program (an unsafe reparent closed a cycle) panics as Go's stack overflow would,
+// instead of looping forever.
+inline constexpr int kMaxForwardDepth = 10000;
+inline constexpr const char* kPanicStackOverflow = "stack-overflow";
+struct ForwardGuard {
+  static inline thread_local int depth = 0;
+  ForwardGuard();
+  ~ForwardGuard() { --depth; }
+  ForwardGuard(const ForwardGuard&) = delete;
+  ForwardGuard& operator=(const ForwardGuard&) = delete;
+};
+template <class F>
+auto forward(F&& f) {
+  ForwardGuard g;
+  return f();
+}
+
 // The Context interface. `parent()` is the embedded parent Context (for a cancelCtx whose
 // parent is an afterFuncer that is the stopCtx's underlying parent).
 class Context {
@@ -191,11 +209,11 @@ class AfterFuncCtx final : public CancelCtx {
 class ValueCtx final : public Context {
  public:
   ValueCtx(Package& pkg, Context* parent, Key key, int64_t val);
-  std::optional<Nanos> Deadline() override { return parent_->Deadline(); }
-  rt::Chan* Done() override { return parent_->Done(); }
-  Error Err() override { return parent_->Err(); }
+  std::optional<Nanos> Deadline() override { return forward([&] { return parent_->Deadline(); }); }
+  rt::Chan* Done() override { return forward([&] { return parent_->Done(); }); }
+  Error Err() override { return forward([&] { return parent_->Err(); }); }
   Any Value(const Key& key) override;
-  Error peek_err() const override { return parent_->peek_err(); }
+  Error peek_err() const override { return forward([&] { return parent_->peek_err(); }); }
   Key key() const { return key_; }
   int64_t val() const { return val_; }
 
@@ -226,7 +244,7 @@ class WithoutCancelCtx final : public Context {
 class ForeignCtx final : public Context {
  public:
   ForeignCtx(Package& pkg, Kind kind, Context* parent);
-  std::optional<Nanos> Deadline() override { return parent_->Deadline(); }
+  std::optional<Nanos> Deadline() override { return forward([&] { return parent_->Deadline(); }); }
   rt::Chan* Done() override;
   Error Err() override;
   Any Value(const Key& key) override;
