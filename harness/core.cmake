@@ -31,3 +31,13 @@ add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp)
 target_link_libraries(harness_tests PRIVATE ctxcheck_harness rapidcheck_gtest rapidcheck GTest::gtest_main ctxcheck_warnings)
 gtest_discover_tests(harness_tests DISCOVERY_TIMEOUT 60)
+
+# Every minimized case ever found replays to the outcome and trace hash its header records.
+file(GLOB CTXCHECK_REGRESSIONS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/corpus/regressions/*.trace)
+foreach(trace ${CTXCHECK_REGRESSIONS})
+  get_filename_component(name ${trace} NAME_WE)
+  add_test(NAME regression.${name} COMMAND ctxcheck replay ${trace})
+endforeach()
+
+# The CLI end to end: exit codes, bad input, run -> trace -> replay.
+add_test(NAME cli.end_to_end COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/cli_test.sh $<TARGET_FILE:ctxcheck>)

@@ -264,6 +264,12 @@ bool CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
   return true;
 }
 
+void CancelCtx::note_cancel_returned(bool remove_from_parent) {
+  if (!remove_from_parent) return;
+  ++removing_cancels_returned_;
+  pkg_.touch();
+}
+
 void CancelCtx::cancel(bool remove_from_parent, Error err, Error cause) {
   // Only the first cancel removes c from its parent; a later one returns at once, maybe
   // before the first finished, so only the first counts as "its cancel returned".

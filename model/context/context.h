@@ -159,9 +159,7 @@ class CancelCtx : public Context {
   void add_child(CancelCtx* child);                                   // under mu
   void delete_child(CancelCtx* child, Kind key_type);                 // under mu
   void clear_children();                                              // under mu
-  void note_cancel_returned(bool remove_from_parent) {
-    if (remove_from_parent) ++removing_cancels_returned_;
-  }
+  void note_cancel_returned(bool remove_from_parent);
 
   rt::Mutex mu_;                   // protects following fields
   rt::Atomic<uint32_t> done_;      // chan index + 1 (0 = nil), created lazily, closed by first cancel

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# ctxcheck's command line end to end: exit codes (0 pass, 1 violation, 2 bad input), clear
+# messages for bad input, and a fault found by `run`, written atomically, and replayed.
+set -u
+bin="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+expect() {  # expect CODE DESCRIPTION -- command...
+  local want=$1 what=$2; shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [[ $got -ne $want ]]; then
+    echo "FAIL: $what: exit $got, want $want"; cat "$tmp/out" "$tmp/err" | head -20; fails=$((fails + 1))
+  else
+    echo "ok: $what"
+  fi
+}
+expect_msg() {  # the last command's stderr names what is wrong
+  if ! grep -q -- "$1" "$tmp/err"; then echo "FAIL: stderr lacks '$1':"; cat "$tmp/err"; fails=$((fails + 1)); fi
+}
+
+expect 0 "faithful model passes" -- "$bin" run --count 3000 --seed 7 --no-progress
+expect 1 "a fault is found" -- "$bin" run --count 20000 --seed 7 --faults skip-removal --out "$tmp/cases" --no-progress
+trace=$(ls "$tmp"/cases/*.trace | head -1)
+[[ -f "$trace" ]] || { echo "FAIL: no trace written"; fails=$((fails + 1)); }
+ls "$tmp"/cases | grep -q '\.tmp\.' && { echo "FAIL: temporary file left behind"; fails=$((fails + 1)); }
+expect 0 "the written trace replays with its hash" -- "$bin" replay "$trace"
+expect 0 "replay --json" -- "$bin" replay --json "$trace"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["reproduced"] and j["verdict"]=="violation"' "$tmp/out" \
+  || { echo "FAIL: replay --json output"; fails=$((fails + 1)); }
+sed 's/^hash: .*/hash: 0000000000000001/' "$trace" > "$tmp/wrong-hash.trace"
+expect 1 "a hash mismatch is reported" -- "$bin" replay "$tmp/wrong-hash.trace"
+expect 2 "missing file" -- "$bin" replay "$tmp/nope.trace"
+expect_msg "cannot open"
+head -c 3000 /dev/urandom > "$tmp/garbage.trace"
+expect 2 "random bytes" -- "$bin" replay "$tmp/garbage.trace"
+printf 'ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h9\n' > "$tmp/bad.trace"
+expect 2 "invalid program" -- "$bin" replay "$tmp/bad.trace"
+expect_msg "bad.trace:4:"
+printf 'ctxcheck-trace 1\nfaults: no-such-fault\ngo 0:\n  yield\n' > "$tmp/badfault.trace"
+expect 2 "unknown fault in a trace" -- "$bin" replay "$tmp/badfault.trace"
+expect_msg "no-such-fault"
+expect 2 "unknown fault flag" -- "$bin" run --count 1 --faults nope
+expect_msg "unknown fault"
+expect 2 "unknown flag" -- "$bin" run --frobnicate
+expect 2 "no budget" -- "$bin" run
+expect 2 "bad number" -- "$bin" run --count many
+expect 2 "directory as trace" -- "$bin" replay "$tmp"
+expect 0 "faults lists the catalog" -- "$bin" faults
+grep -q "skip-removal" "$tmp/out" || { echo "FAIL: faults output"; fails=$((fails + 1)); }
+expect 0 "invariants lists the catalog" -- "$bin" invariants
+grep -q "finalizer-delay" "$tmp/out" || { echo "FAIL: invariants output"; fails=$((fails + 1)); }
+echo "$fails failed"
+[[ $fails -eq 0 ]]
