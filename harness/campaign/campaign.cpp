@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "harness/util/atomic_file.h"
@@ -28,6 +30,7 @@ CampaignSummary run_campaign(const CampaignOptions& opts,
     std::filesystem::create_directories(opts.out_dir, ec);
     if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", opts.out_dir, ec.message()));
   }
+  const bool tty = ::isatty(2) != 0;
   const auto start = clock::now();
   auto last_progress = start;
   auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
@@ -39,8 +42,9 @@ CampaignSummary run_campaign(const CampaignOptions& opts,
       if (opts.progress && now - last_progress >= std::chrono::seconds(1)) {
         last_progress = now;
         double s = elapsed();
-        fmt::print(stderr, "\r#{} {:.0f} exec/s, {} violations, {} findings, {:.0f}s   ", sum.cases,
+        fmt::print(stderr, "{}#{} {:.0f} exec/s, {} violations, {} findings, {:.0f}s   ", tty ? "\r" : "", sum.cases,
                    s > 0 ? static_cast<double>(sum.cases) / s : 0.0, sum.violations, sum.findings, s);
+        if (!tty) fmt::print(stderr, "\n");
       }
     }
     CaseOutcome out = run_case(i);
@@ -60,7 +64,7 @@ CampaignSummary run_campaign(const CampaignOptions& opts,
     if (violation && opts.stop_on_violation) break;
   }
   sum.seconds = elapsed();
-  if (opts.progress) fmt::print(stderr, "\n");
+  if (opts.progress && tty) fmt::print(stderr, "\n");
   return sum;
 }
 

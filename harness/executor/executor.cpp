@@ -397,9 +397,11 @@ class Interp {
 
   void check_err_after_done(Context* c, uint32_t h) {
     if (!checker_.enabled(Invariant::DoneErr)) return;
-    Kind k = c->kind();
-    bool ours = family_of(k) == CtxFamily::Cancel || k == Kind::Value;
-    if (!ours) return;
+    // Only where Err comes from one of the package's own cancelCtx (through valueCtx):
+    // a foreign Context's Err is the program's business.
+    Context* src = c;
+    for (size_t i = 0; src && src->kind() == Kind::Value && i <= pkg->contexts().size(); ++i) src = src->parent();
+    if (!src || family_of(src->kind()) != CtxFamily::Cancel) return;
     model::Error e = c->Err();
     if (e == model::kNilError)
       violate({Invariant::DoneErr, fmt::format("h{} (ctx{}): Done is closed but Err returned nil", h, c->id()),
@@ -566,11 +568,14 @@ class Interp {
     // Then the globals; everything the program made is now garbage unless a parked
     // goroutine holds it.
     for (uint32_t slot = kFirstProgramGlobal; slot <= max_global_; ++slot) heap.store_global(slot, rt::kNoObj);
-    // Probe finalizers on every context without one (the seed's SetFinalizer probe).
+    // Probe finalizers (the seed's SetFinalizer probe) on every canceled context without
+    // one. Only canceled ones: an uncanceled child and its parent form a cycle, and a
+    // finalizer there would keep both alive, which Go would not do without the probe.
     std::vector<rt::ObjId> probes;
     for (const auto& c : pkg->contexts()) {
       rt::ObjId o = c->obj();
       if (o < baseline_objects_ || !heap.alive(o) || heap.has_finalizer(o)) continue;
+      if (err_of(c.get()) == model::kNilError) continue;
       if (heap.object(o).finalized || heap.object(o).queued) continue;
       heap.set_finalizer(o, [](rt::ObjId) {});
       probes.push_back(o);
@@ -612,10 +617,6 @@ class Interp {
       for (rt::ObjId o = baseline_objects_; o < heap.allocated(); ++o) {
         if (!heap.alive(o) || from_program[o]) continue;
         if (heap.object(o).type->name == std::string_view("goroutine")) continue;
-        bool in_program_cycle = false;
-        for (auto [h, fo] : program_finalizers_)
-          if (heap.alive(fo) && (fo == o || heap.reachable_from(fo, o))) in_program_cycle = true;
-        if (in_program_cycle) continue;
         violate({Invariant::HeapLeak,
                  fmt::format("{} is still alive after the program dropped everything and {} GC cycles ran",
                              describe(heap, o), rounds),
@@ -650,6 +651,10 @@ class Interp {
                      g.state != rt::GoState::Done && g.id != rt_.self();
       if (program || legit_watcher(g)) work.push_back(g.frame);
     }
+    // And through objects the program set a finalizer on that sit in a cycle (a finding:
+    // they can never be collected, nor can anything they reference).
+    for (auto [h, fo] : program_finalizers_)
+      if (heap.alive(fo) && heap.reachable_from(fo, fo)) work.push_back(fo);
     while (!work.empty()) {
       rt::ObjId o = work.back();
       work.pop_back();

@@ -95,7 +95,9 @@ struct Gen {
             op.n = dur();
           if (k == OpKind::WithTimeoutCause || k == OpKind::WithDeadlineCause) op.cause = 3 + static_cast<int32_t>(rng.below(3));
           if (k == OpKind::WithValue) {
-            op.key = {static_cast<uint8_t>(rng.below(2)), static_cast<int32_t>(1 + rng.below(3))};
+            // Well-formed programs give each key value one type; others may shadow.
+            int32_t v = static_cast<int32_t>(1 + rng.below(3));
+            op.key = {static_cast<uint8_t>(opts.well_formed ? v % 2 : rng.below(2)), v};
             op.n = rng.below(100);
           }
           if (k == OpKind::Custom) op.sub = static_cast<uint8_t>(rng.below(opts.well_formed ? 3 : 4));
@@ -157,8 +159,10 @@ struct Gen {
         case OpKind::Observe:
           op.sub = static_cast<uint8_t>(rng.below(std::size(kObserveNames)));
           if (op.sub != static_cast<uint8_t>(Observe::Goroutines)) op.a = rng.pick(ctxs);
-          if (op.sub == static_cast<uint8_t>(Observe::Value))
-            op.key = {static_cast<uint8_t>(rng.below(2)), static_cast<int32_t>(1 + rng.below(3))};
+          if (op.sub == static_cast<uint8_t>(Observe::Value)) {
+            int32_t v = static_cast<int32_t>(1 + rng.below(3));
+            op.key = {static_cast<uint8_t>(opts.well_formed ? v % 2 : rng.below(2)), v};
+          }
           break;
         case OpKind::Drop: {
           // Well-formed: only contexts whose cancel is no longer owed.
