@@ -34,6 +34,7 @@ struct Gen {
   uint32_t next_handle = 1;
   uint32_t budget;
   std::vector<HandleKind> kind_of{HandleKind::None};
+  std::vector<ValueKey> keys;  // keys bound so far
 
   bool allowed(OpKind k) const {
     if (k == OpKind::Reparent && (opts.well_formed || !opts.unsafe)) return false;
@@ -74,8 +75,14 @@ struct Gen {
       emit(op);
     }
     std::vector<OpKind> alphabet;
-    for (size_t k = 0; k < kNumOpKinds; ++k)
-      if (allowed(static_cast<OpKind>(k))) alphabet.push_back(static_cast<OpKind>(k));
+    // Weighted: the ops that build and inspect trees come up more often.
+    for (size_t k = 0; k < kNumOpKinds; ++k) {
+      OpKind kind = static_cast<OpKind>(k);
+      if (!allowed(kind)) continue;
+      int weight = (kind == OpKind::WithValue || kind == OpKind::Observe) ? 3
+                   : (kind == OpKind::WithCancel || kind == OpKind::Cancel) ? 2 : 1;
+      for (int w = 0; w < weight; ++w) alphabet.push_back(kind);
+    }
     if (alphabet.empty()) return;
     for (uint32_t n = 0; n < ops && budget > 0; ++n) {
       OpKind k = rng.pick(alphabet);
@@ -95,9 +102,12 @@ struct Gen {
             op.n = dur();
           if (k == OpKind::WithTimeoutCause || k == OpKind::WithDeadlineCause) op.cause = 3 + static_cast<int32_t>(rng.below(3));
           if (k == OpKind::WithValue) {
+            // Rebinding a key already used is what exercises "the nearest binding wins".
             // Well-formed programs give each key value one type; others may shadow.
             int32_t v = static_cast<int32_t>(1 + rng.below(3));
             op.key = {static_cast<uint8_t>(opts.well_formed ? v % 2 : rng.below(2)), v};
+            if (!keys.empty() && rng.chance(50)) op.key = rng.pick(keys);
+            keys.push_back(op.key);
             op.n = rng.below(100);
           }
           if (k == OpKind::Custom) op.sub = static_cast<uint8_t>(rng.below(opts.well_formed ? 3 : 4));
@@ -162,6 +172,7 @@ struct Gen {
           if (op.sub == static_cast<uint8_t>(Observe::Value)) {
             int32_t v = static_cast<int32_t>(1 + rng.below(3));
             op.key = {static_cast<uint8_t>(opts.well_formed ? v % 2 : rng.below(2)), v};
+            if (!keys.empty() && rng.chance(70)) op.key = rng.pick(keys);
           }
           break;
         case OpKind::Drop: {
@@ -227,7 +238,7 @@ struct Gen {
 }  // namespace
 
 Program generate(uint64_t seed, const GenOptions& opts) {
-  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}};
+  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}, {}};
   g.p.unsafe = opts.unsafe && !opts.well_formed;
   g.p.scripts.emplace_back();
   g.script(0, {}, g.budget);

@@ -184,3 +184,56 @@ go 0:
 
 }  // namespace
 }  // namespace ctxcheck::harness
+
+namespace ctxcheck::harness {
+namespace {
+
+// The invariants checked inside the executor (not over a ModelView alone), each tripped by
+// a hand-built program on a bad model (a fault or a limit) and quiet on the faithful one.
+struct Tripwire {
+  Invariant id;
+  const char* program;
+  const char* fault;
+  uint64_t max_steps = 200000;
+  bool only_this = false;  // check this invariant alone (another would fire first)
+};
+
+TEST(Invariants, ExecutorLevelChecksTripOnBadModelsOnly) {
+  const Tripwire cases[] = {
+      {Invariant::GoroutineLeak,
+       "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = custom own_done h1\n  h3 = with_cancel h2\n  cancel h3\n",
+       "watcher-never-exits"},
+      {Invariant::FinalizerDelay,
+       "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n  cancel h2\n  drop h2\n",
+       "timer-not-stopped"},
+      {Invariant::HeapLeak,
+       "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n  cancel h2\n  drop h2\n",
+       "timer-not-stopped", 200000, true},
+      {Invariant::Value,
+       "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_value h1 keyA:1 10\n  h3 = with_value h2 keyA:1 20\n"
+       "  observe value h3 keyA:1\n",
+       "value-outer-wins"},
+      {Invariant::Termination,
+       "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  yield\n  yield\n  yield\n  yield\n  yield\n  yield\n",
+       "", 3},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(name_of(c.id)));
+    Program p = parse_program(c.program);
+    ExecOptions o;
+    o.limits.max_steps = 200000;
+    if (c.only_this) o.invariants = InvariantSet{}.set(static_cast<size_t>(c.id));
+    rt::PrngChoices good(0);
+    ExecResult faithful = execute(p, good, o);
+    EXPECT_FALSE(faithful.violation) << text_report(p, faithful);
+    o.faults = *model::FaultSet::parse(c.fault);
+    o.limits.max_steps = c.max_steps;
+    rt::PrngChoices bad(0);
+    ExecResult r = execute(p, bad, o);
+    ASSERT_TRUE(r.violation) << text_report(p, r);
+    EXPECT_EQ(r.violation->id, c.id) << text_report(p, r);
+  }
+}
+
+}  // namespace
+}  // namespace ctxcheck::harness

@@ -332,6 +332,10 @@ ValueCtx::ValueCtx(Package& pkg, Context* parent, Key key, int64_t val)
     : Context(pkg, Kind::Value, parent), key_(key), val_(val) {}
 
 Any ValueCtx::Value(const Key& key) {
+  if (pkg_.fault(Fault::ValueOuterWins) && key == key_) {
+    Any outer = forward([&] { return parent_->Value(key); });  // BUG: outer first
+    return outer.present ? outer : Any::of(val_);
+  }
   if (key == key_) return Any::of(val_);
   return forward([&] { return parent_->Value(key); });
 }

@@ -33,6 +33,8 @@ namespace ctxcheck::model {
     "the propagateCancel watcher goroutine ignores child.Done and waits for the parent forever") \
   X(ErrDoneSwapped, "err-done-swapped",                                                          \
     "cancel closes done before storing err: a reader can see Done closed and Err nil")           \
+  X(ValueOuterWins, "value-outer-wins",                                                         \
+    "valueCtx.Value asks its parent first: an outer binding of the same key hides the nearest") \
   X(ReparentCycle, "reparent-cycle",                                                             \
     "WithCancel under a chain of 3 cancelCtx reparents the oldest under the new child, closing " \
     "a cycle (the seed's ctx4 -> ctx1 loop)")

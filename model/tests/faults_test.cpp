@@ -157,6 +157,14 @@ TEST(Faults, ErrDoneSwapped) {
       /*always=*/false);
 }
 
+TEST(Faults, ValueOuterWins) {
+  expect_divergence(Fault::ValueOuterWins, [](Package& pkg) {
+    Context* outer = pkg.WithValue(pkg.Background(), Key{1, 1}, 10);
+    Context* inner = pkg.WithValue(outer, Key{1, 1}, 20);
+    return inner->Value(Key{1, 1}).value != 20;
+  });
+}
+
 TEST(Faults, ReparentCycle) {
   expect_divergence(Fault::ReparentCycle, [](Package& pkg) {
     auto a = pkg.WithCancel(pkg.Background());
