@@ -3,6 +3,7 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/program/program.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/text.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/generate.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/program/decode.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp

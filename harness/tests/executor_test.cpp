@@ -237,3 +237,34 @@ TEST(Invariants, ExecutorLevelChecksTripOnBadModelsOnly) {
 
 }  // namespace
 }  // namespace ctxcheck::harness
+
+#include "harness/program/decode.h"
+
+namespace ctxcheck::harness {
+namespace {
+
+TEST(Executor, DecodedByteStringsRunWithoutInternalErrors) {
+  uint64_t s = 12345;
+  auto next = [&] {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint8_t>(s >> 56);
+  };
+  ExecOptions o;
+  o.limits.max_steps = 20000;
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<uint8_t> bytes(static_cast<size_t>(next()) + 2);
+    for (auto& b : bytes) b = next();
+    FuzzInput in = split_fuzz_input(bytes);
+    rt::ByteChoices choices(in.schedule);
+    ExecResult r = execute(in.program, choices, o);
+    ASSERT_NE(r.outcome, rt::Outcome::InternalError) << print_program(in.program) << r.outcome_message;
+    // Unsafe programs may close cycles (acyclic); everything else must hold.
+    if (r.violation && !in.program.unsafe) {
+      ADD_FAILURE() << print_program(in.program) << text_report(in.program, r);
+      return;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ctxcheck::harness

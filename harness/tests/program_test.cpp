@@ -187,3 +187,42 @@ TEST(Generate, KnobsAreHonoured) {
 
 }  // namespace
 }  // namespace ctxcheck::harness
+
+#include "harness/program/decode.h"
+
+namespace ctxcheck::harness {
+namespace {
+
+RC_GTEST_PROP(Decode, EveryByteStringIsAValidProgram, (std::vector<uint8_t> bytes)) {
+  Program p = decode_program(bytes);
+  auto err = validate(p);
+  RC_ASSERT(!err.has_value());
+  RC_ASSERT(p.op_count() <= kMaxDecodedOps + 0);
+  // decode∘encode is stable: one round reaches a fixed point.
+  RC_ASSERT(decode_program(encode_program(p)) == p);
+}
+
+RC_GTEST_PROP(Decode, EncodeInvertsDecodeOnGeneratedPrograms, (uint64_t seed, bool well_formed)) {
+  GenOptions o;
+  o.ops = *rc::gen::inRange<uint32_t>(1, 60);
+  o.goroutines = *rc::gen::inRange<uint32_t>(1, 6);
+  o.well_formed = well_formed;
+  o.unsafe = !well_formed;
+  Program p = generate(seed, o);
+  RC_ASSERT(decode_program(encode_program(p)) == p);
+}
+
+TEST(Decode, FuzzInputSplitsIntoProgramAndSchedule) {
+  Program p = generate(3, GenOptions{});
+  std::vector<uint8_t> sched{1, 2, 3};
+  FuzzInput in = split_fuzz_input(join_fuzz_input(p, sched));
+  EXPECT_EQ(in.program, p);
+  EXPECT_EQ(in.schedule, sched);
+  // Short or empty inputs are still valid.
+  EXPECT_FALSE(validate(split_fuzz_input({}).program).has_value());
+  std::vector<uint8_t> one{0xff};
+  EXPECT_FALSE(validate(split_fuzz_input(one).program).has_value());
+}
+
+}  // namespace
+}  // namespace ctxcheck::harness

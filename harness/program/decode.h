@@ -1,0 +1,38 @@
+// Byte decoding, for fuzzers: every byte string is a valid program, so no execution is
+// wasted on a parse error. A fuzz input is two streams:
+//
+//   [len lo][len hi][program bytes: len of them][schedule bytes: the rest]
+//
+// The schedule bytes feed rt::ByteChoices (exhausted = no preemption). Program bytes are a
+// flag byte (bit 0: unsafe ops) and then ops: an opcode byte (mod the number of op kinds)
+// and its arguments, each reduced modulo what exists at that point (a handle operand is an
+// index into the handles of the right kind visible there). An op that has no possible
+// operand is skipped. `go` is followed by the length of the child's body, which comes
+// inline, depth first; handles are numbered in that order (canonical numbering).
+//
+// encode() inverts decode() for canonically numbered programs (what generate() and
+// decode() produce): decode(encode(p)) == p, and encode(decode(b)) is a fixed point.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "harness/program/program.h"
+
+namespace ctxcheck::harness {
+
+inline constexpr size_t kMaxDecodedOps = 256;
+inline constexpr size_t kMaxDecodedScripts = 8;
+
+Program decode_program(std::span<const uint8_t> bytes);
+std::vector<uint8_t> encode_program(const Program& p);
+
+struct FuzzInput {
+  Program program;
+  std::vector<uint8_t> schedule;
+};
+FuzzInput split_fuzz_input(std::span<const uint8_t> data);
+std::vector<uint8_t> join_fuzz_input(const Program& p, std::span<const uint8_t> schedule);
+
+}  // namespace ctxcheck::harness
