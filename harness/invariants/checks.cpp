@@ -81,24 +81,23 @@ std::optional<Violation> check_residue(const ModelView& v) {
 std::optional<Violation> check_acyclic(const ModelView& v) {
   const size_t n = v.contexts.size();
   for (const CtxView& c : v.contexts) {
+    // Walk without allocating; spell the cycle out only when there is one.
     int64_t cur = c.parent;
-    std::vector<uint32_t> chain{c.id};
     size_t i = 0;
-    for (; i <= n && cur >= 0; ++i) {
-      if (cur == static_cast<int64_t>(c.id)) {
-        std::string s = fmt::format("ctx{}", c.id);
-        for (size_t k = 1; k < chain.size(); ++k) s += fmt::format(" -> ctx{}", chain[k]);
-        return make(Invariant::Acyclic,
-                    fmt::format("parent chain of ctx{} never reaches a root: {} -> ctx{}", c.id, s,
-                                c.id),
-                    chain);
-      }
-      chain.push_back(static_cast<uint32_t>(cur));
+    for (; i <= n && cur >= 0 && cur != static_cast<int64_t>(c.id); ++i) {
       const CtxView* p = v.get(cur);
       cur = p ? p->parent : -1;
     }
-    // A chain longer than the number of contexts that never returned to c: c hangs off a
-    // cycle further up; that cycle's own member reports it.
+    if (cur != static_cast<int64_t>(c.id)) continue;  // reached a root (or hangs off a cycle)
+    std::vector<uint32_t> chain{c.id};
+    std::string s = fmt::format("ctx{}", c.id);
+    for (int64_t x = c.parent; x != static_cast<int64_t>(c.id) && x >= 0; x = v.get(x)->parent) {
+      chain.push_back(static_cast<uint32_t>(x));
+      s += fmt::format(" -> ctx{}", x);
+    }
+    return make(Invariant::Acyclic,
+                fmt::format("parent chain of ctx{} never reaches a root: {} -> ctx{}", c.id, s, c.id),
+                chain);
   }
   for (const CtxView& c : v.contexts) {
     for (uint32_t e : c.children) {

@@ -295,7 +295,10 @@ void Runtime::point(Ev kind, uint32_t a, uint32_t b) {
   for (GoId g : runnable_)
     if (g != current_) options_.push_back(g);
   uint32_t c = choose(ChoiceKind::Schedule, options_);
-  if (c != 0) switch_to(options_[c]);
+  if (c != 0) {
+    switch_to(options_[c]);
+    if (aborting_ && std::uncaught_exceptions() == 0) throw Aborted{};
+  }
 }
 
 void Runtime::switch_to(GoId next) {
@@ -303,8 +306,7 @@ void Runtime::switch_to(GoId next) {
   current_ = next;
   algo_->designate(gs_[next].fid);
   boost::this_fiber::yield();
-  // Resumed: whoever switched back set current_ to us.
-  if (aborting_ && std::uncaught_exceptions() == 0) throw Aborted{};
+  // Resumed: whoever switched back set current_ to us. The caller checks aborting_.
 }
 
 void Runtime::switch_to_main() {
@@ -313,15 +315,14 @@ void Runtime::switch_to_main() {
   boost::this_fiber::yield();
 }
 
-void Runtime::dispatch_next(bool exiting) {
+bool Runtime::dispatch_next(bool exiting) {
   for (;;) {
     if (aborting_) {
       if (exiting) {
         current_ = kNoGo;
         algo_->designate_main();
-        return;
       }
-      throw Aborted{};
+      return true;
     }
     if (!runnable_.empty()) {
       options_.assign(runnable_.begin(), runnable_.end());
@@ -329,10 +330,10 @@ void Runtime::dispatch_next(bool exiting) {
       if (exiting) {
         current_ = next;
         algo_->designate(gs_[next].fid);
-      } else {
-        switch_to(next);
+        return false;
       }
-      return;
+      switch_to(next);
+      return aborting_;
     }
     if (wake_settler(BlockKind::SettleNow)) continue;
     if (fire_next_timers()) continue;
@@ -341,11 +342,11 @@ void Runtime::dispatch_next(bool exiting) {
     if (exiting) {
       current_ = kNoGo;
       algo_->designate_main();
-      return;
+      return false;
     }
     // A blocked goroutine hands over to main, which resumes it only to abort it.
     switch_to_main();
-    throw Aborted{};
+    return true;
   }
 }
 
@@ -362,10 +363,15 @@ void Runtime::block(BlockKind kind, uint32_t obj) {
   set_not_runnable(current_);
   trace_.add(Ev::Block, current_, static_cast<uint32_t>(kind), obj);
   GoId self = current_;
-  dispatch_next(/*exiting=*/false);
-  // Resumed after wake(): dispatch_next returns only once we run again.
-  if (aborting_ && std::uncaught_exceptions() == 0) throw Aborted{};
+  bool aborted = dispatch_next(/*exiting=*/false);
+  // Resumed after wake() (dispatch_next returns only once we run again), or to be aborted.
   gs_[self].block = BlockKind::None;
+  if (aborted && std::uncaught_exceptions() == 0) {
+    // The idle finalizer goroutine ends without an exception (they cost microseconds, and
+    // every execution ends with it parked): finalizer_loop sees aborting() and returns.
+    if (kind == BlockKind::FinalizerIdle) return;
+    throw Aborted{};
+  }
 }
 
 void Runtime::wake(WaitToken t) {
@@ -527,6 +533,7 @@ void Runtime::finalizer_loop() {
     Heap::Finalizer f;
     if (!heap_.take_finalizer(obj, f)) {
       block(BlockKind::FinalizerIdle, 0);
+      if (aborting_) return;
       continue;
     }
     ObjId frame = gs_[current_].frame;

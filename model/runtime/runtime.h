@@ -241,7 +241,7 @@ class Runtime {
   // The current goroutine can no longer run (blocked, or exiting): pick the next one,
   // advancing the clock if needed, or hand control back to main at quiescence. An exiting
   // goroutine only designates (its fiber ends right after); a blocked one switches.
-  void dispatch_next(bool exiting);
+  bool dispatch_next(bool exiting);  // true: the execution is aborting
   GoId spawn(GoKind kind, std::string label, std::function<void()> fn);
   void switch_to(GoId next);
   void switch_to_main();
