@@ -74,7 +74,9 @@ class Interp {
     const auto& all = pkg->contexts();
     v.contexts.resize(all.size());
     v.now = rt_.now();
-    for (size_t i = 0; i < all.size(); ++i) {
+    // What never changes after creation (unless an unsafe reparent) is filled once.
+    if (restatic_) static_filled_ = 0, restatic_ = false;
+    for (size_t i = static_filled_; i < all.size(); ++i) {
       Context* c = all[i].get();
       CtxView& cv = v.contexts[i];
       cv.id = c->id();
@@ -83,11 +85,16 @@ class Interp {
       cv.transparent = transparent(c->kind());
       cv.passes_cancel = passes_cancel(c->kind());
       cv.parent = c->parent() ? static_cast<int64_t>(c->parent()->id()) : -1;
-      cv.err = err_of(c);
-      cv.children.clear();
       cv.deadline = deadline_of(c);
       cv.own_deadline = c->kind() == Kind::Timer;
       cv.obj = c->obj();
+    }
+    static_filled_ = all.size();
+    for (size_t i = 0; i < all.size(); ++i) {
+      Context* c = all[i].get();
+      CtxView& cv = v.contexts[i];
+      cv.err = cv.family == CtxFamily::Cancel ? c->peek_err() : err_of(c);
+      cv.children.clear();
       if (cv.family == CtxFamily::Cancel) {
         auto* cc = static_cast<model::CancelCtx*>(c);
         for (const auto& e : cc->children()) cv.children.push_back(e.child->id());
@@ -373,6 +380,7 @@ class Interp {
       case OpKind::Reparent: {
         rt_.point(rt::Ev::Model, 3, op.a);
         P.Reparent(ctx(op.a), ctx(op.b));
+        restatic_ = true;
         after_step();  // a cycle must be reported before anything walks it
         break;
       }
@@ -701,6 +709,8 @@ class Interp {
   std::vector<Handle> handles_;
   ModelView view_;
   uint64_t seen_version_ = ~0ULL;
+  size_t static_filled_ = 0;  // contexts whose static view fields are filled
+  bool restatic_ = false;     // a reparent changed parents: refill them all
   uint32_t baseline_objects_ = 0;
   uint32_t max_global_ = 0;
   std::vector<std::pair<uint32_t, rt::ObjId>> program_finalizers_;

@@ -44,7 +44,13 @@ bool is_context_package_panic(const std::string& code) {
   return code == kPanicNilParent || code == kPanicNilKey || code == kPanicMissingCancelError;
 }
 
-const char* kind_name(Kind k) { return kHeapType[static_cast<int>(k)].name; }
+std::string_view kind_name(Kind k) {
+  static constexpr std::string_view kNames[] = {
+      "backgroundCtx", "todoCtx", "cancelCtx", "timerCtx", "valueCtx", "afterFuncCtx",
+      "withoutCancelCtx", "myCtx", "myDoneCtx", "afterFuncContext", "brokenErrCtx"};
+  static_assert(std::size(kNames) == std::size(kHeapType));
+  return kNames[static_cast<int>(k)];
+}
 
 // ---------------------------------------------------------------------------------------
 // Context

@@ -67,7 +67,7 @@ enum class Kind : uint8_t {
   AfterFuncer, // a root-like type with AfterFunc(f) (x_test.go's afterFuncContext): forces stopCtx
   BrokenErr,   // Done from its parent but Err always nil (the class of pion/transport#397)
 };
-const char* kind_name(Kind k);  // Go type names: "cancelCtx", "timerCtx", "myCtx", ...
+std::string_view kind_name(Kind k);  // Go type names: "cancelCtx", "timerCtx", "myCtx", ...
 
 class Package;
 
