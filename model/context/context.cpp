@@ -170,7 +170,7 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
 
   // goroutines.Add(1)
   bool ignore_child = pkg_.fault(Fault::WatcherNeverExits);
-  watcher_ = R().go(rt::GoKind::Watcher, fmt::format("watcher of ctx{}", child->id()),
+  watcher_ = R().go(rt::GoKind::Watcher, "ctx" + std::to_string(child->id()) + " watcher",
                     [this, parent, child, ignore_child] {
                       rt::Chan* cases[] = {parent->Done(), ignore_child ? nullptr : child->Done()};
                       int got = rt::select(cases, rt::kNoTimeout);
@@ -320,7 +320,7 @@ void AfterFuncCtx::cancel(bool remove_from_parent, Error err, Error cause) {
   auto start_f = [this] {
     ++runs_;
     pkg_.touch();
-    rt::GoId g = R().go(rt::GoKind::AfterFunc, fmt::format("AfterFunc f of ctx{}", id_), f_);
+    rt::GoId g = R().go(rt::GoKind::AfterFunc, "ctx" + std::to_string(id_) + " AfterFunc", f_);
     (void)g;
   };
   if (pkg_.fault(Fault::AfterFuncTwice)) {
@@ -408,7 +408,7 @@ std::function<bool()> ForeignCtx::AfterFunc(std::function<void()> f, rt::ObjId f
   if (!already) R().heap().link(obj_, f_obj, "afterFuncs[]");
   if (already) {
     auto fn = funcs_[slot].f;
-    R().go(rt::GoKind::AfterFunc, fmt::format("afterFuncContext f of ctx{}", id_), fn);
+    R().go(rt::GoKind::AfterFunc, "ctx" + std::to_string(id_) + " AfterFunc", fn);
   }
   mu_->unlock();
   return [this, slot] {
@@ -435,7 +435,7 @@ void ForeignCtx::cancel_self(Error err) {
     if (!funcs_[i].live) continue;
     funcs_[i].live = false;
     R().heap().unlink(obj_, funcs_[i].obj, "afterFuncs[]");
-    R().go(rt::GoKind::AfterFunc, fmt::format("afterFuncContext f of ctx{}", id_), funcs_[i].f);
+    R().go(rt::GoKind::AfterFunc, "ctx" + std::to_string(id_) + " AfterFunc", funcs_[i].f);
   }
   pkg_.touch();
   mu_->unlock();
@@ -554,7 +554,7 @@ WithCancelResult Package::WithDeadlineCause(Context* parent, Nanos d, Error caus
   c->mu_.lock();
   if (c->err_.load() == 0) {
     rt::ObjId f = closure("WithDeadlineCause.func1", c->obj());
-    c->timer_ = rt_.after_func(dur, rt::GoKind::TimerFunc, fmt::format("deadline of ctx{}", c->id()),
+    c->timer_ = rt_.after_func(dur, rt::GoKind::TimerFunc, "ctx" + std::to_string(c->id()) + " deadline",
                                [c, cause] { c->cancel(true, kDeadlineExceeded, cause); }, f);
     rt_.heap().link(c->obj(), rt_.timer_object(c->timer_), "timer");
     touch();

@@ -500,7 +500,7 @@ void Runtime::fire_timer(TimerId id) {
   t.fn = nullptr;
   // The callback goroutine's frame holds the func value while it runs.
   ObjId timer_obj = t.obj;
-  std::string label = t.label;
+  std::string label = std::move(t.label);
   GoKind kind = t.kind;
   GoId g = spawn(kind, std::move(label), std::move(fn));
   if (timer_obj != kNoObj) {

@@ -81,7 +81,7 @@ struct Goroutine {
   uint32_t epoch = 0;       // bumped on every block; stale wake-ups carry an old epoch
   bool timer_fired = false; // its select/sleep timer fired during the current block
   ObjId frame = kNoObj;     // heap object for its stack frame (a root while alive)
-  std::string label;        // for reports: "watcher of ctx#3"
+  std::string label;        // for reports: "ctx3 watcher"
   boost::fibers::fiber::id fid;
 };
 
