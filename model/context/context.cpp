@@ -472,12 +472,6 @@ uint32_t Package::new_chan_index() {
   return static_cast<uint32_t>(chans_.size());
 }
 
-uint32_t Package::chan_index(rt::Chan* c) const {
-  for (size_t i = 0; i < chans_.size(); ++i)
-    if (chans_[i].get() == c) return static_cast<uint32_t>(i + 1);
-  return 0;
-}
-
 rt::ObjId Package::closure(const char*, rt::ObjId captures) {
   rt::Heap& h = rt_.heap();
   rt::ObjId o = h.alloc(kClosureType, captures);
@@ -591,10 +585,6 @@ AfterFuncResult Package::AfterFunc(Context* ctx, std::function<void()> f) {
     bool stopped = false;
     a->once_.Do([&] { stopped = true; });
     if (stopped) a->cancel(true, kCanceled, kNilError);
-    if (a->first_stop_ < 0) {
-      a->first_stop_ = stopped ? 1 : 0;
-      touch();
-    }
     return fault(Fault::StopWrongValue) ? !stopped : stopped;
   };
   return {a, std::move(stop), stop_obj};

@@ -193,7 +193,6 @@ class AfterFuncCtx final : public CancelCtx {
   AfterFuncCtx(Package& pkg, Context* parent, std::function<void()> f);
   void cancel(bool remove_from_parent, Error err, Error cause) override;
   uint32_t runs() const { return runs_; }
-  int first_stop_result() const { return first_stop_; }  // -1 never stopped
 
  private:
   friend class Package;
@@ -201,7 +200,6 @@ class AfterFuncCtx final : public CancelCtx {
   std::function<void()> f_;
   rt::ObjId f_obj_ = rt::kNoObj;
   uint32_t runs_ = 0;
-  int first_stop_ = -1;
 };
 
 class ValueCtx final : public Context {
@@ -317,7 +315,6 @@ class Package {
   rt::Chan* new_chan() { return chan(new_chan_index()); }
   uint32_t new_chan_index();  // index + 1, as cancelCtx.done stores it
   rt::Chan* chan(uint32_t index_plus_one) { return index_plus_one ? chans_[index_plus_one - 1].get() : nullptr; }
-  uint32_t chan_index(rt::Chan* c) const;
   uint32_t closedchan_index() const { return 1; }
   template <class T, class... Args>
   T* make(Args&&... args) {
