@@ -35,6 +35,18 @@ struct Gen {
   uint32_t budget;
   std::vector<HandleKind> kind_of{HandleKind::None};
   std::vector<ValueKey> keys;  // keys bound so far
+  std::vector<OpKind> alphabet;  // allowed kinds, weighted (built once)
+
+  void build_alphabet() {
+    // Weighted: the ops that build and inspect trees come up more often.
+    for (size_t k = 0; k < kNumOpKinds; ++k) {
+      OpKind kind = static_cast<OpKind>(k);
+      if (!allowed(kind)) continue;
+      int weight = (kind == OpKind::WithValue || kind == OpKind::Observe) ? 3
+                   : (kind == OpKind::WithCancel || kind == OpKind::Cancel) ? 2 : 1;
+      for (int w = 0; w < weight; ++w) alphabet.push_back(kind);
+    }
+  }
 
   bool allowed(OpKind k) const {
     if (k == OpKind::Reparent && (opts.well_formed || !opts.unsafe)) return false;
@@ -73,15 +85,6 @@ struct Gen {
       op.result = fresh(HandleKind::Context);
       l.visible.push_back(op.result);
       emit(op);
-    }
-    std::vector<OpKind> alphabet;
-    // Weighted: the ops that build and inspect trees come up more often.
-    for (size_t k = 0; k < kNumOpKinds; ++k) {
-      OpKind kind = static_cast<OpKind>(k);
-      if (!allowed(kind)) continue;
-      int weight = (kind == OpKind::WithValue || kind == OpKind::Observe) ? 3
-                   : (kind == OpKind::WithCancel || kind == OpKind::Cancel) ? 2 : 1;
-      for (int w = 0; w < weight; ++w) alphabet.push_back(kind);
     }
     if (alphabet.empty()) return;
     for (uint32_t n = 0; n < ops && budget > 0; ++n) {
@@ -238,8 +241,9 @@ struct Gen {
 }  // namespace
 
 Program generate(uint64_t seed, const GenOptions& opts) {
-  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}, {}};
+  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}, {}, {}};
   g.p.unsafe = opts.unsafe && !opts.well_formed;
+  g.build_alphabet();
   g.p.scripts.emplace_back();
   g.script(0, {}, g.budget);
   return g.p;
