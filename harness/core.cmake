@@ -4,6 +4,7 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/program/text.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/generate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/decode.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/shrink/shrink.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp
@@ -21,7 +22,8 @@ add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/demo.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/catalogs.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/run.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/cli/replay.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/replay.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/shrink.cpp)
 target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
 set_target_properties(ctxcheck PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 

@@ -32,6 +32,7 @@ struct RunArgs {
   bool save_findings = false;
   int progress = -1;        // -1 = auto (a TTY)
   uint64_t max_steps = 200000;
+  bool shrink = true;       // shrink each failing case before writing it
 };
 int run_command(const RunArgs& a);
 
@@ -42,6 +43,14 @@ struct ReplayArgs {
   std::string write;        // write the re-annotated trace here
 };
 int replay_command(const ReplayArgs& a);
+
+struct ShrinkArgs {
+  std::string file;
+  std::string out;  // "" = overwrite the input
+};
+int shrink_command(const ShrinkArgs& a);
+struct ShrinkResult;
+std::string shrunk_trace(const ShrinkResult& s, const std::string& headline);
 
 int run_demo(uint64_t seed, bool show_trace);
 int list_invariants();

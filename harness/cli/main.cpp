@@ -31,6 +31,14 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-progress", no_progress, "Never print the progress line");
   run_cmd->add_option("--max-steps", run.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
 
+  bool no_shrink = false;
+  run_cmd->add_flag("--no-shrink", no_shrink, "Write failing cases as found, without shrinking them");
+
+  ShrinkArgs shrink_args;
+  auto* shrink_cmd = app.add_subcommand("shrink", "Reduce a failing trace to a 1-minimal one");
+  shrink_cmd->add_option("file", shrink_args.file, "Trace file")->required();
+  shrink_cmd->add_option("-o,--out", shrink_args.out, "Write here (default: overwrite FILE)");
+
   ReplayArgs replay;
   auto* replay_cmd = app.add_subcommand("replay", "Re-execute a text trace and check it reproduces");
   replay_cmd->add_option("file", replay.file, "Trace file")->required();
@@ -57,9 +65,11 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("run")) {
       run.gen.well_formed = !(any_programs || run.gen.unsafe);
       run.progress = no_progress ? 0 : force_progress ? 1 : -1;
+      run.shrink = !no_shrink;
       return run_command(run);
     }
     if (app.got_subcommand("replay")) return replay_command(replay);
+    if (app.got_subcommand("shrink")) return shrink_command(shrink_args);
     if (app.got_subcommand("demo")) return run_demo(demo_seed, demo_trace);
     if (app.got_subcommand("invariants")) return list_invariants();
     if (app.got_subcommand("faults")) return list_faults();

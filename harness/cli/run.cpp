@@ -8,6 +8,7 @@
 #include "harness/executor/executor.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
+#include "harness/shrink/shrink.h"
 
 namespace ctxcheck::harness {
 
@@ -65,11 +66,21 @@ int run_command(const RunArgs& a) {
     if (r.verdict == Verdict::Pass) return out;
     out.kind = r.verdict == Verdict::Violation ? CaseOutcome::Kind::Violation : CaseOutcome::Kind::Finding;
     out.id = r.verdict_id();
-    out.file_stem = fmt::format("{}-{:016x}", out.id, r.trace_hash);
     std::string headline = fmt::format("found by: ctxcheck run --seed {} (case {})", a.seed, i);
-    out.trace_text = print_program(annotate(p, r, headline));
-    if (out.kind == CaseOutcome::Kind::Violation && co.stop_on_violation)
-      fmt::print("case {}:\n{}", i, text_report(p, r));
+    if (a.shrink && out.kind == CaseOutcome::Kind::Violation) {
+      Program found = annotate(p, r, "");
+      found.notes.clear();
+      ShrinkResult small = shrink(found, opts, out.id);
+      out.file_stem = fmt::format("{}-{:016x}", out.id, small.result.trace_hash);
+      out.trace_text = shrunk_trace(small, headline);
+      if (co.stop_on_violation)
+        fmt::print("case {} (shrunk):\n{}{}", i, print_program(small.program), text_report(small.program, small.result));
+    } else {
+      out.file_stem = fmt::format("{}-{:016x}", out.id, r.trace_hash);
+      out.trace_text = print_program(annotate(p, r, headline));
+      if (out.kind == CaseOutcome::Kind::Violation && co.stop_on_violation)
+        fmt::print("case {}:\n{}", i, text_report(p, r));
+    }
     return out;
   });
   fmt::print("{}\n", sum.to_string());

@@ -26,6 +26,12 @@ trace=$(ls "$tmp"/cases/*.trace | head -1)
 [[ -f "$trace" ]] || { echo "FAIL: no trace written"; fails=$((fails + 1)); }
 ls "$tmp"/cases | grep -q '\.tmp\.' && { echo "FAIL: temporary file left behind"; fails=$((fails + 1)); }
 expect 0 "the written trace replays with its hash" -- "$bin" replay "$trace"
+grep -q "^# shrunk from" "$trace" || { echo "FAIL: run did not shrink the case"; fails=$((fails + 1)); }
+"$bin" run --count 20000 --seed 7 --faults skip-removal --out "$tmp/raw" --no-progress --no-shrink >/dev/null
+raw=$(ls "$tmp"/raw/*.trace | head -1)
+expect 0 "shrink a raw case" -- "$bin" shrink "$raw" -o "$tmp/small.trace"
+expect 0 "the shrunk case replays" -- "$bin" replay "$tmp/small.trace"
+[[ $(grep -c '^  ' "$tmp/small.trace") -le $(grep -c '^  ' "$raw") ]] || { echo "FAIL: shrink grew the case"; fails=$((fails + 1)); }
 expect 0 "replay --json" -- "$bin" replay --json "$trace"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["reproduced"] and j["verdict"]=="violation"' "$tmp/out" \
   || { echo "FAIL: replay --json output"; fails=$((fails + 1)); }

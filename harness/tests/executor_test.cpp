@@ -8,6 +8,7 @@
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
+#include "harness/shrink/shrink.h"
 
 namespace ctxcheck::harness {
 namespace {
@@ -73,8 +74,24 @@ TEST_P(FaultKill, IsFoundAndItsTraceReplays) {
     ASSERT_TRUE(again.violation) << text;
     EXPECT_EQ(again.violation->id, r.violation->id);
     EXPECT_EQ(again.trace_hash, r.trace_hash) << text;
-    // The same program on the faithful model under the same schedule does not fail the
-    // same way (the fault is what matters).
+    // Shrinking keeps the verdict and reaches a 1-minimal case: removing any single
+    // (non-go) op breaks validity or makes the failure go away.
+    std::string target(name_of(r.violation->id));
+    ShrinkResult small = shrink(q, o, target);
+    ASSERT_TRUE(small.result.violation);
+    EXPECT_EQ(name_of(small.result.violation->id), target);
+    EXPECT_LE(small.program.op_count(), p.op_count());
+    for (size_t sc = 0; sc < small.program.scripts.size(); ++sc)
+      for (size_t i = 0; i < small.program.scripts[sc].ops.size(); ++i) {
+        if (small.program.scripts[sc].ops[i].kind == OpKind::Go) continue;
+        Program cand = small.program;
+        cand.scripts[sc].ops.erase(cand.scripts[sc].ops.begin() + static_cast<std::ptrdiff_t>(i));
+        if (validate(cand)) continue;
+        rt::ReplayChoices rc(cand.schedule);
+        ExecResult rr = execute(cand, rc, o);
+        EXPECT_NE(rr.verdict_id(), target) << "not 1-minimal: op " << i << " of go " << sc << " is removable\n"
+                                           << print_program(small.program);
+      }
     return;
   }
   FAIL() << name_of(f) << " was never found in 50000 executions";

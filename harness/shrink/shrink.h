@@ -1,0 +1,35 @@
+// The shrinker: reduces a failing program and its schedule while the same verdict (the
+// same invariant or finding id) keeps failing, until it is 1-minimal: removing any single
+// op, any single goroutine script, or any single preemption (a non-zero decision) makes
+// it pass or changes the verdict.
+//
+// Candidates replay their recorded schedule leniently (rt::ReplayChoices: past the end,
+// or out of range, means "no preemption"), so removing ops does not need the schedule to
+// be rewritten by hand; the final schedule is the one the minimal execution recorded.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "harness/executor/executor.h"
+#include "harness/program/program.h"
+
+namespace ctxcheck::harness {
+
+struct ShrinkStats {
+  size_t attempts = 0;            // executions tried
+  size_t ops_before = 0, ops_after = 0;
+  size_t preemptions_before = 0, preemptions_after = 0;  // non-zero decisions
+};
+
+struct ShrinkResult {
+  Program program;   // with expect, hash and schedule of `result`
+  ExecResult result;
+  ShrinkStats stats;
+};
+
+// `target` is ExecResult::verdict_id() of the failure to keep ("residue", "lost-cancel").
+ShrinkResult shrink(const Program& failing, const ExecOptions& opts, const std::string& target,
+                    size_t max_attempts = 50000);
+
+}  // namespace ctxcheck::harness
