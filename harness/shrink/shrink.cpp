@@ -48,6 +48,7 @@ class Shrinker {
     if (!fails(cand)) return false;
     cand.schedule.clear();
     for (const auto& d : last_.decisions) cand.schedule.push_back(d.chosen);
+    cand.hash = last_.trace_hash;
     best_ = std::move(cand);
     best_result_ = last_;
     return true;
