@@ -75,7 +75,7 @@ class Interp {
     v.contexts.resize(all.size());
     v.now = rt_.now();
     // What never changes after creation (unless an unsafe reparent) is filled once.
-    if (restatic_) static_filled_ = 0, restatic_ = false;
+    if (pkg->reparents() != reparents_seen_) static_filled_ = 0, reparents_seen_ = pkg->reparents();
     for (size_t i = static_filled_; i < all.size(); ++i) {
       Context* c = all[i].get();
       CtxView& cv = v.contexts[i];
@@ -380,7 +380,6 @@ class Interp {
       case OpKind::Reparent: {
         rt_.point(rt::Ev::Model, 3, op.a);
         P.Reparent(ctx(op.a), ctx(op.b));
-        restatic_ = true;
         after_step();  // a cycle must be reported before anything walks it
         break;
       }
@@ -710,7 +709,7 @@ class Interp {
   ModelView view_;
   uint64_t seen_version_ = ~0ULL;
   size_t static_filled_ = 0;  // contexts whose static view fields are filled
-  bool restatic_ = false;     // a reparent changed parents: refill them all
+  uint64_t reparents_seen_ = 0;  // a reparent changed parents: refill them all
   uint32_t baseline_objects_ = 0;
   uint32_t max_global_ = 0;
   std::vector<std::pair<uint32_t, rt::ObjId>> program_finalizers_;

@@ -1,6 +1,7 @@
 #include "harness/shrink/shrink.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "harness/report/text.h"
 
@@ -43,11 +44,22 @@ class Shrinker {
     return true;
   }
 
-  // Accept `cand` if it still fails; the schedule becomes what the run recorded.
+  // The order that makes shrinking terminate: a candidate is accepted only if it is
+  // strictly smaller (ops, scripts, preemptions, schedule length, argument sizes).
+  static std::tuple<size_t, size_t, size_t, size_t, uint64_t> size_of(const Program& p) {
+    uint64_t args = 0;
+    for (const auto& sc : p.scripts)
+      for (const auto& op : sc.ops) args += static_cast<uint64_t>(op.n < 0 ? -op.n : op.n);
+    return {p.op_count(), p.scripts.size(), preemptions(p.schedule), p.schedule.size(), args};
+  }
+
+  // Accept `cand` if it still fails and, with the schedule its run recorded, is smaller.
   bool accept(Program cand) {
     if (!fails(cand)) return false;
     cand.schedule.clear();
     for (const auto& d : last_.decisions) cand.schedule.push_back(d.chosen);
+    while (!cand.schedule.empty() && cand.schedule.back() == 0) cand.schedule.pop_back();
+    if (!(size_of(cand) < size_of(best_)) && attempts_ > 1) return false;
     cand.hash = last_.trace_hash;
     best_ = std::move(cand);
     best_result_ = last_;

@@ -616,6 +616,7 @@ void Package::Reparent(Context* child, Context* new_parent) {
   if (child->parent_) h.unlink(child->obj(), child->parent_->obj(), "Context");
   child->parent_ = new_parent;
   if (new_parent) h.link(child->obj(), new_parent->obj(), "Context");
+  ++reparents_;
   touch();
 }
 

@@ -308,6 +308,7 @@ class Package {
   const FaultSet& faults() const { return faults_; }
   bool fault(Fault f) const { return faults_.has(f); }
   uint64_t version() const { return version_; }  // bumped by every state change
+  uint64_t reparents() const { return reparents_; }  // bumped when a parent link changes
   void touch() { ++version_; }
 
   // ---- internals shared by the context types ----
@@ -342,6 +343,7 @@ class Package {
   Context* background_ = nullptr;
   Context* todo_ = nullptr;
   uint64_t version_ = 0;
+  uint64_t reparents_ = 0;
 };
 
 // Go's parentCancelCtx and removeChild (exposed for tests).
