@@ -95,6 +95,17 @@ struct Writer {
 };
 
 constexpr size_t kObserveCount = std::size(kObserveNames);
+
+// Keys come from a small space (4 types x 8 values) so that rebinding a key, shadowing it
+// with another type, and looking it up again are all likely.
+constexpr uint8_t kKeyTypes = 4, kKeyValues = 8;
+ValueKey decode_key(Reader& r) {
+  uint8_t b = r.byte();
+  return {static_cast<uint8_t>(b % kKeyTypes), static_cast<int32_t>((b / kKeyTypes) % kKeyValues)};
+}
+void encode_key(Writer& w, ValueKey k) {
+  w.byte(static_cast<uint8_t>(k.type + kKeyTypes * static_cast<uint8_t>(k.value)));
+}
 constexpr size_t kCustomCount = std::size(kCustomNames);
 
 struct Decoder {
@@ -130,12 +141,12 @@ struct Decoder {
           op.cause = 3 + r.byte() % 64;
           break;
         case OpKind::WithValue:
-          op.key = {static_cast<uint8_t>(r.byte() % 26), static_cast<int32_t>(std::clamp<int64_t>(r.zigzag(), -1000000, 1000000))};
+          op.key = decode_key(r);
           op.n = std::clamp<int64_t>(r.zigzag(), -1000000000, 1000000000);
           break;
         case OpKind::Observe:
           if (op.sub == static_cast<uint8_t>(Observe::Value))
-            op.key = {static_cast<uint8_t>(r.byte() % 26), static_cast<int32_t>(std::clamp<int64_t>(r.zigzag(), -1000000, 1000000))};
+            op.key = decode_key(r);
           break;
         case OpKind::Store: op.n = r.byte() % 8; break;
         default: break;
@@ -191,7 +202,8 @@ struct Encoder {
 
   void script(size_t s, Scope scope) {
     for (const Op& op : p.scripts[s].ops) {
-      if (op.cause > 66 || op.key.type >= 26 || (op.kind == OpKind::Store && op.n >= 8))
+      if (op.cause > 66 || op.key.type >= kKeyTypes || op.key.value < 0 || op.key.value >= kKeyValues ||
+          (op.kind == OpKind::Store && op.n >= 8))
         throw std::invalid_argument("encode: a cause, key type or global outside the byte encoding's range");
       w.byte(static_cast<uint8_t>(op.kind));
       switch (op.kind) {
@@ -208,15 +220,11 @@ struct Encoder {
           w.byte(static_cast<uint8_t>(op.cause - 3));
           break;
         case OpKind::WithValue:
-          w.byte(op.key.type);
-          w.zigzag(op.key.value);
+          encode_key(w, op.key);
           w.zigzag(op.n);
           break;
         case OpKind::Observe:
-          if (op.sub == static_cast<uint8_t>(Observe::Value)) {
-            w.byte(op.key.type);
-            w.zigzag(op.key.value);
-          }
+          if (op.sub == static_cast<uint8_t>(Observe::Value)) encode_key(w, op.key);
           break;
         case OpKind::Store: w.byte(static_cast<uint8_t>(op.n)); break;
         default: break;

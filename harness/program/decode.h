@@ -10,6 +10,7 @@
 // operand is skipped. `go` is followed by the length of the child's body, which comes
 // inline, depth first; handles are numbered in that order (canonical numbering).
 //
+// Keys come from 4 types x 8 values, causes from cause3..cause66, globals g0..g7.
 // encode() inverts decode() for canonically numbered programs (what generate() and
 // decode() produce): decode(encode(p)) == p, and encode(decode(b)) is a fixed point.
 #pragma once
