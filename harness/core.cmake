@@ -5,6 +5,8 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/program/generate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/decode.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/shrink/shrink.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explore/enumerate.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explore/explore.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp
@@ -23,7 +25,8 @@ add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/catalogs.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/run.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/replay.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/cli/shrink.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/shrink.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/explore.cpp)
 target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
 set_target_properties(ctxcheck PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 
@@ -31,7 +34,8 @@ add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/program_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/executor_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/invariants_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/explore_test.cpp)
 target_link_libraries(harness_tests PRIVATE ctxcheck_harness rapidcheck_gtest rapidcheck GTest::gtest_main ctxcheck_warnings)
 gtest_discover_tests(harness_tests DISCOVERY_TIMEOUT 60)
 

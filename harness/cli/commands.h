@@ -52,6 +52,31 @@ int shrink_command(const ShrinkArgs& a);
 struct ShrinkResult;
 std::string shrunk_trace(const ShrinkResult& s, const std::string& headline);
 
+struct ExploreArgs {
+  std::string file;          // one program; or:
+  uint32_t ops = 0;          // every program of min_ops..ops ops
+  uint32_t min_ops = 1;
+  std::string kinds;         // the op alphabet ("" = default)
+  uint32_t goroutines = 3;   // scripts per program, main included
+  bool unsafe = false;
+  std::string shard;         // "I/M"
+  std::string strategy = "dfs";
+  uint32_t bound = 2;
+  bool state_caching = false;
+  uint64_t executions = 0;   // per program (0: exhaust / 1000 samples)
+  uint64_t seed = 1;
+  uint32_t pct_depth = 3;
+  std::string faults;
+  bool keep_going = false;
+  std::string out_dir;
+  std::string checkpoint;
+  uint64_t max_programs = 0; // stop after this many programs (resume with the checkpoint)
+  int progress = -1;
+  uint64_t max_steps = 200000;
+  bool shrink = true;
+};
+int explore_command(const ExploreArgs& a);
+
 int run_demo(uint64_t seed, bool show_trace);
 int list_invariants();
 int list_faults();

@@ -46,6 +46,33 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--dot", replay.dot, "Write the context tree at the violation as DOT (and SVG)");
   replay_cmd->add_option("--write", replay.write, "Write the re-annotated trace here");
 
+  ExploreArgs ex;
+  bool ex_cache = false, ex_no_shrink = false, ex_progress = false, ex_no_progress = false;
+  auto* ex_cmd = app.add_subcommand("explore", "Model-check: all schedules of one program, or of every program up to N ops");
+  ex_cmd->add_option("file", ex.file, "Trace file: explore this program's schedules");
+  ex_cmd->add_option("--ops", ex.ops, "Explore every program of up to N ops (besides h1 = background)")
+      ->check(CLI::Range(1, 12));
+  ex_cmd->add_option("--min-ops", ex.min_ops, "Smallest program size to explore")->check(CLI::Range(1, 12));
+  ex_cmd->add_option("--kinds", ex.kinds, "Op alphabet, comma-separated op names (default: ctxcheck's lifecycle ops)");
+  ex_cmd->add_option("--goroutines", ex.goroutines, "Scripts per program, main included")->check(CLI::Range(1, 8));
+  ex_cmd->add_flag("--unsafe", ex.unsafe, "Add reparent to the alphabet");
+  ex_cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)");
+  ex_cmd->add_option("--strategy", ex.strategy, "dfs (exhaustive), pct, or random");
+  ex_cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
+  ex_cmd->add_flag("--state-cache", ex_cache, "Prune states seen before (dfs; see README for when it pays)");
+  ex_cmd->add_option("--executions", ex.executions, "Executions per program (pct/random: default 1000; dfs: a cap)");
+  ex_cmd->add_option("--seed", ex.seed, "Seed (pct, random)");
+  ex_cmd->add_option("--pct-depth", ex.pct_depth, "PCT bug depth d")->check(CLI::Range(1, 100));
+  ex_cmd->add_option("--faults", ex.faults, "Comma-separated faults to inject");
+  ex_cmd->add_flag("--keep-going", ex.keep_going, "Do not stop at the first violation");
+  ex_cmd->add_option("--out", ex.out_dir, "Directory for failing cases (shrunk text traces, written atomically)");
+  ex_cmd->add_option("--checkpoint", ex.checkpoint, "Resume from / save progress to this file");
+  ex_cmd->add_option("--max-programs", ex.max_programs, "Stop after this many programs (resume later)");
+  ex_cmd->add_option("--max-steps", ex.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
+  ex_cmd->add_flag("--no-shrink", ex_no_shrink, "Write failing cases as found");
+  ex_cmd->add_flag("--progress", ex_progress, "Print a progress line every second");
+  ex_cmd->add_flag("--no-progress", ex_no_progress, "Never print the progress line");
+
   uint64_t demo_seed = 1;
   bool demo_trace = false;
   auto* demo = app.add_subcommand("demo", "Run a runtime-only scenario and print its interleaving");
@@ -69,6 +96,12 @@ int main(int argc, char** argv) {
       return run_command(run);
     }
     if (app.got_subcommand("replay")) return replay_command(replay);
+    if (app.got_subcommand("explore")) {
+      ex.state_caching = ex_cache;
+      ex.shrink = !ex_no_shrink;
+      ex.progress = ex_no_progress ? 0 : ex_progress ? 1 : -1;
+      return explore_command(ex);
+    }
     if (app.got_subcommand("shrink")) return shrink_command(shrink_args);
     if (app.got_subcommand("demo")) return run_demo(demo_seed, demo_trace);
     if (app.got_subcommand("invariants")) return list_invariants();

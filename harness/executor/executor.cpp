@@ -8,6 +8,7 @@
 
 #include "harness/program/text.h"
 #include "model/context/context.h"
+#include "model/runtime/state_hash.h"
 
 namespace ctxcheck::harness {
 
@@ -61,11 +62,49 @@ class Interp {
     pkg.emplace(opts_.faults);
     baseline_objects_ = static_cast<uint32_t>(rt_.heap().allocated());
     rt_.set_step_hook([this] { after_step(); });
+    rt_.set_state_hasher([this] { return state_digest(); });
     run_script(0);
     rt_.settle();
     quiescence();
     if (opts_.end_phase) end_phase();
     rt_.set_step_hook(nullptr);
+    rt_.set_state_hasher(nullptr);
+  }
+
+  // What the runtime cannot see of the state, for explorers that cache states: the model
+  // (through the view: everything the invariants and the program can observe) and the
+  // interpreter's shared bookkeeping. Context ids are creation order, so two interleavings
+  // that create the same contexts in another order hash differently (sound, less pruning).
+  uint64_t state_digest() {
+    rt::StateHasher s;
+    s.add(view_digest());
+    for (const auto& c : pkg->contexts())  // a lock is not a model version change
+      if (family_of(c->kind()) == CtxFamily::Cancel) s.add(static_cast<model::CancelCtx*>(c.get())->mu_locked());
+    for (const Handle& hd : handles_)
+      s.add((hd.ctx ? hd.ctx->id() + 1 : 0) | static_cast<uint64_t>(hd.cancel_called) << 32 |
+            static_cast<uint64_t>(hd.cancel_deferred) << 33)
+          .add(static_cast<uint64_t>(hd.first_stop));
+    s.add(program_finalizers_.size()).add(max_global_).add(pkg->reparents());
+    return s.value();
+  }
+
+  // The model part, recomputed only when the model's version changed.
+  uint64_t view_digest() {
+    if (digest_version_ == pkg->version()) return view_digest_;
+    fill_view();
+    rt::StateHasher s;
+    for (const CtxView& c : view_.contexts) {
+      s.add(c.kind).add(static_cast<uint64_t>(c.parent)).add(c.children.size());
+      for (uint32_t ch : c.children) s.add(ch);
+      s.add(static_cast<uint64_t>(c.children_nil) | static_cast<uint64_t>(c.done_created) << 1 |
+            static_cast<uint64_t>(c.done_closed) << 2);
+      s.add(static_cast<uint64_t>(static_cast<uint32_t>(c.err)) << 32 | static_cast<uint32_t>(c.cause));
+      s.add(c.removing_cancels_returned).add(c.afterfunc_runs).add(static_cast<uint64_t>(c.afterfunc_stop));
+      s.add(c.deadline ? static_cast<uint64_t>(*c.deadline) : ~0ULL);
+    }
+    digest_version_ = pkg->version();
+    view_digest_ = s.value();
+    return view_digest_;
   }
 
   // ---- model view ----
@@ -233,6 +272,14 @@ class Interp {
     for (size_t i = 0; i < ops.size(); ++i) {
       set_where(static_cast<int>(s), static_cast<int>(i));
       rt_.note(rt::Ev::Op, static_cast<uint32_t>(s << 16 | i), 0);
+      if (rt_.hashing()) {
+        // Everything this goroutine carries from op to op; the rest of its past is moot.
+        rt::StateHasher locals;
+        locals.add(s).add(i);
+        for (uint32_t h : visible) locals.add(h);
+        for (const Op* d : defers) locals.add(d->a);
+        rt_.mark_op_boundary(locals.value());
+      }
       run_op(s, i, ops[i], visible, defers);
     }
     for (auto it = defers.rbegin(); it != defers.rend(); ++it) do_cancel(**it);
@@ -708,6 +755,7 @@ class Interp {
   std::vector<Handle> handles_;
   ModelView view_;
   uint64_t seen_version_ = ~0ULL;
+  uint64_t digest_version_ = ~0ULL, view_digest_ = 0;  // view_digest() cache
   size_t static_filled_ = 0;  // contexts whose static view fields are filled
   uint64_t reparents_seen_ = 0;  // a reparent changed parents: refill them all
   uint32_t baseline_objects_ = 0;
@@ -750,6 +798,9 @@ ExecResult execute(const Program& program, rt::ChoiceSource& choices, const Exec
   if (!out.violation) {
     switch (run.outcome) {
       case rt::Outcome::Ok: case rt::Outcome::Stopped:
+        break;
+      case rt::Outcome::Pruned:  // the explorer covered this future already
+        out.findings.clear();
         break;
       case rt::Outcome::ProgramDeadlock:
         out.findings.push_back({Finding::ParkedForever, "main waits on a Done that can never close: " + run.message, {}, {}});

@@ -43,16 +43,35 @@ struct Decision {
   friend bool operator==(const Decision&, const Decision&) = default;
 };
 
-// The interface every strategy implements (random, bytes, replay today; PCT and the
-// exhaustive explorer plug in here too: they see the kind and the option identities).
+// One decision as the runtime presents it to a strategy.
+struct ChoicePoint {
+  ChoiceKind kind;
+  std::span<const uint32_t> options;
+  // Schedule decisions only: option 0 is the goroutine that was running and could go on,
+  // so any other option preempts it (and counts against a preemption bound). When false,
+  // the running goroutine blocked or exited and some switch is forced (free).
+  bool preemptive = false;
+  uint32_t current = UINT32_MAX;  // the goroutine running at the decision (kNoGo: none)
+};
+
+// The interface every strategy implements (random, bytes, replay, PCT, the exhaustive
+// explorer): they see the kind and the option identities.
 class ChoiceSource {
  public:
   virtual ~ChoiceSource() = default;
   // Called only when options.size() >= 2. Must return an index < options.size();
   // the runtime reduces anything else modulo n and counts it as a source bug.
   virtual uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options) = 0;
+  // What the runtime calls; strategies that need more than the options override it.
+  virtual uint32_t choose_at(const ChoicePoint& p) { return choose(p.kind, p.options); }
   // Called by the runtime when an execution starts, so sources can be reused.
   virtual void begin_execution() {}
+  // Checked after every preemptive decision: true stops the execution as Outcome::Pruned
+  // (the explorer saw this state before, with at least the same budget left).
+  virtual bool prune_requested() const { return false; }
+  // True: the runtime keeps a state hash (Runtime::state_hash) for this source. It costs a
+  // hash of the whole state at every resume, so only state-caching explorers ask for it.
+  virtual bool wants_state_hash() const { return false; }
 };
 
 // Seeded PRNG (splitmix64). Uniform over the options.

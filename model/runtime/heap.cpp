@@ -1,4 +1,5 @@
 #include "model/runtime/heap.h"
+#include "model/runtime/state_hash.h"
 
 #include <algorithm>
 #include <deque>
@@ -26,6 +27,7 @@ std::string GcStats::to_string() const {
 }
 
 void Heap::reset() {
+  ++version_;
   objs_.clear();
   roots_.clear();
   globals_.clear();
@@ -39,6 +41,7 @@ void Heap::reset() {
 }
 
 ObjId Heap::alloc(const ObjType& type, uint32_t aux) {
+  ++version_;
   ObjId id = static_cast<ObjId>(objs_.size());
   HeapObject& o = objs_.emplace_back();
   o.type = &type;
@@ -56,6 +59,7 @@ std::string Heap::describe(ObjId id) const {
 }
 
 void Heap::link(ObjId from, ObjId to, const char* label) {
+  ++version_;
   if (!alive(from) || !alive(to))
     throw InternalError(fmt::format("heap: link {} -> {} ({}) touches a freed object",
                                     describe(from), describe(to), label));
@@ -63,6 +67,7 @@ void Heap::link(ObjId from, ObjId to, const char* label) {
 }
 
 bool Heap::unlink(ObjId from, ObjId to, const char* label) {
+  ++version_;
   if (from >= objs_.size()) return false;
   auto& e = objs_[from].edges;
   for (auto it = e.begin(); it != e.end(); ++it) {
@@ -82,12 +87,14 @@ bool Heap::has_edge(ObjId from, ObjId to) const {
 }
 
 void Heap::add_root(RootKind kind, uint32_t index, ObjId obj) {
+  ++version_;
   if (!alive(obj))
     throw InternalError(fmt::format("heap: root {} is not alive", describe(obj)));
   roots_.push_back({kind, index, obj});
 }
 
 bool Heap::remove_root(RootKind kind, uint32_t index, ObjId obj) {
+  ++version_;
   for (auto it = roots_.begin(); it != roots_.end(); ++it) {
     if (it->kind == kind && it->index == index && it->obj == obj) {
       roots_.erase(it);
@@ -98,6 +105,7 @@ bool Heap::remove_root(RootKind kind, uint32_t index, ObjId obj) {
 }
 
 void Heap::store_global(uint32_t slot, ObjId obj) {
+  ++version_;
   if (slot >= globals_.size()) globals_.resize(slot + 1, kNoObj);
   if (globals_[slot] != kNoObj) remove_root(RootKind::Global, slot, globals_[slot]);
   globals_[slot] = obj;
@@ -109,6 +117,7 @@ ObjId Heap::global(uint32_t slot) const {
 }
 
 void Heap::set_finalizer(ObjId obj, Finalizer f) {
+  ++version_;
   if (!alive(obj)) throw InternalError("heap: set_finalizer on a freed object");
   auto& o = objs_[obj];
   if (o.finalizer >= 0) {
@@ -120,6 +129,7 @@ void Heap::set_finalizer(ObjId obj, Finalizer f) {
 }
 
 void Heap::clear_finalizer(ObjId obj) {
+  ++version_;
   if (obj < objs_.size()) objs_[obj].finalizer = -1;
 }
 
@@ -136,6 +146,7 @@ void Heap::push_if_unmarked(std::vector<ObjId>& work, ObjId id) {
 }
 
 GcStats Heap::collect() {
+  ++version_;
   GcStats st;
   st.cycle = ++cycle_;
   st.heap_before = live_bytes_;
@@ -188,6 +199,7 @@ GcStats Heap::collect() {
 }
 
 bool Heap::take_finalizer(ObjId& obj, Finalizer& f) {
+  ++version_;
   if (fin_queue_.empty()) return false;
   obj = fin_queue_.front();
   fin_queue_.erase(fin_queue_.begin());
@@ -199,6 +211,7 @@ bool Heap::take_finalizer(ObjId& obj, Finalizer& f) {
 }
 
 void Heap::finalizer_done(ObjId obj) {
+  ++version_;
   remove_root(RootKind::FinalizerQueue, obj, obj);
   if (obj < objs_.size()) {
     objs_[obj].queued = false;
@@ -258,6 +271,24 @@ bool Heap::reachable_from(ObjId from, ObjId target) const {
     for (const Edge& e : objs_[id].edges) work.push_back(e.to);
   }
   return false;
+}
+
+uint64_t Heap::digest() const {
+  if (digest_version_ == version_) return digest_;
+  StateHasher s;
+  for (const HeapObject& o : objs_) {
+    s.add(static_cast<uint64_t>(o.alive) | static_cast<uint64_t>(o.queued) << 1 |
+          static_cast<uint64_t>(o.finalized) << 2 | static_cast<uint64_t>(o.finalizer >= 0) << 3);
+    if (!o.alive) continue;
+    s.add(o.type->name).add(o.edges.size());
+    for (const Edge& e : o.edges) s.add(e.to).add(e.label);
+  }
+  for (const Root& r : roots_) s.add(static_cast<uint64_t>(r.kind) << 32 | r.index).add(r.obj);
+  for (ObjId g : globals_) s.add(g);
+  for (ObjId q : fin_queue_) s.add(q);
+  digest_version_ = version_;
+  digest_ = s.value();
+  return digest_;
 }
 
 }  // namespace ctxcheck::rt

@@ -127,6 +127,8 @@ class Heap {
   const std::vector<GcStats>& history() const { return history_; }
   const std::vector<Root>& roots() const { return roots_; }
   std::string describe(ObjId id) const;  // "cancelCtx#4"
+  // A digest of the object graph, roots and finalizer state (explorer state caching).
+  uint64_t digest() const;
 
  private:
   void push_if_unmarked(std::vector<ObjId>& work, ObjId id);
@@ -141,6 +143,8 @@ class Heap {
   uint64_t live_bytes_ = 0, peak_bytes_ = 0;
   uint32_t live_objects_ = 0;
   mutable std::vector<ObjId> scratch_;
+  uint64_t version_ = 0;                // bumped by every mutation
+  mutable uint64_t digest_version_ = ~0ULL, digest_ = 0;  // digest() cache
 };
 
 }  // namespace ctxcheck::rt

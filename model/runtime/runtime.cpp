@@ -1,4 +1,5 @@
 #include "model/runtime/runtime.h"
+#include "model/runtime/state_hash.h"
 
 #include <algorithm>
 #include <exception>
@@ -210,6 +211,7 @@ GoId Runtime::spawn(GoKind kind, std::string label, std::function<void()> fn) {
   g.kind = kind;
   g.label = std::move(label);
   g.frame = heap_.alloc(kFrameType, id);
+  if (hashing()) g.digest = StateHasher().add(g.label).value();  // what its closure holds
   heap_.add_root(RootKind::Goroutine, id, g.frame);
   ++live_;
   max_live_ = std::max(max_live_, live_);
@@ -229,6 +231,7 @@ void Runtime::spawn_fiber(GoId id, std::function<void()> fn) {
 void Runtime::fiber_main(GoId id, std::function<void()>& fn) {
   // current_ == id: whoever switched here set it.
   if (!aborting_) {
+    on_resume();
     trace_.add(Ev::Start, id, static_cast<uint32_t>(gs_[id].kind), 0);
     try {
       fn();
@@ -270,10 +273,10 @@ void Runtime::set_not_runnable(GoId id) {
 // ---------------------------------------------------------------------------------------
 // scheduling
 
-uint32_t Runtime::choose(ChoiceKind kind, std::span<const uint32_t> options) {
+uint32_t Runtime::choose(ChoiceKind kind, std::span<const uint32_t> options, bool preemptive) {
   if (options.size() <= 1) return 0;
   uint32_t n = static_cast<uint32_t>(options.size());
-  uint32_t c = choices_.choose(kind, options) % n;
+  uint32_t c = choices_.choose_at({kind, options, preemptive, current_}) % n;
   decisions_.push_back({kind, n, c});
   trace_.add(Ev::Choice, current_, static_cast<uint32_t>(kind), (c << 16) | n);
   return c;
@@ -286,6 +289,11 @@ void Runtime::point(Ev kind, uint32_t a, uint32_t b) {
     throw Aborted{};
   }
   trace_.add(kind, current_, a, b);
+  if (current_ != kNoGo && hashing()) {
+    // Where it is now: from its last resume it ran deterministically to this point.
+    Goroutine& g = gs_[current_];
+    g.digest = StateHasher().add(g.digest).add(static_cast<uint64_t>(kind)).add(a).add(b).value();
+  }
   if (++steps_ > limits_.max_steps)
     fail(Outcome::StepLimit, fmt::format("exceeded {} scheduling steps", limits_.max_steps));
   if (step_hook_) step_hook_();
@@ -294,7 +302,8 @@ void Runtime::point(Ev kind, uint32_t a, uint32_t b) {
   options_.push_back(current_);
   for (GoId g : runnable_)
     if (g != current_) options_.push_back(g);
-  uint32_t c = choose(ChoiceKind::Schedule, options_);
+  uint32_t c = choose(ChoiceKind::Schedule, options_, /*preemptive=*/true);
+  if (choices_.prune_requested()) fail(Outcome::Pruned, "state explored before");
   if (c != 0) {
     switch_to(options_[c]);
     if (aborting_ && std::uncaught_exceptions() == 0) throw Aborted{};
@@ -307,6 +316,45 @@ void Runtime::switch_to(GoId next) {
   algo_->designate(gs_[next].fid);
   boost::this_fiber::yield();
   // Resumed: whoever switched back set current_ to us. The caller checks aborting_.
+  on_resume();
+}
+
+void Runtime::on_resume() {
+  if (aborting_ || current_ == kNoGo || !hashing()) return;
+  Goroutine& g = gs_[current_];
+  g.digest = StateHasher().add(g.digest).add(shared_hash()).value();
+}
+
+void Runtime::mark_op_boundary(uint64_t locals) {
+  if (aborting_ || current_ == kNoGo || !hashing()) return;
+  gs_[current_].digest = StateHasher().add(locals).add(shared_hash()).value();
+}
+
+// What any goroutine can read: the clock, who is runnable or blocked on what, the timers,
+// the heap, and (through the harness) the model. Not the goroutines' private digests: a
+// goroutine's locals depend on what it read, never on another goroutine's locals.
+uint64_t Runtime::shared_hash() {
+  StateHasher s;
+  s.add(static_cast<uint64_t>(now_ - kEpoch));
+  for (const Goroutine& g : gs_)
+    s.add(static_cast<uint64_t>(g.kind) | static_cast<uint64_t>(g.state) << 8 |
+          static_cast<uint64_t>(g.block) << 16 | static_cast<uint64_t>(g.block_obj) << 32);
+  for (const auto& [when, id] : pending_)
+    s.add(static_cast<uint64_t>(when - now_)).add(id).add(timers_[id].label).add(timers_[id].wake);
+  s.add(heap_.digest());
+  if (state_hasher_) s.add(state_hasher_());
+  return s.value();
+}
+
+uint64_t Runtime::state_hash() {
+  StateHasher s;
+  s.add(shared_hash()).add(current_);
+  for (const Goroutine& g : gs_) {
+    // A finished or idle-finalizer goroutine holds nothing: its history does not matter.
+    bool empty = g.state == GoState::Done || g.block == BlockKind::FinalizerIdle;
+    s.add(empty ? 0 : g.digest);
+  }
+  return s.value();
 }
 
 void Runtime::switch_to_main() {

@@ -81,6 +81,11 @@ struct Goroutine {
   uint32_t epoch = 0;       // bumped on every block; stale wake-ups carry an old epoch
   bool timer_fired = false; // its select/sleep timer fired during the current block
   ObjId frame = kNoObj;     // heap object for its stack frame (a root while alive)
+  // State caching only: a digest of this goroutine's local state and position: reset at
+  // every op boundary the harness marks, mixed with the whole state hash whenever the
+  // goroutine resumes (what it reads then decides its locals), and with every scheduling
+  // point it passes (its position; between resumes it runs deterministically).
+  uint64_t digest = 0;
   std::string label;        // for reports: "ctx3 watcher"
   boost::fibers::fiber::id fid;
 };
@@ -98,7 +103,8 @@ struct WaitToken {
   X(StepLimit, "step-limit")           /* bounded steps exceeded */                       \
   X(Panic, "panic")                    /* a goroutine panicked */                         \
   X(InternalError, "internal-error")   /* ctxcheck bug */                                \
-  X(Stopped, "stopped")                /* the harness stopped it (a violation was found) */
+  X(Stopped, "stopped")                /* the harness stopped it (a violation was found) */ \
+  X(Pruned, "pruned")                  /* the explorer saw this state before */
 enum class Outcome : uint8_t {
 #define CTXCHECK_X(id, name) id,
   CTXCHECK_OUTCOMES(CTXCHECK_X)
@@ -172,7 +178,7 @@ class Runtime {
   // Record without a scheduling point (facts inside an already-scheduled step).
   void note(Ev kind, uint32_t a = 0, uint32_t b = 0) { trace_.add(kind, current_, a, b); }
   // A nondeterministic choice that is not a goroutine switch (map order...).
-  uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options);
+  uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options, bool preemptive = false);
 
   // ---- blocking, for primitives ----
   WaitToken wait_token() const { return {current_, gs_[current_].epoch + 1}; }
@@ -214,6 +220,17 @@ class Runtime {
   // not block or schedule.
   void set_step_hook(std::function<void()> hook) { step_hook_ = std::move(hook); }
 
+  // ---- state hashing (explorers with state caching) ----
+  // The harness supplies the digest of what the runtime cannot see (the model and the
+  // interpreter). state_hash() combines it with the clock, goroutines (state, wait,
+  // digest), pending timers and the heap. Only active when the ChoiceSource asks for it.
+  void set_state_hasher(std::function<uint64_t()> h) { state_hasher_ = std::move(h); }
+  bool hashing() const { return state_hasher_ && choices_.wants_state_hash(); }
+  uint64_t state_hash();
+  // The current goroutine starts a new op; `locals` digests everything it carries across
+  // ops (its handles, its defers). Its digest restarts from here.
+  void mark_op_boundary(uint64_t locals);
+
   // ---- results ----
   const Trace& trace() const { return trace_; }
   const std::vector<Decision>& decisions() const { return decisions_; }
@@ -245,6 +262,8 @@ class Runtime {
   GoId spawn(GoKind kind, std::string label, std::function<void()> fn);
   void switch_to(GoId next);
   void switch_to_main();
+  void on_resume();  // the current goroutine runs again: fold what it now sees into its digest
+  uint64_t shared_hash();
   bool fire_next_timers();
   bool wake_settler(BlockKind kind);  // wake the lowest-id goroutine settling this way
   void fire_timer(TimerId t);
@@ -274,6 +293,7 @@ class Runtime {
   GoId finalizer_g_ = kNoGo;
   uint32_t max_live_ = 0;
   std::function<void()> step_hook_;
+  std::function<uint64_t()> state_hasher_;
   RunResult result_;
   Runtime* prev_current_ = nullptr;
 };

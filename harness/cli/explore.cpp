@@ -1,0 +1,255 @@
+// `ctxcheck explore`: model checking. One program (FILE): all of its schedules up to the
+// preemption bound. Or a program space (--ops N): every program of up to N ops over an op
+// alphabet, times all of its schedules. Prints counts and a progress line; shrinks and
+// writes each violation; resumable through a checkpoint file.
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "harness/cli/commands.h"
+#include "harness/explore/explore.h"
+#include "harness/program/text.h"
+#include "harness/report/text.h"
+#include "harness/shrink/shrink.h"
+#include "harness/util/atomic_file.h"
+
+namespace ctxcheck::harness {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;  // progress and checkpoint pacing only
+
+// Everything that decides which programs and schedules are explored: a checkpoint only
+// resumes an exploration with the same configuration.
+std::string fingerprint(const ExploreArgs& a, const SpaceOptions& sp, const ExploreOptions& o) {
+  return fmt::format("ops {}..{} alphabet {} scripts {} shard {}/{} strategy {} bound {} cache {} executions {} "
+                     "seed {} depth {} faults [{}] max-steps {}",
+                     sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts, sp.shard,
+                     sp.shards, strategy_name(o.strategy), o.bound, o.state_caching, o.executions, o.seed,
+                     o.pct_depth, o.exec.faults.to_string(), a.max_steps);
+}
+
+nlohmann::json counts_json(const ExploreCounts& c) {
+  return {{"programs", c.programs},     {"executions", c.executions},   {"distinct_states", c.distinct_states},
+          {"pruned", c.pruned},         {"violations", c.violations},   {"findings", c.findings},
+          {"incomplete", c.incomplete}, {"nondeterminism", c.nondeterminism}};
+}
+ExploreCounts counts_from(const nlohmann::json& j) {
+  ExploreCounts c;
+  c.programs = j.at("programs");
+  c.executions = j.at("executions");
+  c.distinct_states = j.at("distinct_states");
+  c.pruned = j.at("pruned");
+  c.violations = j.at("violations");
+  c.findings = j.at("findings");
+  c.incomplete = j.at("incomplete");
+  c.nondeterminism = j.at("nondeterminism");
+  return c;
+}
+
+std::string counts_line(const ExploreCounts& c, double secs) {
+  double s = secs > 0 ? secs : 1e-9;
+  return fmt::format("{} programs, {} executions, {} distinct states, {} pruned, {} violations, "
+                     "{} with findings only, {} not exhausted; {:.1f}s ({:.0f} exec/s, {:.0f} states/s)",
+                     c.programs, c.executions, c.distinct_states, c.pruned, c.violations, c.findings,
+                     c.incomplete, secs, static_cast<double>(c.executions) / s,
+                     static_cast<double>(c.distinct_states) / s);
+}
+
+class Reporter {
+ public:
+  Reporter(const ExploreArgs& a, const ExecOptions& exec) : a_(a), exec_(exec) {}
+
+  // Shrinks (unless --no-shrink), prints, writes. Returns the file written ("" if none).
+  std::string report(const Failure& f, const std::string& headline) {
+    std::string id = f.result.verdict_id();
+    Program out;
+    ExecResult res;
+    std::string text;
+    if (a_.shrink) {
+      ShrinkResult s = shrink(f.program, exec_, id);
+      out = s.program;
+      res = s.result;
+      text = shrunk_trace(s, headline);
+    } else {
+      out = annotate(f.program, f.result, headline);
+      res = f.result;
+      text = print_program(out);
+    }
+    std::string stem = fmt::format("{}-{:016x}", id, res.trace_hash);
+    if (!seen_.insert(stem).second) return {};
+    fmt::print("violation {}{}:\n{}{}", id, a_.shrink ? " (shrunk)" : "", print_program(out), text_report(out, res));
+    if (a_.out_dir.empty()) return {};
+    std::filesystem::create_directories(a_.out_dir);
+    std::string path = (std::filesystem::path(a_.out_dir) / (stem + ".trace")).string();
+    write_file_atomically(path, text);
+    fmt::print("written to {}\nreplay it with: ctxcheck replay {}\n", path, path);
+    return path;
+  }
+
+ private:
+  const ExploreArgs& a_;
+  const ExecOptions& exec_;
+  std::set<std::string> seen_;
+};
+
+int explore_one(const ExploreArgs& a, ExploreOptions& o) {
+  std::string text;
+  Program p;
+  try {
+    text = read_file(a.file, kMaxTraceBytes);
+    p = parse_program(text);
+    if (a.faults.empty()) o.exec.faults = faults_of(p);
+  } catch (const std::exception& e) {
+    throw UsageError(fmt::format("{}: {}", a.file, e.what()));
+  }
+  if (!a.faults.empty()) p.faults = o.exec.faults.to_string();
+  Reporter rep(a, o.exec);
+  auto t0 = Clock::now();
+  std::map<std::string, uint64_t> by_id;
+  ExploreCounts c = explore_program(p, o, [&](const Failure& f) {
+    ++by_id[f.result.verdict_id()];
+    rep.report(f, fmt::format("found by: ctxcheck explore {} --strategy {} --bound {}", a.file,
+                              strategy_name(o.strategy), o.bound));
+    return a.keep_going;
+  });
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  fmt::print("explored {} under {} (bound {}): {}\n", a.file, strategy_name(o.strategy), o.bound, counts_line(c, secs));
+  for (const auto& [id, n] : by_id) fmt::print("  {}: {} failing executions\n", id, n);
+  if (c.nondeterminism) fmt::print("NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", c.nondeterminism);
+  return c.violations > 0 || c.nondeterminism > 0 ? kExitViolation : kExitPass;
+}
+
+int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
+  SpaceOptions sp;
+  try {
+    sp.alphabet = parse_alphabet(a.kinds);
+  } catch (const std::exception& e) {
+    throw UsageError(fmt::format("--kinds: {}", e.what()));
+  }
+  if (a.unsafe && std::find(sp.alphabet.kinds.begin(), sp.alphabet.kinds.end(), OpKind::Reparent) ==
+                      sp.alphabet.kinds.end())
+    sp.alphabet.kinds.push_back(OpKind::Reparent);
+  sp.alphabet.unsafe = sp.alphabet.unsafe || a.unsafe;
+  sp.alphabet.max_scripts = a.goroutines;
+  sp.min_ops = a.min_ops;
+  sp.max_ops = a.ops;
+  if (sp.min_ops > sp.max_ops) throw UsageError(fmt::format("--min-ops {} is above --ops {}", sp.min_ops, sp.max_ops));
+  if (!a.shard.empty()) {
+    unsigned i = 0, m = 0;
+    char slash = 0, extra = 0;
+    if (std::sscanf(a.shard.c_str(), "%u%c%u%c", &i, &slash, &m, &extra) != 3 || slash != '/' || m == 0 || i >= m)
+      throw UsageError(fmt::format("--shard \"{}\": expected I/M with 0 <= I < M", a.shard));
+    sp.shard = i;
+    sp.shards = m;
+  }
+  std::string fp = fingerprint(a, sp, o);
+  ExploreCounts base;
+  if (!a.checkpoint.empty() && std::filesystem::exists(a.checkpoint)) {
+    try {
+      auto j = nlohmann::json::parse(read_file(a.checkpoint));
+      if (j.at("config") != fp)
+        throw UsageError(fmt::format("{}: checkpoint of another exploration ({}); remove it or use the same flags",
+                                     a.checkpoint, j.at("config").get<std::string>()));
+      sp.start = {j.at("next_ops"), j.at("next_index")};
+      base = counts_from(j.at("counts"));
+      if (j.value("done", false)) {
+        fmt::print("{}: this exploration is complete: {}\n", a.checkpoint, counts_line(base, 0));
+        return base.violations > 0 ? kExitViolation : kExitPass;
+      }
+      fmt::print("resuming from {}: {} ops, program {} ({} programs done)\n", a.checkpoint, sp.start.ops,
+                 sp.start.index, base.programs);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw UsageError(fmt::format("{}: not a ctxcheck checkpoint: {}", a.checkpoint, e.what()));
+    }
+  }
+  fmt::print("ctxcheck explore: programs of {}..{} ops over [{}] ({} scripts max){}, {} bound {}{}, faults [{}]\n",
+             sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts,
+             sp.shards > 1 ? fmt::format(", shard {}/{}", sp.shard, sp.shards) : "", strategy_name(o.strategy),
+             o.bound, o.state_caching ? ", state caching" : "", o.exec.faults.to_string());
+  std::fflush(stdout);
+
+  Reporter rep(a, o.exec);
+  bool progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
+  auto t0 = Clock::now(), last_progress = t0, last_checkpoint = t0;
+  auto write_checkpoint = [&](SpacePosition next, const ExploreCounts& total, bool done) {
+    if (a.checkpoint.empty()) return;
+    ExploreCounts all = base;
+    all += total;
+    nlohmann::json j = {{"version", 1},           {"config", fp},       {"next_ops", next.ops},
+                        {"next_index", next.index}, {"done", done},      {"counts", counts_json(all)}};
+    write_file_atomically(a.checkpoint, j.dump(2) + "\n");
+  };
+  SpacePosition reached = sp.start;
+  bool stopped_early = false;
+  ExploreCounts total = explore_space(
+      sp, o,
+      [&](const Failure& f, SpacePosition at) {
+        rep.report(f, fmt::format("found by: ctxcheck explore --ops {} --kinds {} --bound {} (program {} of size {})",
+                                  sp.max_ops, alphabet_to_string(sp.alphabet), o.bound, at.index, at.ops));
+        if (!a.keep_going) stopped_early = true;
+        return a.keep_going;
+      },
+      [&](SpacePosition next, const ExploreCounts& t) {
+        reached = next;
+        auto now = Clock::now();
+        if (progress && now - last_progress >= std::chrono::seconds(1)) {
+          last_progress = now;
+          fmt::print(stderr, "\rexplore: size {} program {}: {}   ", next.ops, next.index,
+                     counts_line(t, std::chrono::duration<double>(now - t0).count()));
+        }
+        if (now - last_checkpoint >= std::chrono::seconds(2)) {
+          last_checkpoint = now;
+          write_checkpoint(next, t, false);
+        }
+        return a.max_programs == 0 || t.programs < a.max_programs;
+      });
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (progress) fmt::print(stderr, "\n");
+  bool complete = !stopped_early && (a.max_programs == 0 || total.programs < a.max_programs);
+  // A stop at a violation resumes after the failing program; a --max-programs cut resumes
+  // where it stopped.
+  write_checkpoint(complete ? SpacePosition{sp.max_ops + 1, 0} : reached, total, complete);
+  ExploreCounts all = base;
+  all += total;
+  fmt::print("explored: {}\n", counts_line(all, secs));
+  if (!complete) fmt::print("stopped before the end of the space{}\n", a.checkpoint.empty() ? "" : "; run again to resume");
+  if (all.nondeterminism) fmt::print("NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", all.nondeterminism);
+  return all.violations > 0 || all.nondeterminism > 0 ? kExitViolation : kExitPass;
+}
+
+}  // namespace
+
+int explore_command(const ExploreArgs& a) {
+  ExploreOptions o;
+  std::string bad;
+  auto faults = model::FaultSet::parse(a.faults, &bad);
+  if (!faults) throw UsageError(fmt::format("--faults: unknown fault \"{}\" (see ctxcheck faults)", bad));
+  auto strategy = strategy_by_name(a.strategy);
+  if (!strategy) throw UsageError(fmt::format("--strategy: unknown strategy \"{}\" (dfs, pct, random)", a.strategy));
+  o.strategy = *strategy;
+  o.bound = a.bound;
+  o.state_caching = a.state_caching;
+  o.executions = a.executions;
+  o.seed = a.seed;
+  o.pct_depth = a.pct_depth;
+  o.stop_at_failure = !a.keep_going;
+  o.exec.faults = *faults;
+  o.exec.limits.keep_events = false;
+  o.exec.limits.max_steps = a.max_steps;
+  if (!a.file.empty()) {
+    if (a.ops != 0) throw UsageError("give a FILE or --ops, not both");
+    return explore_one(a, o);
+  }
+  if (a.ops == 0) throw UsageError("give a trace FILE to explore, or --ops N to explore every program of up to N ops");
+  return explore_space_command(a, o);
+}
+
+}  // namespace ctxcheck::harness

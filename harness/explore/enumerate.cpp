@@ -1,0 +1,269 @@
+#include "harness/explore/enumerate.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace ctxcheck::harness {
+
+namespace {
+
+constexpr int64_t kSecond = 1000000000;
+
+struct Visible {
+  uint32_t handle;
+  HandleKind kind;
+};
+
+struct Builder {
+  Program p;
+  std::vector<std::vector<Visible>> visible;  // per script
+  std::vector<std::vector<uint32_t>> deferred;  // per script: handles whose cancel it deferred
+  uint32_t next_handle = 2;
+  size_t cur = 0;
+  uint32_t remaining = 0;
+};
+
+bool is_context(HandleKind k) {
+  return k == HandleKind::Context || k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
+}
+bool is_cancelable(HandleKind k) {
+  return k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
+}
+
+class Enumerator {
+ public:
+  Enumerator(const Alphabet& a, uint64_t skip, const std::function<bool(uint64_t, const Program&)>& visit)
+      : a_(a), skip_(skip), visit_(visit) {}
+
+  uint64_t run(uint32_t n) {
+    Builder b;
+    b.p.unsafe = a_.unsafe;
+    b.p.scripts.resize(1);
+    Op root;
+    root.kind = OpKind::Background;
+    root.result = 1;
+    b.p.scripts[0].ops.push_back(root);
+    b.visible.push_back({{1, HandleKind::Context}});
+    b.deferred.emplace_back();
+    b.remaining = n;
+    rec(b);
+    return index_;
+  }
+
+ private:
+  void rec(Builder& b) {
+    if (stop_) return;
+    if (b.remaining == 0) {
+      uint64_t i = index_++;
+      if (i >= skip_ && !visit_(i, b.p)) stop_ = true;
+      return;
+    }
+    for (OpKind k : a_.kinds) {
+      expand(b, k);
+      if (stop_) return;
+    }
+    if (b.cur + 1 < b.p.scripts.size()) {  // close this script, fill the next one
+      ++b.cur;
+      rec(b);
+      --b.cur;
+    }
+  }
+
+  // Appends op to the current script, recurses, and undoes it.
+  void with_op(Builder& b, Op op) {
+    // b.visible may grow (go) while recursing: index it afresh, never hold a reference.
+    const size_t cur = b.cur;
+    auto vis = [&]() -> std::vector<Visible>& { return b.visible[cur]; };
+    bool creates = creates_handle(op.kind);
+    if (creates) {
+      op.result = b.next_handle++;
+      if (op.kind == OpKind::WithValue) op.n = op.result;
+      vis().push_back({op.result, handle_kind_of(op)});
+    }
+    std::optional<Visible> dropped;
+    if (op.kind == OpKind::Drop) {
+      auto it = std::find_if(vis().begin(), vis().end(), [&](const Visible& v) { return v.handle == op.a; });
+      dropped = *it;
+      vis().erase(it);
+    }
+    if (op.kind == OpKind::Go) {
+      op.n = static_cast<int64_t>(b.p.scripts.size());
+      b.p.scripts.emplace_back();
+      b.visible.push_back(vis());
+      b.deferred.emplace_back();
+    }
+    if (op.kind == OpKind::DeferCancel) b.deferred[cur].push_back(op.a);
+    b.p.scripts[cur].ops.push_back(op);
+    --b.remaining;
+    rec(b);
+    ++b.remaining;
+    b.p.scripts[cur].ops.pop_back();
+    if (op.kind == OpKind::DeferCancel) b.deferred[cur].pop_back();
+    if (op.kind == OpKind::Go) {
+      b.p.scripts.pop_back();
+      b.visible.pop_back();
+      b.deferred.pop_back();
+    }
+    if (dropped) {  // back at its place: visible lists are in handle order
+      auto pos = std::find_if(vis().begin(), vis().end(), [&](const Visible& v) { return v.handle > op.a; });
+      vis().insert(pos, *dropped);
+    }
+    if (creates) {
+      vis().pop_back();
+      --b.next_handle;
+    }
+  }
+
+  void expand(Builder& b, OpKind k) {
+    // Operand lists are copied: with_op changes b.visible while recursing.
+    const std::vector<Visible> vis = b.visible[b.cur];
+    auto each = [&](auto pred, auto fn) {
+      for (const Visible& v : vis)
+        if (pred(v.kind)) fn(v.handle);
+    };
+    auto ctx = [](HandleKind h) { return is_context(h); };
+    auto cancelable = [](HandleKind h) { return is_cancelable(h); };
+    Op op;
+    op.kind = k;
+    switch (k) {
+      case OpKind::Background: case OpKind::Todo:
+        return;  // the root is implicit
+      case OpKind::WithCancel: case OpKind::WithCancelCause: case OpKind::WithoutCancel:
+      case OpKind::Wait: case OpKind::SetFinalizer:
+        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::WithTimeout: case OpKind::WithDeadline:
+        op.n = kSecond;
+        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::WithTimeoutCause: case OpKind::WithDeadlineCause:
+        op.n = kSecond;
+        op.cause = 3;
+        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::Select:
+        op.n = kSecond;
+        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::WithValue:
+        op.key = {0, 0};
+        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::Custom:
+        for (uint8_t sub = 0; sub < std::size(kCustomNames); ++sub) {
+          op.sub = sub;
+          each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        }
+        return;
+      case OpKind::AfterFunc:
+        op.sub = static_cast<uint8_t>(Action::Nop);
+        each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        op.sub = static_cast<uint8_t>(Action::Cancel);
+        each(ctx, [&](uint32_t h) {
+          op.a = h;
+          each(cancelable, [&](uint32_t t) { op.b = t; with_op(b, op); });
+        });
+        return;
+      case OpKind::Cancel:
+        return each(cancelable, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::DeferCancel: {
+        const auto& d = b.deferred[b.cur];
+        return each(cancelable, [&](uint32_t h) {
+          if (std::find(d.begin(), d.end(), h) != d.end()) return;
+          op.a = h;
+          with_op(b, op);
+        });
+      }
+      case OpKind::Stop:
+        return each([](HandleKind h) { return h == HandleKind::StopFunc; },
+                    [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::Go:
+        if (b.p.scripts.size() < a_.max_scripts) with_op(b, op);
+        return;
+      case OpKind::Sleep:
+        op.n = 2 * kSecond;
+        return with_op(b, op);
+      case OpKind::Yield: case OpKind::Gc:
+        return with_op(b, op);
+      case OpKind::Observe:
+        op.sub = static_cast<uint8_t>(Observe::Err);
+        each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        op.sub = static_cast<uint8_t>(Observe::Value);
+        op.key = {0, 0};
+        each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        op.key = {};
+        op.sub = static_cast<uint8_t>(Observe::Children);
+        each(cancelable, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        return;
+      case OpKind::Drop:
+        return each([](HandleKind) { return true; }, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::Store:
+        op.n = 0;
+        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::Reparent:
+        if (!a_.unsafe) return;
+        return each(ctx, [&](uint32_t x) {
+          each(ctx, [&](uint32_t y) {
+            if (x == y) return;
+            op.a = x;
+            op.b = y;
+            with_op(b, op);
+          });
+        });
+    }
+  }
+
+  const Alphabet& a_;
+  uint64_t skip_;
+  const std::function<bool(uint64_t, const Program&)>& visit_;
+  uint64_t index_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace
+
+Alphabet default_alphabet() {
+  Alphabet a;
+  a.kinds = {OpKind::WithCancel, OpKind::Cancel, OpKind::DeferCancel, OpKind::WithTimeout,
+             OpKind::WithValue,  OpKind::AfterFunc, OpKind::Stop, OpKind::Go,
+             OpKind::Wait, OpKind::Observe, OpKind::Gc};
+  return a;
+}
+
+Alphabet parse_alphabet(const std::string& spec) {
+  if (spec.empty() || spec == "default") return default_alphabet();
+  Alphabet a;
+  std::string_view rest = spec;
+  while (!rest.empty()) {
+    size_t c = rest.find(',');
+    std::string_view name = rest.substr(0, c);
+    auto k = op_by_name(name);
+    if (!k) throw std::invalid_argument(fmt::format("unknown op \"{}\" in the alphabet", name));
+    if (*k == OpKind::Background || *k == OpKind::Todo)
+      throw std::invalid_argument(fmt::format("\"{}\" cannot be in the alphabet: the root h1 = background is implicit", name));
+    if (std::find(a.kinds.begin(), a.kinds.end(), *k) == a.kinds.end()) a.kinds.push_back(*k);
+    if (*k == OpKind::Reparent) a.unsafe = true;
+    if (c == std::string_view::npos) break;
+    rest.remove_prefix(c + 1);
+  }
+  if (a.kinds.empty()) throw std::invalid_argument("the alphabet is empty");
+  return a;
+}
+
+std::string alphabet_to_string(const Alphabet& a) {
+  std::string s;
+  for (OpKind k : a.kinds) {
+    if (!s.empty()) s += ',';
+    s += op_name(k);
+  }
+  return s;
+}
+
+uint64_t enumerate_programs(uint32_t n, const Alphabet& alphabet, uint64_t skip,
+                            const std::function<bool(uint64_t, const Program&)>& visit) {
+  Enumerator e(alphabet, skip, visit);
+  return e.run(n);
+}
+
+uint64_t count_programs(uint32_t n, const Alphabet& alphabet) {
+  return enumerate_programs(n, alphabet, UINT64_MAX, [](uint64_t, const Program&) { return true; });
+}
+
+}  // namespace ctxcheck::harness

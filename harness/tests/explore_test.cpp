@@ -1,0 +1,247 @@
+// The explorer: enumeration is canonical and stable, DFS covers every schedule, state
+// caching never hides a violation that plain DFS finds, PCT and DFS are deterministic, and
+// the kill table: every fault of the catalog is found by `explore` with N <= 5 ops and a
+// preemption bound <= 2, shrunk to a program the faithful model passes.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "harness/explore/explore.h"
+#include "harness/program/text.h"
+#include "harness/shrink/shrink.h"
+#include "model/runtime/scheduler/dfs.h"
+#include "model/runtime/scheduler/pct.h"
+#include "model/runtime/scheduler/random.h"
+
+namespace ctxcheck::harness {
+namespace {
+
+const char* kRace = R"(ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_cancel h1
+  go 1
+  h3 = with_cancel h2
+go 1:
+  cancel h2
+)";
+
+TEST(Enumerate, CanonicalValidAndStable) {
+  Alphabet a = default_alphabet();
+  // Pinned: a change in these counts changes what `explore --ops N` means.
+  const uint64_t expected[] = {9, 122, 2364};
+  for (uint32_t n = 1; n <= 3; ++n) {
+    std::set<std::string> seen;
+    uint64_t last = 0;
+    uint64_t total = enumerate_programs(n, a, 0, [&](uint64_t i, const Program& p) {
+      EXPECT_EQ(i, seen.size());
+      EXPECT_EQ(validate(p), std::nullopt) << print_program(p);
+      EXPECT_EQ(p.op_count(), n + 1) << print_program(p);  // + the implicit background
+      EXPECT_TRUE(seen.insert(print_program(p)).second) << "enumerated twice:\n" << print_program(p);
+      last = i;
+      return true;
+    });
+    EXPECT_EQ(total, expected[n - 1]) << "n = " << n;
+    EXPECT_EQ(last + 1, total);
+  }
+}
+
+TEST(Enumerate, SkipResumesAtTheSameProgram) {
+  Alphabet a = default_alphabet();
+  std::vector<std::string> all;
+  enumerate_programs(2, a, 0, [&](uint64_t, const Program& p) { return all.push_back(print_program(p)), true; });
+  std::vector<std::string> tail;
+  enumerate_programs(2, a, 50, [&](uint64_t i, const Program& p) {
+    EXPECT_EQ(print_program(p), all.at(i));
+    return tail.push_back(print_program(p)), true;
+  });
+  EXPECT_EQ(tail.size(), all.size() - 50);
+  EXPECT_THROW(parse_alphabet("with_cancel,nonsense"), std::invalid_argument);
+  EXPECT_THROW(parse_alphabet("background"), std::invalid_argument);
+}
+
+// Every schedule a random sampler can produce is one DFS (unbounded) ran.
+TEST(Dfs, CoversEverySchedule) {
+  Program p = parse_program(kRace);
+  ExecOptions o;
+  rt::DfsStrategy dfs({1000, false, 0});
+  std::set<uint64_t> dfs_hashes;
+  while (dfs.next_execution()) dfs_hashes.insert(execute(p, dfs, o).trace_hash);
+  EXPECT_TRUE(dfs.stats().exhausted);
+  EXPECT_EQ(dfs.stats().nondeterminism, 0u);
+  rt::RandomStrategy rnd(7, 1000);
+  std::set<uint64_t> random_hashes;
+  while (rnd.next_execution()) random_hashes.insert(execute(p, rnd, o).trace_hash);
+  for (uint64_t h : random_hashes) EXPECT_TRUE(dfs_hashes.count(h)) << fmt::format("{:016x} not explored", h);
+  EXPECT_GT(dfs_hashes.size(), 10u);
+  // A preemption bound of 0 runs exactly one schedule; bounds explore monotonically more.
+  uint64_t prev = 0;
+  for (uint32_t bound : {0u, 1u, 2u, 3u}) {
+    rt::DfsStrategy d({bound, false, 0});
+    uint64_t n = 0;
+    while (d.next_execution()) execute(p, d, o), ++n;
+    if (bound == 0) {
+      EXPECT_EQ(n, 1u);
+    }
+    EXPECT_GT(n, prev) << "bound " << bound;
+    prev = n;
+  }
+}
+
+// State caching must never lose a violation: over every program of <= 3 ops with go,
+// under every fault, DFS with caching finds a violation exactly when DFS without does.
+// (Programs whose plain DFS needs more than 2000 executions are skipped, and counted.)
+TEST(Dfs, StateCachingLosesNoViolation) {
+  Alphabet a = parse_alphabet("with_cancel,cancel,go,with_timeout,after_func,stop");
+  uint64_t compared = 0, failing = 0, pruned = 0, skipped = 0;
+  for (model::Fault f : model::all_faults()) {
+    ExploreOptions plain, cached;
+    plain.exec.faults = cached.exec.faults = model::FaultSet::of(f);
+    plain.exec.limits.keep_events = cached.exec.limits.keep_events = false;
+    cached.state_caching = true;
+    plain.executions = 2000;
+    for (uint32_t n = 1; n <= 3; ++n)
+      enumerate_programs(n, a, 0, [&](uint64_t, const Program& p) {
+        auto ignore = [](const Failure&) { return true; };
+        ExploreCounts x = explore_program(p, plain, ignore);
+        if (x.incomplete) return ++skipped, true;
+        ExploreCounts y = explore_program(p, cached, ignore);
+        EXPECT_EQ(x.violations > 0, y.violations > 0)
+            << model::name_of(f) << ": caching changed the verdict of\n" << print_program(p);
+        EXPECT_LE(y.executions, x.executions);
+        ++compared;
+        failing += x.violations > 0;
+        pruned += y.pruned;
+        return !HasFailure();
+      });
+  }
+  EXPECT_GT(failing, 50u);  // the comparison is not vacuous
+  EXPECT_GT(pruned, 0u);
+  EXPECT_LT(skipped, compared / 10);
+  fmt::print("compared {} program/fault pairs ({} skipped), {} failing, {} pruned executions\n", compared, skipped,
+             failing, pruned);
+}
+
+TEST(Pct, FindsTheRaceAndIsDeterministic) {
+  Program p = parse_program(kRace);
+  ExecOptions o;
+  o.faults = model::FaultSet::of(model::Fault::RegisterIntoCanceled);
+  auto first_failure = [&](uint64_t seed) -> int64_t {
+    rt::PctStrategy pct(seed, 2000, 2);
+    for (int64_t i = 0; pct.next_execution(); ++i)
+      if (execute(p, pct, o).verdict == Verdict::Violation) return i;
+    return -1;
+  };
+  int found = 0;
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    int64_t a = first_failure(seed), b = first_failure(seed);
+    EXPECT_EQ(a, b) << "PCT is not deterministic for seed " << seed;
+    found += a >= 0;
+  }
+  EXPECT_EQ(found, 5);
+}
+
+TEST(Explore, DeterministicCountsAndFailure) {
+  Program p = parse_program(kRace);
+  p.faults = "register-into-canceled";
+  ExploreOptions o;
+  o.exec.faults = faults_of(p);
+  o.stop_at_failure = false;
+  auto run = [&] {
+    std::vector<std::vector<uint32_t>> schedules;
+    ExploreCounts c = explore_program(p, o, [&](const Failure& f) { return schedules.push_back(f.program.schedule), true; });
+    return std::make_pair(c.executions, schedules);
+  };
+  auto x = run(), y = run();
+  EXPECT_EQ(x, y);
+  EXPECT_FALSE(x.second.empty());
+}
+
+// ---- the kill table ----
+
+struct KillRow {
+  std::string fault, alphabet;
+  uint32_t n = 0, bound = 0;
+  size_t minimal_ops = 0;
+  double ms = 0;
+  std::string program;
+};
+
+// The alphabet each fault is hunted with: the ops its bug is about. Every fault of the
+// catalog must have an entry (a new fault without one fails the test).
+const std::map<std::string, std::string> kHuntAlphabet = {
+    {"skip-removal", "with_cancel,cancel"},
+    {"early-return", "with_cancel,cancel"},
+    {"children-not-canceled", "with_cancel,cancel"},
+    {"register-into-canceled", "with_cancel,cancel,go"},
+    {"wrong-removal-identity", "with_cancel,with_timeout,cancel"},
+    {"timer-not-stopped", "with_timeout,cancel"},
+    {"afterfunc-twice", "with_cancel,cancel,after_func,stop"},
+    {"stop-wrong-value", "with_cancel,cancel,after_func,stop"},
+    {"watcher-never-exits", "with_cancel,cancel,custom"},
+    {"err-done-swapped", "with_cancel,cancel,go,wait"},
+    {"value-outer-wins", "with_value,observe"},
+    {"reparent-cycle", "with_cancel,cancel"},
+};
+
+TEST(KillTable, EveryFaultFoundWithFiveOpsAndBoundTwo) {
+  std::vector<KillRow> rows;
+  for (model::Fault f : model::all_faults()) {
+    std::string name(model::name_of(f));
+    auto it = kHuntAlphabet.find(name);
+    ASSERT_NE(it, kHuntAlphabet.end()) << "fault " << name << " has no hunt alphabet in the kill table";
+    KillRow row;
+    row.fault = name;
+    row.alphabet = it->second;
+    auto t0 = std::chrono::steady_clock::now();
+    std::optional<Failure> found;
+    // Smallest bound first, then smallest N: the first hit is minimal in both.
+    for (uint32_t bound = 0; bound <= 2 && !found; ++bound) {
+      SpaceOptions sp;
+      sp.alphabet = parse_alphabet(it->second);
+      sp.min_ops = 1;
+      sp.max_ops = 5;
+      ExploreOptions o;
+      o.bound = bound;
+      o.exec.faults = model::FaultSet::of(f);
+      o.exec.limits.keep_events = false;
+      explore_space(
+          sp, o,
+          [&](const Failure& fl, SpacePosition at) {
+            found = fl;
+            row.n = at.ops;
+            row.bound = bound;
+            return false;
+          },
+          [](SpacePosition, const ExploreCounts&) { return true; });
+    }
+    ASSERT_TRUE(found) << name << " was not found with N <= 5 ops and bound <= 2";
+    ExecOptions eo;
+    eo.faults = model::FaultSet::of(f);
+    ShrinkResult s = shrink(found->program, eo, found->result.verdict_id());
+    row.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    row.minimal_ops = s.program.op_count();
+    row.program = print_program(s.program);
+    EXPECT_LE(row.minimal_ops, found->program.op_count());
+    // The kill is the fault's doing: the faithful model passes the minimal program under
+    // every schedule within the bound.
+    Program clean = s.program;
+    clean.faults.clear();
+    ExploreOptions o;
+    o.bound = 2;
+    ExploreCounts c = explore_program(clean, o, [](const Failure&) { return false; });
+    EXPECT_EQ(c.violations, 0u) << name << ": the faithful model fails its minimal program too:\n" << row.program;
+    rows.push_back(row);
+  }
+  fmt::print("| fault | hunt alphabet | N | bound | minimal ops | time (ms) |\n|---|---|---|---|---|---|\n");
+  for (const KillRow& r : rows)
+    fmt::print("| {} | {} | {} | {} | {} | {:.0f} |\n", r.fault, r.alphabet, r.n, r.bound, r.minimal_ops, r.ms);
+  for (const KillRow& r : rows) fmt::print("# {}\n{}\n", r.fault, r.program);
+}
+
+}  // namespace
+}  // namespace ctxcheck::harness
