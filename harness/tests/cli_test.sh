@@ -57,5 +57,31 @@ expect 0 "faults lists the catalog" -- "$bin" faults
 grep -q "skip-removal" "$tmp/out" || { echo "FAIL: faults output"; fails=$((fails + 1)); }
 expect 0 "invariants lists the catalog" -- "$bin" invariants
 grep -q "finalizer-delay" "$tmp/out" || { echo "FAIL: invariants output"; fails=$((fails + 1)); }
+# explore: one program, a space, resume after a cut, bad flags.
+expect 1 "explore finds the race in one program" -- "$bin" explore "$trace" --out "$tmp/ex"
+printf 'ctxcheck-trace 1\nfaults: register-into-canceled\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  go 1\n  h3 = with_cancel h2\ngo 1:\n  cancel h2\n' > "$tmp/race.trace"
+expect 1 "explore finds a race that needs a preemption" -- "$bin" explore "$tmp/race.trace" --no-progress
+expect 0 "bound 0 misses it" -- "$bin" explore "$tmp/race.trace" --bound 0 --no-progress
+expect 1 "pct finds it too" -- "$bin" explore "$tmp/race.trace" --strategy pct --no-progress
+expect 0 "explore a clean space" -- "$bin" explore --ops 2 --no-progress
+full=$(grep '^explored:' "$tmp/out" | sed 's/;.*//')
+expect 0 "explore stops at --max-programs" -- "$bin" explore --ops 2 --no-progress --checkpoint "$tmp/ck.json" --max-programs 40
+grep -q "stopped before the end" "$tmp/out" || { echo "FAIL: no stop message"; fails=$((fails + 1)); }
+expect 0 "explore resumes from the checkpoint" -- "$bin" explore --ops 2 --no-progress --checkpoint "$tmp/ck.json"
+resumed=$(grep '^explored:' "$tmp/out" | sed 's/;.*//')
+[[ "$full" == "$resumed" ]] || { echo "FAIL: resumed counts differ: '$full' vs '$resumed'"; fails=$((fails + 1)); }
+expect 2 "checkpoint of another exploration" -- "$bin" explore --ops 3 --no-progress --checkpoint "$tmp/ck.json"
+expect_msg "checkpoint of another exploration"
+expect 1 "explore a space with a fault" -- "$bin" explore --ops 3 --kinds with_cancel,cancel --faults skip-removal --out "$tmp/exf" --no-progress
+ls "$tmp"/exf/*.trace >/dev/null 2>&1 || { echo "FAIL: explore wrote no trace"; fails=$((fails + 1)); }
+expect 2 "explore: unknown op in the alphabet" -- "$bin" explore --ops 2 --kinds with_cancel,frob
+expect_msg "frob"
+expect 2 "explore: bad shard" -- "$bin" explore --ops 2 --shard 3/2
+expect_msg "shard"
+expect 2 "explore: bad strategy" -- "$bin" explore --ops 2 --strategy bfs
+expect 2 "explore: nothing to explore" -- "$bin" explore
+printf '{"version": 1, "config": 3' > "$tmp/broken.json"
+expect 2 "explore: broken checkpoint" -- "$bin" explore --ops 2 --checkpoint "$tmp/broken.json"
+expect_msg "not a ctxcheck checkpoint"
 echo "$fails failed"
 [[ $fails -eq 0 ]]

@@ -1,0 +1,2 @@
+add_executable(explore_bench ${CMAKE_CURRENT_LIST_DIR}/explore_bench.cpp)
+target_link_libraries(explore_bench PRIVATE ctxcheck_harness benchmark::benchmark_main ctxcheck_warnings)
