@@ -28,6 +28,7 @@ TEST_P(FaultKillMatrix, PropertyFailsWithinBudget) {
   params.maxSuccess = kBudget;
   params.seed = 0x5eed;
   params.disableShrinking = false;
+  QuietListener quiet;
   rc::detail::TestMetadata meta;
   meta.id = fmt::format("FaultKillMatrix/{}", model::name_of(f));
   meta.description = meta.id;
@@ -39,7 +40,7 @@ TEST_P(FaultKillMatrix, PropertyFailsWithinBudget) {
         if (r.violation) counterexample = trace_of(c.program, r, o.faults.to_string());
         RC_ASSERT(!r.violation.has_value());
       },
-      meta, params);
+      meta, params, quiet);
   rc::detail::FailureResult failure;
   ASSERT_TRUE(result.match(failure)) << model::name_of(f) << " survived " << kBudget << " cases";
   // RapidCheck shrank the bytes; ctxcheck's shrinker finishes the job on the program.

@@ -56,6 +56,15 @@ inline rc::Gen<Case> gen_case(bool unsafe) {
   return rc::gen::oneOf(gen_decoded_case(false), gen_generated_case());
 }
 
+// For property runs that are expected to fail (a fault must be killed): RapidCheck's
+// default listener would remember the failure and print "Some of your RapidCheck
+// properties had failures" with a reproduce string at exit, as if a test had failed.
+struct QuietListener final : rc::detail::TestListener {
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
+
 // The trace a failing case is reported as: replayable with `ctxcheck replay`.
 inline std::string trace_of(const harness::Program& p, const harness::ExecResult& r,
                             const std::string& faults) {
