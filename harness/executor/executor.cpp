@@ -297,6 +297,9 @@ class Interp {
     visible.push_back(op.result);
     enter(op.result);
     pkg->release_new();
+    // A constructor may change the tree after its last scheduling point (the reparent-cycle
+    // fault closes a cycle there): check before the program walks it.
+    after_step();
   }
 
   void run_op(size_t s, size_t i, const Op& op, std::vector<uint32_t>& visible,

@@ -289,3 +289,28 @@ TEST(Executor, DecodedByteStringsRunWithoutInternalErrors) {
 
 }  // namespace
 }  // namespace ctxcheck::harness
+
+namespace ctxcheck::harness {
+namespace {
+
+std::string chain(int n, const std::string& tail) {
+  std::string s = "ctxcheck-trace 1\ngo 0:\n  h1 = background\n";
+  for (int i = 2; i <= n; ++i) s += fmt::format("  h{} = with_cancel h{}\n", i, i - 1);
+  return s + tail;
+}
+
+// Deep trees never crash the fiber stacks: up to the model's depth limit they run like
+// any other program; beyond it the model panics like Go's stack overflow would.
+TEST(Executor, DeepTreesStayWithinTheStack) {
+  std::string cancel_all = "  cancel h2\n";
+  for (int i = 3; i <= 500; ++i) cancel_all += fmt::format("  cancel h{}\n", i);
+  ExecResult ok = run_text(chain(500, "  observe deadline h500\n" + cancel_all));
+  EXPECT_EQ(ok.verdict, Verdict::Pass) << ok.verdict_id() << " " << ok.outcome_message;
+  ExecResult deep = run_text(chain(900, "  cancel h2\n"));
+  EXPECT_EQ(deep.verdict, Verdict::Violation);
+  EXPECT_EQ(deep.verdict_id(), "termination");
+  EXPECT_NE(deep.outcome_message.find("stack exceeds limit"), std::string::npos) << deep.outcome_message;
+}
+
+}  // namespace
+}  // namespace ctxcheck::harness

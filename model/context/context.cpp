@@ -32,11 +32,14 @@ std::string error_string(Error e) {
   }
 }
 
+ForwardGuard::~ForwardGuard() { --rt::Runtime::current().call_depth(); }
+
 ForwardGuard::ForwardGuard() {
+  int& depth = rt::Runtime::current().call_depth();
   if (++depth > kMaxForwardDepth) {
     --depth;
     throw rt::Panic(kPanicStackOverflow,
-                    "runtime: goroutine stack exceeds limit (a context's parent chain is a cycle)");
+                    "runtime: goroutine stack exceeds limit (contexts nested deeper than the model's limit of 600: a parent-chain cycle, or a tree too deep to model)");
   }
 }
 
@@ -260,6 +263,7 @@ bool CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
       uint32_t i = R().choose(rt::ChoiceKind::MapOrder, ids);
       CancelCtx* child = pending[i].child;
       pending.erase(pending.begin() + i);
+      ForwardGuard g;  // the recursion down the tree
       child->cancel(false, err, cause);
     }
   }

@@ -71,15 +71,16 @@ std::string_view kind_name(Kind k);  // Go type names: "cancelCtx", "timerCtx", 
 
 class Package;
 
-// Every call that forwards to the parent goes through forward(): a chain deeper than any
-// real program (an unsafe reparent closed a cycle) panics as Go's stack overflow would,
-// instead of looping forever.
-inline constexpr int kMaxForwardDepth = 10000;
+// Every call that forwards to the parent, and every cancel of a child, goes through a
+// ForwardGuard: a chain deeper than the limit (an unsafe reparent closed a cycle, or a
+// tree deeper than the model's goroutine stacks hold) panics as Go's stack overflow
+// would, instead of looping forever or overflowing the fiber's stack. The depth is
+// counted per goroutine (a recursion may yield at a lock).
+inline constexpr int kMaxForwardDepth = 600;
 inline constexpr const char* kPanicStackOverflow = "stack-overflow";
 struct ForwardGuard {
-  static inline thread_local int depth = 0;
   ForwardGuard();
-  ~ForwardGuard() { --depth; }
+  ~ForwardGuard();
   ForwardGuard(const ForwardGuard&) = delete;
   ForwardGuard& operator=(const ForwardGuard&) = delete;
 };

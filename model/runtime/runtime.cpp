@@ -20,16 +20,18 @@ constexpr ObjType kTimerType{"timer", 48};
 
 // Stacks come from a per-thread pool: malloc'd stacks make glibc trim and regrow the heap
 // on every execution (TOOLCHAIN.md). Sanitizer builds need deeper stacks.
+// 256 KiB holds a cancel that recurses through ~1000 nested contexts (the model's depth
+// limit, kMaxForwardDepth, is below that); pages are committed only when touched.
 #if defined(__SANITIZE_ADDRESS__)
-constexpr size_t kStackSize = 256 * 1024;
+constexpr size_t kStackSize = 1024 * 1024;
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-constexpr size_t kStackSize = 256 * 1024;
+constexpr size_t kStackSize = 1024 * 1024;
 #else
-constexpr size_t kStackSize = 64 * 1024;
+constexpr size_t kStackSize = 256 * 1024;
 #endif
 #else
-constexpr size_t kStackSize = 64 * 1024;
+constexpr size_t kStackSize = 256 * 1024;
 #endif
 
 boost::fibers::pooled_fixedsize_stack& stack_pool() {

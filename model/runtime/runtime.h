@@ -86,6 +86,7 @@ struct Goroutine {
   // goroutine resumes (what it reads then decides its locals), and with every scheduling
   // point it passes (its position; between resumes it runs deterministically).
   uint64_t digest = 0;
+  int call_depth = 0;       // nesting of model calls that recurse (see model::ForwardGuard)
   std::string label;        // for reports: "ctx3 watcher"
   boost::fibers::fiber::id fid;
 };
@@ -186,6 +187,8 @@ class Runtime {
   void block(BlockKind kind, uint32_t obj);
   void wake(WaitToken t);
   uint32_t new_sync_id() { return next_sync_id_++; }
+  // The current goroutine's recursion depth counter (the driver has its own).
+  int& call_depth() { return current_ == kNoGo ? driver_call_depth_ : gs_[current_].call_depth; }
 
   // ---- virtual time ----
   Nanos now() const { return now_; }
@@ -294,6 +297,7 @@ class Runtime {
   uint32_t max_live_ = 0;
   std::function<void()> step_hook_;
   std::function<uint64_t()> state_hasher_;
+  int driver_call_depth_ = 0;
   RunResult result_;
   Runtime* prev_current_ = nullptr;
 };
