@@ -28,7 +28,7 @@ struct Handle {
   rt::ObjId obj = rt::kNoObj;         // what the program holds: the context or the stop func
   rt::ObjId cancel_obj = rt::kNoObj;  // the cancel func closure
   bool cancel_called = false, cancel_deferred = false;
-  int first_stop = -1;  // what the program's first stop() call returned
+  int first_stop = -1;  // -1 never stopped; 1 some stop() returned true; 0 all returned false
   uint32_t parent = 0;  // parent handle (for the value oracle)
 };
 
@@ -365,8 +365,11 @@ class Interp {
         break;
       case OpKind::Stop: {
         bool stopped = handles_[op.a].stop();
-        if (handles_[op.a].first_stop < 0) {
-          handles_[op.a].first_stop = stopped ? 1 : 0;
+        // Concurrent stops: one wins (true) and the others return false, possibly first.
+        // What the afterfunc invariant needs is whether any stop returned true.
+        int now = stopped ? 1 : std::max(handles_[op.a].first_stop, 0);
+        if (now != handles_[op.a].first_stop) {
+          handles_[op.a].first_stop = now;
           pkg->touch();
         }
         observe(s, i, fmt::format("stop h{}", op.a), stopped ? "true" : "false");

@@ -51,7 +51,7 @@ struct CtxView {
   rt::ObjId obj = rt::kNoObj;
   // AfterFunc contexts only.
   uint32_t afterfunc_runs = 0;   // times f was started
-  int afterfunc_stop = -1;       // -1 never stopped, 0 stop returned false, 1 true
+  int afterfunc_stop = -1;       // -1 never stopped, 1 some stop returned true, 0 all false
 };
 
 struct ModelView {

@@ -318,7 +318,9 @@ Program parse_program(std::string_view text) {
       continue;
     }
     if (current_script < 0 && head.size() > 1 && head.back() == ':' && head != "go") {
-      std::string_view rest = trim(line.substr(head.size()));
+      // The header's value follows the head token wherever it starts (leading blanks).
+      size_t after = std::min(line.size(), static_cast<size_t>(toks[0].col - 1) + head.size());
+      std::string_view rest = trim(line.substr(after));
       if (head == "faults:") {
         p.faults = std::string(rest);
       } else if (head == "unsafe:") {
