@@ -4,6 +4,7 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/program/text.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/generate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/decode.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/program/fuzz_input.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/shrink/shrink.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/enumerate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/explore.cpp
@@ -14,7 +15,8 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/campaign/campaign.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/executor.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/report/json.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/report/json.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/export/go_export.cpp)
 target_include_directories(ctxcheck_harness PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_context ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
   PRIVATE ctxcheck_warnings)
@@ -26,7 +28,9 @@ add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/run.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/replay.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/shrink.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/cli/explore.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/convert.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/explore.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/export_go.cpp)
 target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
 set_target_properties(ctxcheck PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
 
@@ -49,3 +53,6 @@ endforeach()
 
 # The CLI end to end: exit codes, bad input, run -> trace -> replay.
 add_test(NAME cli.end_to_end COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/cli_test.sh $<TARGET_FILE:ctxcheck>)
+
+# Go export: unit tests, and the conformance of the model with real Go (needs `go`).
+include(${CMAKE_CURRENT_SOURCE_DIR}/export/export.cmake)

@@ -77,6 +77,23 @@ struct ExploreArgs {
 };
 int explore_command(const ExploreArgs& a);
 
+struct ExportGoArgs {
+  std::string file;
+  std::string out;                        // "" or "-": stdout
+  int64_t scale = 20;                     // real ms per virtual ms
+  std::string test_name = "TestCtxcheckRepro";
+  uint32_t samples = 16;                  // schedules sampled to find racy observations
+};
+int export_go_command(const ExportGoArgs& a);
+
+struct ConvertArgs {
+  std::string to_trace;  // a fuzz input (crash file) to convert to a text trace
+  std::string to_bytes;  // a text trace to convert to a fuzz input
+  std::string out;       // --to-trace: "" = stdout
+  std::string target;    // "fuzz_programs", "fuzz_faults", "" = auto
+};
+int convert_command(const ConvertArgs& a);
+
 int run_demo(uint64_t seed, bool show_trace);
 int list_invariants();
 int list_faults();

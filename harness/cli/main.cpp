@@ -73,6 +73,15 @@ int main(int argc, char** argv) {
   ex_cmd->add_flag("--progress", ex_progress, "Print a progress line every second");
   ex_cmd->add_flag("--no-progress", ex_no_progress, "Never print the progress line");
 
+  ExportGoArgs export_go;
+  auto* export_go_cmd = app.add_subcommand("export-go", "Write a trace as a Go test over the real context package (Go 1.19)");
+  export_go_cmd->add_option("file", export_go.file, "Trace file")->required();
+  export_go_cmd->add_option("-o,--out", export_go.out, "Write the _test.go file here (atomically; default: stdout)");
+  export_go_cmd->add_option("--scale", export_go.scale, "Real milliseconds per virtual millisecond")->check(CLI::Range(1, 1000));
+  export_go_cmd->add_option("--name", export_go.test_name, "Name of the Go test function");
+  export_go_cmd->add_option("--samples", export_go.samples, "Model schedules sampled to find racy observations")
+      ->check(CLI::Range(0, 10000));
+
   uint64_t demo_seed = 1;
   bool demo_trace = false;
   auto* demo = app.add_subcommand("demo", "Run a runtime-only scenario and print its interleaving");
@@ -81,6 +90,13 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("invariants", "List the invariant and finding catalogs");
   app.add_subcommand("faults", "List the fault catalog");
+
+  ConvertArgs convert;
+  auto* convert_cmd = app.add_subcommand("convert", "Convert a fuzzer crash file to a text trace, or a trace to fuzzer bytes");
+  convert_cmd->add_option("--to-trace", convert.to_trace, "Fuzz input (crash file) to convert to a text trace");
+  convert_cmd->add_option("--to-bytes", convert.to_bytes, "Text trace to convert to a fuzz input");
+  convert_cmd->add_option("-o,--out", convert.out, "Write here, atomically (--to-trace default: stdout)");
+  convert_cmd->add_option("--target", convert.target, "Input layout: fuzz_programs or fuzz_faults (default: fuzz_programs; --to-bytes: fuzz_faults when the trace names faults)");
 
   try {
     app.parse(argc, argv);
@@ -103,6 +119,8 @@ int main(int argc, char** argv) {
       return explore_command(ex);
     }
     if (app.got_subcommand("shrink")) return shrink_command(shrink_args);
+    if (app.got_subcommand("convert")) return convert_command(convert);
+    if (app.got_subcommand("export-go")) return export_go_command(export_go);
     if (app.got_subcommand("demo")) return run_demo(demo_seed, demo_trace);
     if (app.got_subcommand("invariants")) return list_invariants();
     if (app.got_subcommand("faults")) return list_faults();

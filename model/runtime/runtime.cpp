@@ -6,6 +6,7 @@
 
 #include <boost/fiber/operations.hpp>
 #include <boost/fiber/pooled_fixedsize_stack.hpp>
+#include <boost/fiber/fixedsize_stack.hpp>
 #include <fmt/format.h>
 
 #include "model/runtime/detail/go_algorithm.h"
@@ -34,10 +35,24 @@ constexpr size_t kStackSize = 256 * 1024;
 constexpr size_t kStackSize = 256 * 1024;
 #endif
 
+#if defined(__SANITIZE_ADDRESS__)
+#define CTXCHECK_RT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CTXCHECK_RT_ASAN 1
+#endif
+#endif
+#ifdef CTXCHECK_RT_ASAN
+// ASan: a pooled stack keeps the redzone poison a finished fiber left on it (its outermost
+// frames never return), which shows up as stack-buffer-overflow in the next fiber that runs
+// there. Under ASan every fiber gets a fresh malloc'd stack instead (slower, correct).
+boost::fibers::fixedsize_stack stack_pool() { return boost::fibers::fixedsize_stack(kStackSize); }
+#else
 boost::fibers::pooled_fixedsize_stack& stack_pool() {
   thread_local boost::fibers::pooled_fixedsize_stack pool(kStackSize, 16);
   return pool;
 }
+#endif
 }  // namespace
 
 const char* go_kind_name(GoKind k) {

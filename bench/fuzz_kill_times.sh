@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Time to kill each fault with fuzz_faults: for every fault in the catalog (or the ones
+# given), run fuzz_faults with only that fault forced (CTXCHECK_FUZZ_FAULT) from the seed
+# corpus (fault-free seeds; CTXCHECK_KILL_CORPUS=empty: from nothing), with -seed=1..N, and report the median wall time until
+# the first crash. A run that does not crash within the cap counts as the cap ("> cap").
+#   bench/fuzz_kill_times.sh [BUILD_DIR] [fault...]
+#   CTXCHECK_KILL_SEEDS=5  CTXCHECK_KILL_CAP=60
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build/fuzz}"; shift || true
+bin="$build/fuzzers/fuzz_faults"
+[ -x "$bin" ] || { echo "no $bin: build with ci/fuzz-smoke or -DCTXCHECK_FUZZERS=ON"; exit 2; }
+seeds="${CTXCHECK_KILL_SEEDS:-5}"; cap="${CTXCHECK_KILL_CAP:-60}"
+faults=("$@")
+[ ${#faults[@]} -gt 0 ] || mapfile -t faults < <("$build/ctxcheck" faults | awk 'NR > 1 && NF && $1 ~ /^[a-z]+(-[a-z]+)*$/ {print $1}')
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+printf '%-24s %8s  %s\n' fault median "runs (s)"
+worst=0
+for f in "${faults[@]}"; do
+  times=()
+  for s in $(seq 1 "$seeds"); do
+    rm -rf "$tmp/c" "$tmp/a"; mkdir -p "$tmp/c" "$tmp/a"
+    [ "${CTXCHECK_KILL_CORPUS:-seeds}" = empty ] || cp corpus/seeds/fuzz_faults/* "$tmp/c/"
+    start=$(date +%s.%N)
+    rc=0
+    CTXCHECK_FUZZ_FAULT="$f" CTXCHECK_FUZZ_TRACE_DIR="$tmp/a" "$bin" -seed="$s" -max_total_time="$cap" -max_len=256 \
+      -artifact_prefix="$tmp/a/" "$tmp/c" >"$tmp/log" 2>&1 || rc=$?
+    end=$(date +%s.%N)
+    # A kill counts only if the fault is what fails: the crash's trace, replayed without
+    # the fault on the faithful model, must not violate anything (else it is a model bug).
+    trace="$(ls "$tmp/a"/crash-*.trace 2>/dev/null | head -1 || true)"
+    killed=0
+    if [ "$rc" -ne 0 ] && [ -n "$trace" ]; then
+      grep -v '^faults:' "$trace" >"$tmp/faithful.trace"
+      "$build/ctxcheck" replay "$tmp/faithful.trace" 2>&1 | grep -q '^VIOLATION' || killed=1
+      [ "$killed" = 1 ] || echo "  ($f, seed $s: the crash reproduces without the fault: $(grep -m1 '^expect' "$trace"))" >&2
+    fi
+    if [ "$killed" = 1 ]; then
+      times+=("$(echo "$end - $start" | bc -l | xargs printf '%.2f')")
+    else
+      times+=("$cap")
+    fi
+  done
+  median="$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+  printf '%-24s %8s  %s\n' "$f" "$median" "${times[*]}"
+  awk -v m="$median" -v c="$cap" 'BEGIN {exit !(m >= c)}' && worst=1
+done
+exit $worst  # 1: some fault was not killed within the cap in most runs

@@ -1,0 +1,39 @@
+// fuzz_programs: bytes -> program + schedule (harness/program/decode.h) -> one execution on
+// the faithful model with every invariant on. A model violation (or an internal error) is a
+// crash and leaves a replayable text trace beside libFuzzer's artifact; program findings
+// are not crashes. The custom mutator works on the decoded program (insert, delete, swap,
+// duplicate, retarget an op, change a duration, mutate the schedule) and re-encodes it.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzzers/fuzz_support.h"
+#include "harness/program/decode.h"
+
+extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
+
+using namespace ctxcheck;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  harness::FuzzInput in = harness::split_fuzz_input({data, size});
+  rt::ByteChoices choices(in.schedule);
+  harness::ExecResult r = harness::execute(in.program, choices, fuzz::fuzz_exec_options({}));
+  if (fuzz::is_crash(in.program, r)) fuzz::crash_with_trace({data, size}, in.program, r, "fuzz_programs");
+  return 0;
+}
+
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
+  // One in five mutations is libFuzzer's own (byte-level; it also brings in the dictionary
+  // and the comparison operands it saw).
+  if (seed % 5 != 0) {
+    size_t n = fuzz::mutate_structurally(data, size, max_size, seed);
+    if (n > 0) return n;
+  }
+  return LLVMFuzzerMutate(data, size, max_size);
+}
+
+extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t* d1, size_t s1, const uint8_t* d2, size_t s2, uint8_t* out,
+                                            size_t max_out, unsigned int seed) {
+  return fuzz::cross_over(d1, s1, d2, s2, out, max_out, seed);
+}
+

@@ -1,0 +1,32 @@
+# Fuzzing build settings, included by the top-level CMakeLists.txt before any target is
+# defined (they must reach the model and harness libraries too).
+#
+# CTXCHECK_FUZZERS=ON (clang only): every object is compiled with coverage instrumentation
+# (CTXCHECK_FUZZ_INSTRUMENT, default -fsanitize=fuzzer-no-link) and the fuzz_* targets link
+# the engine (CTXCHECK_FUZZ_ENGINE, default -fsanitize=fuzzer). The other executables
+# (ctxcheck, the tests) link libFuzzer's no-main runtime, which defines the coverage
+# callbacks, so a plain `ninja` still builds everything in a fuzzing build directory.
+#
+# OSS-Fuzz / ClusterFuzzLite (.clusterfuzzlite/build.sh) pass their own flags: CXXFLAGS
+# already instrument, so CTXCHECK_FUZZ_INSTRUMENT is set empty there and
+# CTXCHECK_FUZZ_ENGINE=$LIB_FUZZING_ENGINE.
+if(NOT CTXCHECK_FUZZERS)
+  return()
+endif()
+if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "CTXCHECK_FUZZERS=ON needs clang (libFuzzer); try -DCMAKE_CXX_COMPILER=clang++-14")
+endif()
+set(CTXCHECK_FUZZ_ENGINE "-fsanitize=fuzzer" CACHE STRING "Link flags of the fuzz_* targets")
+set(CTXCHECK_FUZZ_INSTRUMENT "-fsanitize=fuzzer-no-link" CACHE STRING "Compile flags of every object")
+if(CTXCHECK_FUZZ_INSTRUMENT)
+  separate_arguments(_ctxcheck_instrument UNIX_COMMAND "${CTXCHECK_FUZZ_INSTRUMENT}")
+  add_compile_options(${_ctxcheck_instrument})
+  execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libclang_rt.fuzzer_no_main-${CMAKE_SYSTEM_PROCESSOR}.a
+                  OUTPUT_VARIABLE _ctxcheck_no_main OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT EXISTS "${_ctxcheck_no_main}")
+    message(FATAL_ERROR "libFuzzer's no-main runtime not found (${_ctxcheck_no_main}); install libclang-rt-14-dev")
+  endif()
+  # Executables that are not fuzz targets get the coverage callbacks from the no-main runtime.
+  # (Whole archive: link options come before the objects on the command line.)
+  add_link_options("$<$<NOT:$<BOOL:$<TARGET_PROPERTY:CTXCHECK_FUZZ_TARGET>>>:LINKER:--whole-archive,${_ctxcheck_no_main},--no-whole-archive>")
+endif()

@@ -1,0 +1,108 @@
+// `ctxcheck convert`: a libFuzzer crash file (or any corpus input) to a text trace, and a
+// text trace back to the bytes a fuzz target runs.
+//
+//   ctxcheck convert --to-trace CRASH [-o OUT.trace] [--target fuzz_programs|fuzz_faults]
+//   ctxcheck convert --to-bytes IN.trace -o CRASH [--target fuzz_programs|fuzz_faults]
+//
+// --to-trace runs the input exactly as the target does (same decoding, same ByteChoices,
+// same faults) and writes the program annotated with what happened: the verdict, the
+// recorded schedule and the trace hash, so `ctxcheck replay` reproduces it. --to-bytes
+// writes the program, its faults (fuzz_faults) and its schedule as bytes, then runs those
+// bytes and checks they reproduce the trace's recorded verdict.
+// Exit: 0 converted (and reproduced); 1 the bytes were written but do not reproduce the
+// recorded verdict; 2 bad usage or bad input.
+#include <fmt/format.h>
+
+#include "harness/cli/commands.h"
+#include "harness/executor/executor.h"
+#include "harness/program/fuzz_input.h"
+#include "harness/program/text.h"
+#include "harness/report/text.h"
+#include "harness/util/atomic_file.h"
+
+namespace ctxcheck::harness {
+
+namespace {
+
+ExecResult run_input(const DecodedInput& in) {
+  ExecOptions o;
+  o.faults = in.faults;
+  rt::ByteChoices choices(in.schedule);
+  return execute(in.program, choices, o);
+}
+
+std::string expect_of(const ExecResult& r) {
+  if (r.violation) return fmt::format("violation {}", r.verdict_id());
+  if (!r.findings.empty()) return fmt::format("finding {}", r.verdict_id());
+  return "pass";
+}
+
+}  // namespace
+
+int convert_command(const ConvertArgs& a) {
+  if (a.to_trace.empty() == a.to_bytes.empty()) throw UsageError("convert: give exactly one of --to-trace or --to-bytes");
+  std::optional<FuzzLayout> layout;
+  if (!a.target.empty() && a.target != "auto") {
+    layout = fuzz_layout_by_name(a.target);
+    if (!layout) throw UsageError(fmt::format("--target: unknown target \"{}\" (fuzz_programs or fuzz_faults)", a.target));
+  }
+  if (!a.to_trace.empty()) {
+    std::string bytes;
+    try {
+      bytes = read_file(a.to_trace, 1u << 20);
+    } catch (const std::exception& e) {
+      throw UsageError(e.what());
+    }
+    std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    DecodedInput in = read_fuzz_input(layout.value_or(FuzzLayout::Programs), data);
+    ExecResult r = run_input(in);
+    std::string text = print_program(annotate(
+        in.program, r,
+        fmt::format("converted by ctxcheck from {} ({})", a.to_trace,
+                    layout == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs")));
+    if (a.out.empty()) {
+      fmt::print("{}", text);
+    } else {
+      write_file_atomically(a.out, text);
+      fmt::print("{}: {} ({} ops, {} decisions); written to {}\n", a.to_trace, expect_of(r), in.program.op_count(),
+                 r.decisions.size(), a.out);
+    }
+    return kExitPass;
+  }
+  if (a.out.empty()) throw UsageError("convert --to-bytes: give -o FILE (the bytes are binary)");
+  std::string text;
+  try {
+    text = read_file(a.to_bytes, kMaxTraceBytes);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  Program p;
+  try {
+    p = parse_program(text);
+    (void)faults_of(p);
+  } catch (const std::exception& e) {
+    throw UsageError(fmt::format("{}:{}", a.to_bytes, e.what()));
+  }
+  FuzzLayout l = layout.value_or(p.faults.empty() ? FuzzLayout::Programs : FuzzLayout::Faults);
+  std::vector<uint8_t> bytes;
+  try {
+    bytes = write_fuzz_input(l, p);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: cannot convert to {} bytes: {}", a.to_bytes,
+                                 l == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs", e.what()));
+  }
+  write_file_atomically(a.out, std::string(bytes.begin(), bytes.end()));
+  ExecResult r = run_input(read_fuzz_input(l, bytes));
+  std::string got = expect_of(r);
+  const char* target = l == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs";
+  if (!p.expect.empty() && got != p.expect) {
+    fmt::print("{}: written to {} ({} bytes, {}), but the bytes run to \"{}\", not the recorded \"{}\"\n", a.to_bytes,
+               a.out, bytes.size(), target, got, p.expect);
+    return kExitViolation;
+  }
+  fmt::print("{}: written to {} ({} bytes, {}); the bytes run to \"{}\"\n", a.to_bytes, a.out, bytes.size(), target,
+             got);
+  return kExitPass;
+}
+
+}  // namespace ctxcheck::harness

@@ -1,0 +1,289 @@
+// ctxcheck_go_conformance: the model against real Go's context package.
+//
+//   ctxcheck_go_conformance --work DIR [--count 1000] [--seed 1] [--ops 14] [--scale 20]
+//                           [--parallel 64] [--traces DIR]
+//
+// Default mode: generates --count sequential programs over the Go 1.19 subset of the API
+// (harness/program/generate.h, goroutines = 1), runs each on the model, writes all of
+// them as subtests of ONE Go test file in DIR, builds it once with `go test -c`, runs it,
+// and fails — printing each failing program and its mismatches — if Go observes anything
+// the model did not. --traces DIR: the same for every *.trace in DIR that Go 1.19 can run
+// (the others are listed with the reason).
+//
+// `go` is $CTXCHECK_GO, /usr/lib/go-1.19/bin/go, or the first in PATH. Without it: exit 77
+// (ctest SKIP) with a loud message, or exit 1 when CTXCHECK_WITH_GO=1 (CI installs Go).
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "harness/export/go_export.h"
+#include "harness/program/generate.h"
+#include "harness/program/text.h"
+#include "harness/util/atomic_file.h"
+
+namespace fs = std::filesystem;
+using namespace ctxcheck::harness;
+
+namespace {
+
+struct Case {
+  std::string name;    // Go subtest name
+  std::string origin;  // "seed 17" or the trace file
+  Program program;
+  GoExpectations expect;
+};
+
+std::string find_go() {
+  if (const char* env = std::getenv("CTXCHECK_GO"); env && *env) return fs::exists(env) ? env : "";
+  if (fs::exists("/usr/lib/go-1.19/bin/go")) return "/usr/lib/go-1.19/bin/go";
+  if (const char* path = std::getenv("PATH")) {
+    std::string_view ps(path);
+    while (!ps.empty()) {
+      size_t c = ps.find(':');
+      std::string dir(ps.substr(0, c));
+      if (!dir.empty() && fs::exists(fs::path(dir) / "go")) return (fs::path(dir) / "go").string();
+      if (c == std::string_view::npos) break;
+      ps.remove_prefix(c + 1);
+    }
+  }
+  return "";
+}
+
+int run_shell(const std::string& cmd) {
+  int rc = std::system(cmd.c_str());
+  if (rc == -1) return -1;
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + (WIFSIGNALED(rc) ? WTERMSIG(rc) : 0);
+}
+
+std::string sh_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The Go 1.19 subset the generator may use: everything but the 1.20+/1.21+ API, goroutines,
+// and GC ops (finalizer timing is the GC's, and a collection stalls the real clock; see README).
+GenOptions conformance_gen(uint32_t ops) {
+  GenOptions g;
+  g.ops = ops;
+  g.goroutines = 1;
+  g.kinds = {OpKind::Background, OpKind::Todo,   OpKind::WithCancel, OpKind::WithTimeout, OpKind::WithDeadline,
+             OpKind::WithValue,  OpKind::Custom, OpKind::Cancel,     OpKind::DeferCancel, OpKind::Wait,
+             OpKind::Select,     OpKind::Sleep,  OpKind::Yield,      OpKind::Observe,     OpKind::Drop,
+             OpKind::Store};
+  return g;
+}
+
+// `observe cause` is Go 1.20 (context.Cause): the generator has no switch for observe
+// sub-kinds, so they are taken out before the model runs the program.
+void strip_cause_observations(Program& p) {
+  for (auto& s : p.scripts)
+    std::erase_if(s.ops, [](const Op& op) {
+      return op.kind == OpKind::Observe && op.sub == static_cast<uint8_t>(Observe::Cause);
+    });
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t count = 1000, seed = 1;
+  uint32_t ops = 14, parallel = 64;
+  int64_t scale = 20;
+  std::string work, traces;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        fmt::print(stderr, "ctxcheck_go_conformance: {} needs a value\n", a);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    try {
+      if (a == "--count") count = std::stoull(value());
+      else if (a == "--seed") seed = std::stoull(value());
+      else if (a == "--ops") ops = static_cast<uint32_t>(std::stoul(value()));
+      else if (a == "--scale") scale = std::stoll(value());
+      else if (a == "--parallel") parallel = static_cast<uint32_t>(std::stoul(value()));
+      else if (a == "--work") work = value();
+      else if (a == "--traces") traces = value();
+      else {
+        fmt::print(stderr, "ctxcheck_go_conformance: unknown argument {}\n", a);
+        return 2;
+      }
+    } catch (const std::exception&) {
+      fmt::print(stderr, "ctxcheck_go_conformance: bad value for {}\n", a);
+      return 2;
+    }
+  }
+  if (work.empty() || scale < 1 || parallel < 1) {
+    fmt::print(stderr, "usage: ctxcheck_go_conformance --work DIR [--count N] [--seed S] [--ops N] [--scale N] "
+                       "[--parallel N] [--traces DIR]\n");
+    return 2;
+  }
+  std::string go = find_go();
+  if (go.empty()) {
+    bool required = std::getenv("CTXCHECK_WITH_GO") && std::string(std::getenv("CTXCHECK_WITH_GO")) == "1";
+    fmt::print("{}: `go` not found ($CTXCHECK_GO, /usr/lib/go-1.19/bin/go, PATH): the model is NOT compared "
+               "with real Go. Install it with: CTXCHECK_WITH_GO=1 bash ci/setup\n",
+               required ? "FAILED (CTXCHECK_WITH_GO=1)" : "SKIPPED");
+    return required ? 1 : 77;
+  }
+
+  // 1. The programs and what the model says about them.
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<Case> cases;
+  uint64_t skipped = 0;
+  if (!traces.empty()) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& ent : fs::directory_iterator(traces, ec))
+      if (ent.path().extension() == ".trace") files.push_back(ent.path());
+    if (ec) {
+      fmt::print(stderr, "ctxcheck_go_conformance: {}: {}\n", traces, ec.message());
+      return 2;
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      Program p;
+      try {
+        p = parse_program(read_file(f.string(), kMaxTraceBytes));
+      } catch (const std::exception& e) {
+        fmt::print("FAIL {}: does not parse: {}\n", f.filename().string(), e.what());
+        return 1;
+      }
+      if (auto why = go_export_unsupported(p)) {
+        fmt::print("not exported: {} (expect: {}): {}\n", f.filename().string(), p.expect, *why);
+        ++skipped;
+        continue;
+      }
+      std::string name = f.stem().string();
+      std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+      cases.push_back({name, f.string(), p, model_expectations(p)});
+      // The header's outcome, seen from real Go: a finding (about the program) is one of the
+      // faithful model's; a violation under injected faults is a bug Go does not have, so
+      // the faithful model must pass it (and the Go test asserts that behaviour).
+      const std::string& got = cases.back().expect.verdict;
+      bool consistent = p.expect.empty() || p.expect == got ||
+                        (p.expect.rfind("finding ", 0) == 0 && got.rfind("finding ", 0) == 0 &&
+                         (got + ",").find(p.expect.substr(8) + ",") != std::string::npos) ||
+                        (p.expect.rfind("violation ", 0) == 0 && !p.faults.empty() && got == "pass");
+      if (!consistent) {
+        fmt::print("FAIL {}: header expects {} (faults: {}), the faithful model says {}\n", f.filename().string(),
+                   p.expect, p.faults.empty() ? "none" : p.faults, got);
+        return 1;
+      }
+      fmt::print("exported: {} (expect: {}; faithful model: {})\n", f.filename().string(), p.expect,
+                 cases.back().expect.verdict);
+    }
+  } else {
+    GenOptions g = conformance_gen(ops);
+    for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
+      Program p = generate(s, g);
+      strip_cause_observations(p);
+      if (go_export_unsupported(p)) {
+        ++skipped;  // e.g. custom afterfuncer (Go 1.21)
+        continue;
+      }
+      cases.push_back({fmt::format("seed{}", s), fmt::format("generate(seed {}, ops {}, goroutines 1)", s, ops), p,
+                       model_expectations(p)});
+    }
+  }
+  double model_s = seconds_since(t0);
+  if (cases.empty()) {
+    fmt::print("nothing to compare ({} skipped)\n", skipped);
+    return traces.empty() ? 1 : 0;
+  }
+
+  // 2. One Go test file, one module without dependencies.
+  fs::path dir = fs::absolute(work);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::remove(dir / "ctxcheck.test", ec);
+  std::string src = "// Code generated by ctxcheck_go_conformance; DO NOT EDIT.\n\n" + go_preamble();
+  src += "\nfunc TestCtxcheck(t *testing.T) {\n\tstart := time.Now()\n\tt.Run(\"p\", func(t *testing.T) {\n";
+  size_t isolated = 0, asserted = 0, racy = 0;
+  for (const Case& c : cases) {
+    if (go_needs_isolation(c.program)) {
+      ++isolated;
+      src += fmt::format("\t\tt.Run(\"{}\", {})\n", c.name, c.name);
+    } else {
+      src += fmt::format("\t\tt.Run(\"{}\", func(t *testing.T) {{ t.Parallel(); {}(t) }})\n", c.name, c.name);
+    }
+    for (const auto& [k, o] : c.expect.obs) (o.stable ? asserted : racy) += 1;
+  }
+  src += fmt::format(
+      "\t}})\n\tfmt.Printf(\"ctxcheck-go: {} programs, %d observations compared, %d racy in the model (logged "
+      "only), %d not compared after a stall, go test ran %.1fs\\n\", atomic.LoadInt64(&ctxcheckCompared), "
+      "atomic.LoadInt64(&ctxcheckRacy), atomic.LoadInt64(&ctxcheckStalled), "
+      "time.Since(start).Seconds())\n}}\n\n",
+      cases.size());
+  for (const Case& c : cases) src += go_program_func(c.program, c.expect, c.name, scale) + "\n";
+  write_file_atomically((dir / "go.mod").string(), "module ctxcheckconformance\n\ngo 1.19\n");
+  write_file_atomically((dir / "ctxcheck_test.go").string(), src);
+
+  std::string env = fmt::format("cd {} && env GOCACHE={} GOPATH={} GOFLAGS= GOENV=off GOPROXY=off GO111MODULE=on ",
+                                sh_quote(dir.string()), sh_quote((dir / "gocache").string()),
+                                sh_quote((dir / "gopath").string()));
+  auto t1 = std::chrono::steady_clock::now();
+  int rc = run_shell(env + sh_quote(go) + " test -c -o ctxcheck.test . > build.log 2>&1");
+  double build_s = seconds_since(t1);
+  if (rc != 0) {
+    fmt::print("FAILED: go test -c (exit {}); {}:\n{}\n", rc, (dir / "build.log").string(),
+               read_file((dir / "build.log").string()));
+    return 1;
+  }
+  auto t2 = std::chrono::steady_clock::now();
+  rc = run_shell(env + fmt::format("./ctxcheck.test -test.parallel {} -test.timeout 540s > run.log 2>&1", parallel));
+  double run_s = seconds_since(t2);
+  std::string log = read_file((dir / "run.log").string());
+
+  // 3. Compare: every subtest passes (Go observed what the model did).
+  std::vector<const Case*> failed;
+  for (const Case& c : cases)
+    if (log.find(fmt::format("--- FAIL: TestCtxcheck/p/{} ", c.name)) != std::string::npos) failed.push_back(&c);
+  std::string summary;
+  if (auto pos = log.find("ctxcheck-go: "); pos != std::string::npos)
+    summary = log.substr(pos, log.find('\n', pos) - pos);
+  fmt::print("{} programs ({} run one at a time: goroutine counts), {} skipped; {} observations asserted, {} racy "
+             "in the model\nmodel {:.1f}s, go build {:.1f}s, go run {:.1f}s; {}\n",
+             cases.size(), isolated, skipped, asserted, racy, model_s, build_s, run_s,
+             summary.empty() ? "no summary line from the Go test" : summary);
+  for (const Case* c : failed) {
+    fmt::print("\n=== MISMATCH in {} ({}): the program\n{}", c->name, c->origin, print_program(c->program));
+    std::string head = fmt::format("--- FAIL: TestCtxcheck/p/{} ", c->name);
+    size_t pos = log.find(head);
+    size_t end = log.find("\n    --- ", pos + head.size());
+    size_t end2 = log.find("\n--- ", pos + head.size());
+    end = std::min(end, end2);
+    fmt::print("Go says:\n{}\n", log.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+  }
+  long compared = 0, racy_go = 0, stalled = 0;
+  if (!summary.empty() && std::sscanf(summary.c_str(), "ctxcheck-go: %*d programs, %ld observations compared, %ld racy in "
+                                      "the model (logged only), %ld not compared", &compared, &racy_go, &stalled) == 3 &&
+      stalled * 50 > compared) {
+    fmt::print("FAILED: {} observations were not compared because the process stalled (real clock ahead of the "
+               "virtual one), more than 2% of {}: the machine is too loaded for --scale {}\n", stalled, compared, scale);
+    return 1;
+  }
+  if (rc != 0 || summary.empty() || !failed.empty()) {
+    if (failed.empty()) fmt::print("FAILED: the Go test exited {}; {}:\n{}\n", rc, (dir / "run.log").string(), log);
+    else fmt::print("\nFAILED: {} of {} programs disagree with real Go (full log: {})\n", failed.size(), cases.size(),
+                    (dir / "run.log").string());
+    return 1;
+  }
+  fmt::print("PASSED: 0 mismatches on {} programs\n", cases.size());
+  return 0;
+}

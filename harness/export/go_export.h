@@ -1,0 +1,86 @@
+// Go export: a program as a runnable Go test over the real `context` package.
+//
+// What the test asserts comes from the model: the program is executed on the model (with
+// its recorded schedule and faults), and every `observe`/`select` result the model
+// reported becomes an assertion on the same call in Go. The program is also executed
+// under a number of sampled schedules; an observation whose value differs between
+// schedules (a timer firing at the same instant as a sleep ends, say) is racy in the
+// model and in real Go alike, so it is logged by the Go test but not asserted.
+//
+// Time: the model runs on a virtual clock; the Go test maps virtual time onto real time
+// scaled by `scale` (1ms virtual = scale ms real), sleeps to absolute points of that
+// mapped clock (no drift accumulates), and after every clock advance waits until every
+// context timer due on the virtual clock has fired and its callback has finished (what
+// testing/synctest does in the model). See README "From a failing case to a Go
+// reproduction" for what cannot be compared.
+//
+// Target: Go 1.19 (Debian's golang-1.19-go). Programs that need a newer API, goroutines,
+// or an op with no Go equivalent are rejected by go_export_unsupported with the reason.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/program/program.h"
+
+namespace ctxcheck::harness {
+
+inline constexpr int kGoTargetMinor = 19;  // Go 1.19
+
+// Why `p` cannot be exported to Go 1.19, naming the op and the Go version it needs
+// ("go 0, op 3: h3 = with_cancel_cause h1 needs Go 1.20 (context.WithCancelCause) ..."),
+// or nullopt when it can.
+std::optional<std::string> go_export_unsupported(const Program& p);
+
+// The smallest Go minor version (1.x) the program's API needs (19 for the 1.19 subset).
+int go_minor_needed(const Program& p);
+
+// What the model reported, as the Go test will assert it.
+struct GoExpectations {
+  struct Obs {
+    std::string what;    // "err h3"
+    std::string value;   // the model's value under the recorded schedule
+    bool stable = true;  // same value under every sampled schedule
+    std::vector<std::string> others;  // other values seen when not stable
+  };
+  std::map<std::pair<int, int>, Obs> obs;  // (script, op) -> observation
+  std::vector<uint32_t> finalizer_runs;    // set_finalizer handles whose finalizer runs
+  std::vector<uint32_t> finalizer_never;   // ... whose finalizer never runs (a cycle)
+  std::string verdict;                     // "pass", "violation residue", "finding lost-cancel"
+  uint32_t samples = 0;                    // schedules sampled besides the recorded one
+};
+
+// Runs `p` on the model (recorded schedule, the faults its header names) and under
+// `samples` seeded random schedules. Throws std::invalid_argument on an unknown fault.
+GoExpectations model_expectations(const Program& p, uint32_t samples = 16);
+
+struct GoExportOptions {
+  int64_t scale = 20;         // real time per unit of virtual time
+  std::string test_name = "TestCtxcheckRepro";
+  std::string source;         // shown in the header comment (the trace file name)
+};
+
+// The helpers every exported test uses (types, reflection, the virtual-clock mapping).
+// Emitted once per Go file.
+std::string go_preamble(const std::string& package_name = "ctxcheck_test");
+
+// One program as `func <fname>(t *testing.T)` (no helpers). `p` must be exportable.
+std::string go_program_func(const Program& p, const GoExpectations& e, const std::string& fname,
+                            int64_t scale);
+
+// Whether the program's Go function must not run in parallel with others (it observes
+// runtime.NumGoroutine or sets a finalizer).
+bool go_needs_isolation(const Program& p);
+
+// A complete, self-contained `_test.go` file for one program. Throws std::invalid_argument
+// with go_export_unsupported's reason if `p` cannot be exported.
+std::string go_test_file(const Program& p, const GoExpectations& e, const GoExportOptions& opts);
+
+// The duration strings the model prints ("5ms", "1500us", "0s") back to nanoseconds.
+std::optional<int64_t> parse_duration_ns(const std::string& s);
+
+}  // namespace ctxcheck::harness

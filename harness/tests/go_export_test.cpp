@@ -1,0 +1,131 @@
+// The Go exporter: which programs it rejects (and that the reason names the Go version),
+// and the shape of the Go it writes for each op.
+#include <gtest/gtest.h>
+
+#include "harness/export/go_export.h"
+#include "harness/program/generate.h"
+#include "harness/program/text.h"
+
+namespace ctxcheck::harness {
+namespace {
+
+Program parse(const std::string& body, const std::string& header = "") {
+  return parse_program("ctxcheck-trace 1\n" + header + "go 0:\n" + body);
+}
+
+TEST(GoExport, RejectsGo120ApisNamingTheVersion) {
+  auto why = go_export_unsupported(parse("  h1 = background\n  h2 = with_cancel_cause h1\n  cancel h2 cause3\n"));
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("Go 1.20"), std::string::npos) << *why;
+  EXPECT_NE(why->find("WithCancelCause"), std::string::npos) << *why;
+  EXPECT_NE(why->find("go 0, op 2"), std::string::npos) << *why;
+  auto cause = go_export_unsupported(parse("  h1 = background\n  h2 = with_cancel h1\n  observe cause h2\n  cancel h2\n"));
+  ASSERT_TRUE(cause);
+  EXPECT_NE(cause->find("Go 1.20 (context.Cause)"), std::string::npos) << *cause;
+}
+
+TEST(GoExport, RejectsGo121ApisNamingTheVersion) {
+  for (const char* body : {"  h1 = background\n  h2 = after_func h1 nop\n  stop h2\n",
+                           "  h1 = background\n  h2 = without_cancel h1\n",
+                           "  h1 = background\n  h2 = with_timeout_cause h1 5ms cause3\n  cancel h2\n",
+                           "  h1 = background\n  h2 = custom afterfuncer h1\n  cancel h2\n"}) {
+    auto why = go_export_unsupported(parse(body));
+    ASSERT_TRUE(why) << body;
+    EXPECT_NE(why->find("needs Go 1.21"), std::string::npos) << *why;
+    EXPECT_EQ(go_minor_needed(parse(body)), 21);
+  }
+}
+
+TEST(GoExport, RejectsReparentAndGoroutinesWithAReason) {
+  auto rep = go_export_unsupported(parse("  h1 = background\n  h2 = with_cancel h1\n  reparent h2 h1\n  cancel h2\n",
+                                         "unsafe: on\n"));
+  ASSERT_TRUE(rep);
+  EXPECT_NE(rep->find("reparent"), std::string::npos);
+  auto go = go_export_unsupported(
+      parse_program("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  go 1\ngo 1:\n  observe err h1\n"));
+  ASSERT_TRUE(go);
+  EXPECT_NE(go->find("goroutines"), std::string::npos);
+}
+
+TEST(GoExport, AcceptsTheGo119Subset) {
+  Program p = parse(
+      "  h1 = background\n  h2 = with_cancel h1\n  h3 = with_timeout h2 5ms\n  h4 = with_deadline h3 @2ms\n"
+      "  h5 = with_value h4 keyA:1 7\n  h6 = custom own_done h5\n  h7 = with_cancel h6\n  defer cancel h7\n"
+      "  observe children h2\n  sleep 3ms\n  observe err h4\n  observe deadline h5\n  observe value h5 keyA:1\n"
+      "  observe goroutines\n  cancel h4\n  cancel h3\n  cancel h2\n");
+  EXPECT_FALSE(go_export_unsupported(p));
+  EXPECT_EQ(go_minor_needed(p), 19);
+}
+
+TEST(GoExport, GeneratedCodeCallsTheRealApiAndAssertsTheModelsObservations) {
+  Program p = parse(
+      "  h1 = background\n  h2 = with_cancel h1\n  h3 = with_timeout h2 5ms\n  h4 = with_value h3 keyB:2 9\n"
+      "  observe children h2\n  sleep 6ms\n  observe err h3\n  observe value h4 keyB:2\n  observe deadline h4\n"
+      "  cancel h3\n  cancel h2\n");
+  GoExpectations e = model_expectations(p, 4);
+  EXPECT_EQ(e.verdict, "pass");
+  ASSERT_EQ(e.obs.size(), 4u);
+  EXPECT_EQ(e.obs.at({0, 4}).value, "1");
+  EXPECT_EQ(e.obs.at({0, 6}).value, "context deadline exceeded");
+  EXPECT_EQ(e.obs.at({0, 8}).value, "5ms");
+  std::string go = go_test_file(p, e, {});
+  for (const char* frag : {"p.h[2], p.c[2] = context.WithCancel(p.h[1])",
+                           "p.h[3], p.c[3] = context.WithTimeout(p.h[2], p.real(time.Duration(5000000)))",
+                           "p.h[4] = context.WithValue(p.h[3], keyB(2), 9)",
+                           "p.check(\"children h2\", \"1\", true, strconv.Itoa(children(p.h[2])))",
+                           "p.sleep(time.Duration(6000000))",
+                           "p.check(\"err h3\", \"context deadline exceeded\", true, errStr(p.h[3].Err()))",
+                           "p.check(\"value h4 keyB:2\", \"9\", true, valStr(p.h[4].Value(keyB(2))))",
+                           "p.deadline(\"deadline h4\", 4, 5000000, true)", "p.c[3]()", "package ctxcheck_test",
+                           "func TestCtxcheckRepro(t *testing.T)", "//\t  h3 = with_timeout h2 5ms"})
+    EXPECT_NE(go.find(frag), std::string::npos) << "missing: " << frag << "\n" << go;
+}
+
+TEST(GoExport, TimerTiesAreLoggedNotAsserted) {
+  // The timer and the sleep end at the same virtual instant: which runs first is a
+  // scheduling choice in the model (and a race in Go).
+  Program p = parse("  h1 = background\n  h2 = with_timeout h1 5ms\n  sleep 5ms\n  observe err h2\n  cancel h2\n");
+  GoExpectations e = model_expectations(p, 32);
+  ASSERT_EQ(e.obs.size(), 1u);
+  EXPECT_FALSE(e.obs.begin()->second.stable) << e.obs.begin()->second.value;
+  EXPECT_NE(go_test_file(p, e, {}).find("\"err h2\", \"" + e.obs.begin()->second.value + "\", false"), std::string::npos);
+}
+
+TEST(GoExport, FinalizerExpectationsFollowTheModelsEndPhase) {
+  // A finalizer on a live registered child never runs (child -> parent -> children -> child).
+  Program cyc = parse("  h1 = background\n  h2 = with_cancel h1\n  h3 = with_cancel h2\n  set_finalizer h3\n"
+                      "  drop h3\n  drop h2\n  gc\n");
+  GoExpectations e = model_expectations(cyc, 2);
+  EXPECT_EQ(e.finalizer_never, std::vector<uint32_t>{3});
+  EXPECT_TRUE(e.finalizer_runs.empty());
+  EXPECT_NE(go_test_file(cyc, e, {}).find("p.end([]int{}, []int{3})"), std::string::npos);
+  // Canceled, it leaves the map: its finalizer runs.
+  Program ok = parse("  h1 = background\n  h2 = with_cancel h1\n  h3 = with_cancel h2\n  set_finalizer h3\n"
+                     "  cancel h3\n  cancel h2\n  gc\n");
+  e = model_expectations(ok, 2);
+  EXPECT_EQ(e.finalizer_runs, std::vector<uint32_t>{3});
+  EXPECT_TRUE(go_needs_isolation(ok));
+}
+
+TEST(GoExport, DurationsRoundTrip) {
+  for (int64_t ns : {0LL, 1LL, 1500LL, 2000000LL, 3000000000LL})
+    EXPECT_EQ(parse_duration_ns(format_duration(ns)), ns);
+  EXPECT_FALSE(parse_duration_ns("none"));
+  EXPECT_FALSE(parse_duration_ns("ms"));
+}
+
+TEST(GoExport, EveryGeneratedGo119ProgramExports) {
+  GenOptions g;
+  g.goroutines = 1;
+  g.kinds = {OpKind::Background, OpKind::WithCancel, OpKind::WithTimeout, OpKind::WithDeadline, OpKind::WithValue,
+             OpKind::Cancel, OpKind::DeferCancel, OpKind::Select, OpKind::Sleep, OpKind::Drop, OpKind::Store,
+             OpKind::Gc, OpKind::Yield, OpKind::Wait};
+  for (uint64_t s = 1; s <= 50; ++s) {
+    Program p = generate(s, g);
+    ASSERT_FALSE(go_export_unsupported(p)) << print_program(p);
+    EXPECT_NO_THROW(go_program_func(p, model_expectations(p, 1), "f", 20)) << print_program(p);
+  }
+}
+
+}  // namespace
+}  // namespace ctxcheck::harness
