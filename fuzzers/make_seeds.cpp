@@ -29,13 +29,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-ExecResult run(const DecodedInput& in) {
-  ExecOptions o;
-  o.faults = in.faults;
-  rt::ByteChoices c(in.schedule);
-  return execute(in.program, c, o);
-}
-
 void put(const fs::path& dir, const std::string& name, const std::vector<uint8_t>& bytes) {
   fs::create_directories(dir);
   write_file_atomically((dir / name).string(), std::string(bytes.begin(), bytes.end()));
@@ -92,7 +85,7 @@ int main(int argc, char** argv) {
       safe.faults.clear();
       std::vector<uint8_t> b = write_fuzz_input(FuzzLayout::Programs, safe);
       DecodedInput in = read_fuzz_input(FuzzLayout::Programs, b);
-      if (run(in).violation) {
+      if (execute_input(in).violation) {
         why = "violates on the faithful model";
       } else {
         put(seeds / "fuzz_programs", name, b);
@@ -103,11 +96,11 @@ int main(int argc, char** argv) {
       Program withf = faults.empty() ? safe : recorded(prog, faults);
       withf.faults = faults.to_string();
       std::vector<uint8_t> fb = write_fuzz_input(FuzzLayout::Faults, withf);
-      if (run(read_fuzz_input(FuzzLayout::Faults, fb)).violation) {
+      if (execute_input(read_fuzz_input(FuzzLayout::Faults, fb)).violation) {
         safe.faults.clear();
         fb = write_fuzz_input(FuzzLayout::Faults, safe);
       }
-      if (!run(read_fuzz_input(FuzzLayout::Faults, fb)).violation) put(seeds / "fuzz_faults", name, fb);
+      if (!execute_input(read_fuzz_input(FuzzLayout::Faults, fb)).violation) put(seeds / "fuzz_faults", name, fb);
     } catch (const std::exception& e) {
       why = e.what();
     }

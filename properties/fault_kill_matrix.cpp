@@ -53,12 +53,7 @@ TEST_P(FaultKillMatrix, PropertyFailsWithinBudget) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryFault, FaultKillMatrix, ::testing::ValuesIn(model::all_faults()),
-                         [](const ::testing::TestParamInfo<model::Fault>& param) {
-                           std::string n(model::name_of(param.param));
-                           for (auto& ch : n)
-                             if (ch == '-') ch = '_';
-                           return n;
-                         });
+                         fault_param_name);
 
 }  // namespace
 }  // namespace ctxcheck::properties

@@ -151,12 +151,7 @@ INSTANTIATE_TEST_SUITE_P(SequentialFaults, OracleFindsFault,
                                            model::Fault::ChildrenNotCanceled, model::Fault::WrongRemovalIdentity,
                                            model::Fault::AfterFuncTwice, model::Fault::StopWrongValue,
                                            model::Fault::ValueOuterWins),
-                         [](const ::testing::TestParamInfo<model::Fault>& param) {
-                           std::string n(model::name_of(param.param));
-                           for (auto& ch : n)
-                             if (ch == '-') ch = '_';
-                           return n;
-                         });
+                         fault_param_name);
 
 }  // namespace
 }  // namespace ctxcheck::properties::oracle

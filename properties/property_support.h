@@ -4,6 +4,7 @@
 // reproduces.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <rapidcheck.h>
 
 #include <cstdlib>
@@ -19,6 +20,14 @@
 #include "harness/util/atomic_file.h"
 
 namespace ctxcheck::properties {
+
+// gtest parameter names for per-fault suites: "skip-removal" -> "skip_removal".
+inline std::string fault_param_name(const ::testing::TestParamInfo<model::Fault>& param) {
+  std::string n(model::name_of(param.param));
+  for (auto& ch : n)
+    if (ch == '-') ch = '_';
+  return n;
+}
 
 struct Case {
   harness::Program program;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/program/generate.h"
+#include "model/faults/faults.h"
 
 namespace ctxcheck::harness {
 
@@ -19,6 +20,11 @@ inline constexpr int kExitUsage = 2;
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// A trace file named on the command line, parsed; its header's fault set. Both throw
+// UsageError naming the file (and line and column) on any problem.
+Program read_trace(const std::string& file);
+model::FaultSet trace_faults(const Program& p, const std::string& file);
 
 struct RunArgs {
   uint64_t seed = 1;

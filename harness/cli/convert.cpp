@@ -24,13 +24,6 @@ namespace ctxcheck::harness {
 
 namespace {
 
-ExecResult run_input(const DecodedInput& in) {
-  ExecOptions o;
-  o.faults = in.faults;
-  rt::ByteChoices choices(in.schedule);
-  return execute(in.program, choices, o);
-}
-
 std::string expect_of(const ExecResult& r) {
   if (r.violation) return fmt::format("violation {}", r.verdict_id());
   if (!r.findings.empty()) return fmt::format("finding {}", r.verdict_id());
@@ -55,7 +48,7 @@ int convert_command(const ConvertArgs& a) {
     }
     std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
     DecodedInput in = read_fuzz_input(layout.value_or(FuzzLayout::Programs), data);
-    ExecResult r = run_input(in);
+    ExecResult r = execute_input(in);
     std::string text = print_program(annotate(
         in.program, r,
         fmt::format("converted by ctxcheck from {} ({})", a.to_trace,
@@ -70,19 +63,8 @@ int convert_command(const ConvertArgs& a) {
     return kExitPass;
   }
   if (a.out.empty()) throw UsageError("convert --to-bytes: give -o FILE (the bytes are binary)");
-  std::string text;
-  try {
-    text = read_file(a.to_bytes, kMaxTraceBytes);
-  } catch (const std::exception& e) {
-    throw UsageError(e.what());
-  }
-  Program p;
-  try {
-    p = parse_program(text);
-    (void)faults_of(p);
-  } catch (const std::exception& e) {
-    throw UsageError(fmt::format("{}:{}", a.to_bytes, e.what()));
-  }
+  Program p = read_trace(a.to_bytes);
+  (void)trace_faults(p, a.to_bytes);
   FuzzLayout l = layout.value_or(p.faults.empty() ? FuzzLayout::Programs : FuzzLayout::Faults);
   std::vector<uint8_t> bytes;
   try {
@@ -92,7 +74,7 @@ int convert_command(const ConvertArgs& a) {
                                  l == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs", e.what()));
   }
   write_file_atomically(a.out, std::string(bytes.begin(), bytes.end()));
-  ExecResult r = run_input(read_fuzz_input(l, bytes));
+  ExecResult r = execute_input(read_fuzz_input(l, bytes));
   std::string got = expect_of(r);
   const char* target = l == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs";
   if (!p.expect.empty() && got != p.expect) {

@@ -99,15 +99,8 @@ class Reporter {
 };
 
 int explore_one(const ExploreArgs& a, ExploreOptions& o) {
-  std::string text;
-  Program p;
-  try {
-    text = read_file(a.file, kMaxTraceBytes);
-    p = parse_program(text);
-    if (a.faults.empty()) o.exec.faults = faults_of(p);
-  } catch (const std::exception& e) {
-    throw UsageError(fmt::format("{}: {}", a.file, e.what()));
-  }
+  Program p = read_trace(a.file);
+  if (a.faults.empty()) o.exec.faults = trace_faults(p, a.file);
   if (!a.faults.empty()) p.faults = o.exec.faults.to_string();
   Reporter rep(a, o.exec);
   auto t0 = Clock::now();

@@ -12,18 +12,7 @@
 namespace ctxcheck::harness {
 
 int export_go_command(const ExportGoArgs& a) {
-  std::string text;
-  try {
-    text = read_file(a.file, kMaxTraceBytes);
-  } catch (const std::exception& e) {
-    throw UsageError(e.what());
-  }
-  Program p;
-  try {
-    p = parse_program(text);
-  } catch (const ParseError& e) {
-    throw UsageError(fmt::format("{}:{}", a.file, e.what()));
-  }
+  Program p = read_trace(a.file);
   if (auto why = go_export_unsupported(p)) throw UsageError(fmt::format("{}: cannot export to Go: {}", a.file, *why));
   if (a.test_name.rfind("Test", 0) != 0 || a.test_name.find_first_not_of(
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos)

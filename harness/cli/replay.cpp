@@ -16,24 +16,9 @@
 namespace ctxcheck::harness {
 
 int replay_command(const ReplayArgs& a) {
-  std::string text;
-  try {
-    text = read_file(a.file, kMaxTraceBytes);
-  } catch (const std::exception& e) {
-    throw UsageError(e.what());
-  }
-  Program p;
-  try {
-    p = parse_program(text);
-  } catch (const ParseError& e) {
-    throw UsageError(fmt::format("{}:{}", a.file, e.what()));
-  }
+  Program p = read_trace(a.file);
   ExecOptions opts;
-  try {
-    opts.faults = faults_of(p);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(fmt::format("{}: {}", a.file, e.what()));
-  }
+  opts.faults = trace_faults(p, a.file);
   rt::ReplayChoices choices(p.schedule);
   ExecResult r = execute(p, choices, opts);
   std::string got = r.violation ? fmt::format("violation {}", name_of(r.violation->id))

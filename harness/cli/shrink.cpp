@@ -19,20 +19,9 @@ std::string shrunk_trace(const ShrinkResult& s, const std::string& headline) {
 }
 
 int shrink_command(const ShrinkArgs& a) {
-  std::string text;
-  try {
-    text = read_file(a.file, kMaxTraceBytes);
-  } catch (const std::exception& e) {
-    throw UsageError(e.what());
-  }
-  Program p;
+  Program p = read_trace(a.file);
   ExecOptions opts;
-  try {
-    p = parse_program(text);
-    opts.faults = faults_of(p);
-  } catch (const std::exception& e) {
-    throw UsageError(fmt::format("{}:{}", a.file, e.what()));
-  }
+  opts.faults = trace_faults(p, a.file);
   rt::ReplayChoices choices(p.schedule);
   ExecResult first = execute(p, choices, opts);
   if (first.verdict == Verdict::Pass) {

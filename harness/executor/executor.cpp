@@ -772,6 +772,13 @@ class Interp {
 
 }  // namespace
 
+ExecResult execute_input(const DecodedInput& in) {
+  ExecOptions o;
+  o.faults = in.faults;
+  rt::ByteChoices choices(in.schedule);
+  return execute(in.program, choices, o);
+}
+
 model::FaultSet faults_of(const Program& program) {
   std::string bad;
   auto f = model::FaultSet::parse(program.faults, &bad);

@@ -16,6 +16,7 @@
 
 #include "harness/executor/result.h"
 #include "harness/invariants/checks.h"
+#include "harness/program/fuzz_input.h"
 #include "harness/program/program.h"
 #include "model/faults/faults.h"
 #include "model/runtime/choice.h"
@@ -31,6 +32,10 @@ struct ExecOptions {
 };
 
 ExecResult execute(const Program& program, rt::ChoiceSource& choices, const ExecOptions& opts);
+
+// A decoded fuzz input with default options: its faults, its schedule bytes through
+// rt::ByteChoices (what `ctxcheck convert` and the seed writer check inputs with).
+ExecResult execute_input(const DecodedInput& in);
 
 // Convenience: the faults named in the program header (throws std::invalid_argument
 // naming an unknown fault).

@@ -227,8 +227,12 @@ class Runtime {
   // The harness supplies the digest of what the runtime cannot see (the model and the
   // interpreter). state_hash() combines it with the clock, goroutines (state, wait,
   // digest), pending timers and the heap. Only active when the ChoiceSource asks for it.
-  void set_state_hasher(std::function<uint64_t()> h) { state_hasher_ = std::move(h); }
-  bool hashing() const { return state_hasher_ && choices_.wants_state_hash(); }
+  void set_state_hasher(std::function<uint64_t()> h) {
+    state_hasher_ = std::move(h);
+    hashing_ = state_hasher_ && choices_.wants_state_hash();
+  }
+  // Checked at every scheduling point: a flag, not a virtual call.
+  bool hashing() const { return hashing_; }
   uint64_t state_hash();
   // The current goroutine starts a new op; `locals` digests everything it carries across
   // ops (its handles, its defers). Its digest restarts from here.
@@ -297,6 +301,7 @@ class Runtime {
   uint32_t max_live_ = 0;
   std::function<void()> step_hook_;
   std::function<uint64_t()> state_hasher_;
+  bool hashing_ = false;  // invariant: state_hasher_ set and the source wants state hashes
   int driver_call_depth_ = 0;
   RunResult result_;
   Runtime* prev_current_ = nullptr;
