@@ -280,10 +280,49 @@ class Interp {
         for (const Op* d : defers) locals.add(d->a);
         rt_.mark_op_boundary(locals.value());
       }
-      run_op(s, i, ops[i], visible, defers);
+      int32_t si = static_cast<int32_t>(s), ii = static_cast<int32_t>(i);
+      take_turn({si, ii, OpPhase::Begin});
+      if (blocking(ops[i].kind)) {
+        // The op's start is one step, its return another: other scripts run in between.
+        end_turn();
+        run_op(s, i, ops[i], visible, defers, [&] { take_turn({si, ii, OpPhase::Resume}); });
+      } else {
+        run_op(s, i, ops[i], visible, defers, [] {});
+      }
+      end_turn();
     }
-    for (auto it = defers.rbegin(); it != defers.rend(); ++it) do_cancel(**it);
+    for (auto it = defers.rbegin(); it != defers.rend(); ++it) {
+      take_turn({static_cast<int32_t>(s), static_cast<int32_t>(*it - ops.data()), OpPhase::Deferred});
+      do_cancel(**it);
+      end_turn();
+    }
     set_where(static_cast<int>(s), static_cast<int>(ops.size()));
+  }
+
+  static bool blocking(OpKind k) { return k == OpKind::Wait || k == OpKind::Select || k == OpKind::Sleep; }
+
+  // ---- the op-level order: recorded always, forced when opts_.forced_order is set ----
+  // invariant: without a forced order, turn_waiters_ is empty and next_turn_ counts steps.
+  void take_turn(OpEvent e) {
+    if (const auto* order = opts_.forced_order) {
+      while (next_turn_ >= order->size() || !same_step((*order)[next_turn_], e)) {
+        turn_waiters_.push_back(rt_.wait_token());
+        rt_.block(rt::BlockKind::Turn, static_cast<uint32_t>(next_turn_));
+      }
+      // The clock moved since the last step: timer callbacks due by now finish first.
+      if (rt_.now() > last_turn_time_) rt_.settle_now();
+      last_turn_time_ = rt_.now();
+    }
+    e.vtime = rt_.now() - rt::kEpoch;
+    out_.op_events.push_back(e);
+  }
+  void end_turn() {
+    ++next_turn_;
+    for (rt::WaitToken t : turn_waiters_) rt_.wake(t);
+    turn_waiters_.clear();
+  }
+  static bool same_step(const OpEvent& a, const OpEvent& b) {
+    return a.script == b.script && a.op == b.op && a.phase == b.phase;
   }
 
   Context* ctx(uint32_t h) { return handles_[h].ctx; }
@@ -302,8 +341,10 @@ class Interp {
     after_step();
   }
 
+  // `returned`: called by a blocking op once it returns, before it reports anything.
+  template <class Returned>
   void run_op(size_t s, size_t i, const Op& op, std::vector<uint32_t>& visible,
-              std::vector<const Op*>& defers) {
+              std::vector<const Op*>& defers, Returned&& returned) {
     model::Package& P = *pkg;
     auto with_cancel = [&](model::WithCancelResult r) {
       Handle& hd = handles_[op.result];
@@ -396,6 +437,7 @@ class Interp {
         } else {
           d->recv();
         }
+        returned();
         check_err_after_done(c, op.a);
         break;
       }
@@ -403,11 +445,15 @@ class Interp {
         Context* c = ctx(op.a);
         rt::Chan* cases[] = {c->Done()};
         int got = rt::select(cases, op.n);
+        returned();
         if (got == 0) check_err_after_done(c, op.a);
         observe(s, i, fmt::format("select h{}", op.a), got == 0 ? "done" : "timeout");
         break;
       }
-      case OpKind::Sleep: rt_.sleep(op.n); break;
+      case OpKind::Sleep:
+        rt_.sleep(op.n);
+        returned();
+        break;
       case OpKind::Yield: rt_.yield(); break;
       case OpKind::Observe: do_observe(s, i, op); break;
       case OpKind::Drop: {
@@ -768,6 +814,9 @@ class Interp {
   uint32_t max_global_ = 0;
   std::vector<std::pair<uint32_t, rt::ObjId>> program_finalizers_;
   std::vector<std::pair<int, int>> where_;
+  size_t next_turn_ = 0;                   // steps taken (the index into a forced order)
+  std::vector<rt::WaitToken> turn_waiters_;  // scripts waiting for their turn
+  rt::Nanos last_turn_time_ = rt::kEpoch;
 };
 
 }  // namespace

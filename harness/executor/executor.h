@@ -29,6 +29,13 @@ struct ExecOptions {
   InvariantSet invariants = all_invariants();
   rt::Limits limits;
   bool end_phase = true;  // GC-based checks (finalizer-delay, heap-leak)
+  // Run the scripts' steps in exactly this op-level order (ExecResult::op_events of another
+  // run), as export-go's Go test does: each step waits for its turn, an op runs without any
+  // other script's op in between, and when the clock has moved the step first lets every
+  // timer callback due finish (the Go test waits for due timers the same way). Internal
+  // goroutines (timer callbacks, watchers) still run whenever the choice source says. A
+  // step that never gets its turn stays blocked (BlockKind::Turn); compare op_events.
+  const std::vector<OpEvent>* forced_order = nullptr;
 };
 
 ExecResult execute(const Program& program, rt::ChoiceSource& choices, const ExecOptions& opts);

@@ -1,5 +1,9 @@
 #include "harness/executor/result.h"
 
+#include <fmt/format.h>
+
+#include "harness/program/text.h"
+
 namespace ctxcheck::harness {
 
 const char* verdict_name(Verdict v) {
@@ -15,6 +19,12 @@ std::string ExecResult::verdict_id() const {
   if (violation) return std::string(name_of(violation->id));
   if (!findings.empty()) return std::string(name_of(findings.front().id));
   return "pass";
+}
+
+std::string describe_event(const OpEvent& e) {
+  static constexpr const char* phases[] = {"", " returns", " runs (deferred)"};
+  return fmt::format("go {}, op {}{} at {}", e.script, e.op + 1, phases[static_cast<int>(e.phase)],
+                     format_duration(e.vtime));
 }
 
 }  // namespace ctxcheck::harness

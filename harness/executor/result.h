@@ -49,6 +49,20 @@ struct Observation {
   std::string value;  // "context canceled"
 };
 
+// One step of a script as the program sees it, in the order they ran: an op starts, a
+// blocking op (wait, select, sleep) returns, or a deferred cancel runs at the script's end.
+// The sequence is the interleaving at op granularity (what export-go forces in real Go).
+enum class OpPhase : uint8_t { Begin, Resume, Deferred };
+struct OpEvent {
+  int32_t script = 0;
+  int32_t op = 0;         // for Deferred: the index of the `defer cancel` op
+  OpPhase phase = OpPhase::Begin;
+  int64_t vtime = 0;      // virtual ns since the epoch when it ran
+  bool operator==(const OpEvent&) const = default;
+};
+// "go 1, op 3 (resume)" for messages.
+std::string describe_event(const OpEvent& e);
+
 struct ExecStats {
   uint64_t steps = 0, decisions = 0;
   uint32_t goroutines = 0, max_live = 0, gc_cycles = 0, contexts = 0;
@@ -61,6 +75,7 @@ struct ExecResult {
   std::optional<ViolationReport> violation;
   std::vector<FindingReport> findings;
   std::vector<Observation> observations;
+  std::vector<OpEvent> op_events;       // the op-level interleaving (see OpEvent)
   std::vector<rt::Decision> decisions;  // the schedule, replayable
   uint64_t trace_hash = 0;
   rt::Outcome outcome = rt::Outcome::Ok;

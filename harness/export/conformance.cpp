@@ -1,14 +1,17 @@
 // ctxcheck_go_conformance: the model against real Go's context package.
 //
-//   ctxcheck_go_conformance --work DIR [--count 1000] [--seed 1] [--ops 14] [--scale 20]
-//                           [--parallel 64] [--traces DIR]
+//   ctxcheck_go_conformance --work DIR [--count 1000] [--seed 1] [--ops 14] [--goroutines 1]
+//                           [--scale 20] [--parallel 64] [--traces DIR]
 //
 // Default mode: generates --count sequential programs over the Go 1.19 subset of the API
 // (harness/program/generate.h, goroutines = 1), runs each on the model, writes all of
 // them as subtests of ONE Go test file in DIR, builds it once with `go test -c`, runs it,
 // and fails — printing each failing program and its mismatches — if Go observes anything
-// the model did not. --traces DIR: the same for every *.trace in DIR that Go 1.19 can run
-// (the others are listed with the reason).
+// the model did not. --goroutines N (> 1): programs with up to N scripts and `go` ops,
+// each with a random recorded schedule that the Go test forces at op granularity (only
+// programs that do start a goroutine count); more than 5% of them not forceable fails.
+// --traces DIR: the same for every *.trace in DIR that Go 1.19 can run (the others are
+// listed with the reason; one whose interleaving cannot be forced fails).
 //
 // `go` is $CTXCHECK_GO, /usr/lib/go-1.19/bin/go, or the first in PATH. Without it: exit 77
 // (ctest SKIP) with a loud message, or exit 1 when CTXCHECK_WITH_GO=1 (CI installs Go).
@@ -24,6 +27,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/executor/executor.h"
 #include "harness/export/go_export.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
@@ -69,17 +73,28 @@ std::string sh_quote(const std::string& s) {
   return out + "'";
 }
 
-// The Go 1.19 subset the generator may use: everything but the 1.20+/1.21+ API, goroutines,
-// and GC ops (finalizer timing is the GC's, and a collection stalls the real clock; see README).
-GenOptions conformance_gen(uint32_t ops) {
+// The Go 1.19 subset the generator may use: everything but the 1.20+/1.21+ API and GC ops
+// (finalizer timing is the GC's, and a collection stalls the real clock; see README);
+// `go` when goroutines > 1.
+GenOptions conformance_gen(uint32_t ops, uint32_t goroutines) {
   GenOptions g;
   g.ops = ops;
-  g.goroutines = 1;
+  g.goroutines = goroutines;
   g.kinds = {OpKind::Background, OpKind::Todo,   OpKind::WithCancel, OpKind::WithTimeout, OpKind::WithDeadline,
              OpKind::WithValue,  OpKind::Custom, OpKind::Cancel,     OpKind::DeferCancel, OpKind::Wait,
              OpKind::Select,     OpKind::Sleep,  OpKind::Yield,      OpKind::Observe,     OpKind::Drop,
              OpKind::Store};
+  if (goroutines > 1) g.kinds.push_back(OpKind::Go);
   return g;
+}
+
+// A program with goroutines gets a random recorded schedule (what a campaign would have
+// found), which the exported test forces at op granularity.
+void record_random_schedule(Program& p, uint64_t seed) {
+  ctxcheck::rt::PrngChoices prng(seed);
+  ExecResult r = execute(p, prng, ExecOptions{});
+  p.schedule.clear();
+  for (const auto& d : r.decisions) p.schedule.push_back(d.chosen);
 }
 
 // `observe cause` is Go 1.20 (context.Cause): the generator has no switch for observe
@@ -99,7 +114,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 int main(int argc, char** argv) {
   uint64_t count = 1000, seed = 1;
-  uint32_t ops = 14, parallel = 64;
+  uint32_t ops = 14, parallel = 64, goroutines = 1;
   int64_t scale = 20;
   std::string work, traces;
   for (int i = 1; i < argc; ++i) {
@@ -116,6 +131,7 @@ int main(int argc, char** argv) {
       else if (a == "--seed") seed = std::stoull(value());
       else if (a == "--ops") ops = static_cast<uint32_t>(std::stoul(value()));
       else if (a == "--scale") scale = std::stoll(value());
+      else if (a == "--goroutines") goroutines = static_cast<uint32_t>(std::stoul(value()));
       else if (a == "--parallel") parallel = static_cast<uint32_t>(std::stoul(value()));
       else if (a == "--work") work = value();
       else if (a == "--traces") traces = value();
@@ -128,9 +144,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (work.empty() || scale < 1 || parallel < 1) {
-    fmt::print(stderr, "usage: ctxcheck_go_conformance --work DIR [--count N] [--seed S] [--ops N] [--scale N] "
-                       "[--parallel N] [--traces DIR]\n");
+  if (work.empty() || scale < 1 || parallel < 1 || goroutines < 1 || goroutines > 8) {
+    fmt::print(stderr, "usage: ctxcheck_go_conformance --work DIR [--count N] [--seed S] [--ops N] [--goroutines 1..8] "
+                       "[--scale N] [--parallel N] [--traces DIR]\n");
     return 2;
   }
   std::string go = find_go();
@@ -145,7 +161,7 @@ int main(int argc, char** argv) {
   // 1. The programs and what the model says about them.
   auto t0 = std::chrono::steady_clock::now();
   std::vector<Case> cases;
-  uint64_t skipped = 0;
+  uint64_t skipped = 0, unforceable = 0, not_reproduced = 0;
   if (!traces.empty()) {
     std::vector<fs::path> files;
     std::error_code ec;
@@ -172,6 +188,11 @@ int main(int argc, char** argv) {
       std::string name = f.stem().string();
       std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
       cases.push_back({name, f.string(), p, model_expectations(p)});
+      if (const auto& why = cases.back().expect.not_forceable) {
+        fmt::print("FAIL {}: uses only Go 1.19 APIs but its interleaving cannot be forced: {}\n",
+                   f.filename().string(), *why);
+        return 1;
+      }
       // The header's outcome, seen from real Go: a finding (about the program) is one of the
       // faithful model's; a violation under injected faults is a bug Go does not have, so
       // the faithful model must pass it (and the Go test asserts that behaviour).
@@ -189,7 +210,7 @@ int main(int argc, char** argv) {
                  cases.back().expect.verdict);
     }
   } else {
-    GenOptions g = conformance_gen(ops);
+    GenOptions g = conformance_gen(ops, goroutines);
     for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
       Program p = generate(s, g);
       strip_cause_observations(p);
@@ -197,11 +218,28 @@ int main(int argc, char** argv) {
         ++skipped;  // e.g. custom afterfuncer (Go 1.21)
         continue;
       }
-      cases.push_back({fmt::format("seed{}", s), fmt::format("generate(seed {}, ops {}, goroutines 1)", s, ops), p,
-                       model_expectations(p)});
+      if (goroutines > 1) {
+        if (p.scripts.size() < 2) continue;  // this run is about goroutines: not counted
+        record_random_schedule(p, s);
+      }
+      GoExpectations e = model_expectations(p);
+      if (e.not_forceable) {
+        ++unforceable;
+        fmt::print("not compared: seed {}: {}\n", s, *e.not_forceable);
+        continue;
+      }
+      not_reproduced += e.not_reproduced.size();
+      cases.push_back({fmt::format("seed{}", s), fmt::format("generate(seed {}, ops {}, goroutines {}), schedule "
+                                                            "seed {}", s, ops, goroutines, s),
+                       p, std::move(e)});
     }
   }
   double model_s = seconds_since(t0);
+  if (unforceable * 20 > cases.size() + unforceable) {
+    fmt::print("FAILED: {} of {} programs with goroutines have an op order the forced model cannot follow (> 5%)\n",
+               unforceable, cases.size() + unforceable);
+    return 1;
+  }
   if (cases.empty()) {
     fmt::print("nothing to compare ({} skipped)\n", skipped);
     return traces.empty() ? 1 : 0;
@@ -257,9 +295,10 @@ int main(int argc, char** argv) {
   std::string summary;
   if (auto pos = log.find("ctxcheck-go: "); pos != std::string::npos)
     summary = log.substr(pos, log.find('\n', pos) - pos);
-  fmt::print("{} programs ({} run one at a time: goroutine counts), {} skipped; {} observations asserted, {} racy "
-             "in the model\nmodel {:.1f}s, go build {:.1f}s, go run {:.1f}s; {}\n",
-             cases.size(), isolated, skipped, asserted, racy, model_s, build_s, run_s,
+  fmt::print("{} programs ({} run one at a time: goroutine counts), {} skipped (API), {} not forceable; {} "
+             "observations asserted, {} racy in the model, {} differ between the recorded schedule and the forced "
+             "op order\nmodel {:.1f}s, go build {:.1f}s, go run {:.1f}s; {}\n",
+             cases.size(), isolated, skipped, unforceable, asserted, racy, not_reproduced, model_s, build_s, run_s,
              summary.empty() ? "no summary line from the Go test" : summary);
   for (const Case* c : failed) {
     fmt::print("\n=== MISMATCH in {} ({}): the program\n{}", c->name, c->origin, print_program(c->program));

@@ -12,9 +12,14 @@ target_link_libraries(ctxcheck_go_conformance PRIVATE ctxcheck_harness ctxcheck_
 # >= 1000 generated sequential programs over the Go 1.19 subset: model vs one batched go test.
 add_test(NAME go.conformance
   COMMAND ctxcheck_go_conformance --count 1000 --seed 1 --work ${PROJECT_BINARY_DIR}/go-conformance)
+# 300 generated programs with goroutines, each under a random recorded schedule that the
+# Go test forces at op granularity.
+add_test(NAME go.conformance.goroutines
+  COMMAND ctxcheck_go_conformance --goroutines 3 --count 300 --seed 1
+          --work ${PROJECT_BINARY_DIR}/go-conformance-goroutines)
 # Every regression trace that uses only Go 1.19 APIs exports and passes under go test.
 add_test(NAME go.regressions
   COMMAND ctxcheck_go_conformance --traces ${PROJECT_SOURCE_DIR}/corpus/regressions
           --work ${PROJECT_BINARY_DIR}/go-regressions)
-set_tests_properties(go.conformance go.regressions PROPERTIES
+set_tests_properties(go.conformance go.conformance.goroutines go.regressions PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE LABELS go)

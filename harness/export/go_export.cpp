@@ -145,6 +145,15 @@ type ctxcheckProg struct {
 	g0      int             // runtime.NumGoroutine() when the program started
 	fin     []int32         // 1 once the finalizer set on handle i ran
 	stalled bool            // a timer fired in real time before its virtual time (the run lost its timing)
+
+	// Programs with goroutines: the model's op-level order, forced with turns. Everything
+	// above is only touched by the goroutine holding the current turn.
+	vt       []time.Duration // virtual time of each step
+	labels   []string        // each step, for messages
+	turns    []chan struct{} // turns[k] is closed once step k may run (every earlier step ran)
+	over     chan struct{}   // closed when the program is over: waiting goroutines return
+	overOnce sync.Once
+	wg       sync.WaitGroup // the program's goroutines
 }
 
 // noteStall: a timer still in the virtual future has already expired in real time (a
@@ -349,7 +358,8 @@ func (p *ctxcheckProg) settle() {
 		limit := time.Now().Add(10 * time.Second)
 		for !timerDone(pt.ctx) {
 			if time.Now().After(limit) {
-				p.t.Fatalf("a context timer due at virtual %s did not fire within 10s", vdur(int64(pt.vdl)))
+				p.fail("a context timer due at virtual %s did not fire within 10s", vdur(int64(pt.vdl)))
+				break
 			}
 			time.Sleep(50 * time.Microsecond)
 		}
@@ -423,6 +433,152 @@ func (p *ctxcheckProg) goroutines(what, model string, stable bool) {
 		got = strconv.Itoa(runtime.NumGoroutine() - p.g0 + 1)
 	}
 	p.check(what, model, stable, got)
+}
+
+// fail ends the program with an error: at once in a sequential program; with goroutines
+// (where only the test goroutine may call FailNow) every goroutine returns at its next step.
+func (p *ctxcheckProg) fail(format string, args ...any) {
+	p.t.Helper()
+	if p.turns == nil {
+		p.t.Fatalf(format, args...)
+	}
+	p.t.Errorf(format, args...)
+	p.stop()
+}
+
+func (p *ctxcheckProg) stop() { p.overOnce.Do(func() { close(p.over) }) }
+
+// forceOrder starts a program with goroutines: step k of the model's order runs at virtual
+// time vt[k] once every earlier step ran.
+func (p *ctxcheckProg) forceOrder(vt []time.Duration, labels []string) {
+	p.vt, p.labels = vt, labels
+	p.turns = make([]chan struct{}, len(vt)+1)
+	for i := range p.turns {
+		p.turns[i] = make(chan struct{})
+	}
+	close(p.turns[0])
+	p.over = make(chan struct{})
+}
+
+// limit: how long a step may be waited for: until its virtual time, plus 10s.
+func (p *ctxcheckProg) limit(k int) <-chan time.Time {
+	return time.After(time.Until(p.at(p.vt[k])) + 10*time.Second)
+}
+
+// turn waits until step k may run, then moves the clock to its virtual time and waits for
+// the context timers due by then (as the model's clock does). false: the program is over
+// (a failure, or k < 0: a step the model never reached); the caller returns.
+func (p *ctxcheckProg) turn(k int) bool {
+	if k < 0 {
+		return false
+	}
+	select {
+	case <-p.turns[k]:
+	case <-p.over:
+		return false
+	case <-p.limit(k):
+		p.fail("%s: its turn did not come within 10s of its time (%s never finished)", p.labels[k], p.labels[p.stuck()])
+		return false
+	}
+	if v := p.vt[k]; v > p.vnow {
+		p.noteStall()
+		p.vnow = v
+		time.Sleep(time.Until(p.at(v)))
+		p.settle()
+	}
+	return true
+}
+
+// release ends step k: the next one may run.
+func (p *ctxcheckProg) release(k int) { close(p.turns[k+1]) }
+
+// stuck is the first step that has not run.
+func (p *ctxcheckProg) stuck() int {
+	for k := range p.vt {
+		select {
+		case <-p.turns[k+1]:
+		default:
+			return k
+		}
+	}
+	return len(p.vt) - 1
+}
+
+// spawn is the program's go statement.
+func (p *ctxcheckProg) spawn(f func()) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+}
+
+// waitDone is <-done for a wait the model returns from at step k. false: the program is over.
+func (p *ctxcheckProg) waitDone(done <-chan struct{}, k int) bool {
+	select {
+	case <-done:
+		return true
+	case <-p.over:
+		return false
+	case <-p.limit(k):
+		p.fail("%s: Done did not close within 10s of the time the model returns", p.labels[k])
+		return false
+	}
+}
+
+// park is <-done for a wait the model never returns from: Done must stay open.
+func (p *ctxcheckProg) park(done <-chan struct{}, what string) {
+	select {
+	case <-done:
+		p.t.Errorf("MISMATCH %s: Done closed in Go; in the model it never does and the wait blocks forever", what)
+	case <-p.over:
+	}
+}
+
+// selectDone is select { case <-done: case <-time.After(...) } with the timeout at virtual
+// time target; "over" when the program ended first.
+func (p *ctxcheckProg) selectDone(done <-chan struct{}, target time.Duration) string {
+	select {
+	case <-done:
+		return "done"
+	default:
+	}
+	timer := time.NewTimer(time.Until(p.at(target)))
+	defer timer.Stop()
+	select {
+	case <-done:
+		return "done"
+	case <-timer.C:
+		return "timeout"
+	case <-p.over:
+		return "over"
+	}
+}
+
+// finish: the test goroutine's script returned. Wait for every step of the order, then
+// end the program (goroutines the model leaves parked forever return) and wait for the
+// program's goroutines to exit.
+func (p *ctxcheckProg) finish() {
+	p.t.Helper()
+	if n := len(p.vt); n > 0 {
+		select {
+		case <-p.turns[n]:
+		case <-p.over:
+		case <-p.limit(n - 1):
+			p.t.Errorf("%s never ran (the program did not follow the model's order)", p.labels[p.stuck()])
+		}
+	}
+	p.stop()
+	exited := make(chan struct{})
+	go func() {
+		p.wg.Wait()
+		close(exited)
+	}()
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		p.t.Errorf("the program's goroutines did not return within 10s of its end")
+	}
 }
 
 func (p *ctxcheckProg) setFinalizer(h int) {
@@ -508,14 +664,8 @@ std::optional<std::string> go_export_unsupported(const Program& p) {
         return fmt::format("{}: reparent is an unsafe model op (it rewrites a context's parent); the real "
                            "context package has no such operation",
                            where(s, i, op));
-      if (op.kind == OpKind::Go)
-        return fmt::format("{}: programs with goroutines are not exported yet: export-go reproduces "
-                           "sequential programs (one script) only, because it cannot force the model's "
-                           "interleaving on real goroutines",
-                           where(s, i, op));
     }
   }
-  if (p.scripts.size() > 1) return "programs with goroutines are not exported yet (sequential programs only)";
   return std::nullopt;
 }
 
@@ -536,43 +686,43 @@ std::optional<int64_t> parse_duration_ns(const std::string& s) {
   return std::nullopt;
 }
 
-GoExpectations model_expectations(const Program& p, uint32_t samples) {
-  GoExpectations e;
-  e.samples = samples;
-  // Real Go has none of the model's injected faults: the faithful model is the reference.
-  ExecOptions opts;
-  rt::ReplayChoices recorded(p.schedule);
-  ExecResult r = execute(p, recorded, opts);
-  e.verdict = r.verdict_id();
-  if (r.verdict == Verdict::Violation) e.verdict = "violation " + e.verdict;
-  else if (r.verdict == Verdict::Finding) {
-    std::vector<std::string_view> names;
-    for (const FindingReport& f : r.findings)
-      if (std::find(names.begin(), names.end(), name_of(f.id)) == names.end()) names.push_back(name_of(f.id));
-    e.verdict = "finding";
-    for (size_t i = 0; i < names.size(); ++i) e.verdict += fmt::format("{}{}", i ? ", " : " ", names[i]);
-  }
-  for (const Observation& o : r.observations) e.obs[{o.script, o.op}] = {o.what, o.value, true, {}};
-  for (uint32_t k = 0; k < samples; ++k) {
-    rt::PrngChoices prng(0x5eed0000ULL + k);
-    MainLast extreme(k == 0);
-    rt::ChoiceSource& choices = k < 2 ? static_cast<rt::ChoiceSource&>(extreme) : prng;
-    ExecResult ri = execute(p, choices, opts);
-    std::map<std::pair<int, int>, std::string> seen;
-    for (const Observation& o : ri.observations) seen[{o.script, o.op}] = o.value;
-    for (auto& [key, ob] : e.obs) {
-      auto it = seen.find(key);
-      std::string v = it == seen.end() ? "(not reached)" : it->second;
-      if (v != ob.value) {
-        ob.stable = false;
-        if (std::find(ob.others.begin(), ob.others.end(), v) == ob.others.end()) ob.others.push_back(v);
-      }
+namespace {
+
+std::string verdict_of(const ExecResult& r) {
+  if (r.verdict == Verdict::Violation) return "violation " + r.verdict_id();
+  if (r.verdict == Verdict::Pass) return "pass";
+  std::vector<std::string_view> names;
+  for (const FindingReport& f : r.findings)
+    if (std::find(names.begin(), names.end(), name_of(f.id)) == names.end()) names.push_back(name_of(f.id));
+  std::string v = "finding";
+  for (size_t i = 0; i < names.size(); ++i) v += fmt::format("{}{}", i ? ", " : " ", names[i]);
+  return v;
+}
+
+using ObsMap = std::map<std::pair<int, int>, std::string>;
+ObsMap obs_of(const ExecResult& r) {
+  ObsMap m;
+  for (const Observation& o : r.observations) m[{o.script, o.op}] = o.value;
+  return m;
+}
+
+// Marks every observation whose value in `seen` differs as racy.
+void mark_racy(GoExpectations& e, const ObsMap& seen) {
+  for (auto& [key, ob] : e.obs) {
+    auto it = seen.find(key);
+    std::string v = it == seen.end() ? "(not reached)" : it->second;
+    if (v != ob.value) {
+      ob.stable = false;
+      if (std::find(ob.others.begin(), ob.others.end(), v) == ob.others.end()) ob.others.push_back(v);
     }
   }
-  // Finalizers: the end phase drops everything and collects to a fixpoint. A finalizer
-  // on an object reachable from itself never runs (finding finalizer-cycle); one on a
-  // package-level variable (Background, TODO) never runs; the others run, unless a
-  // goroutine parks forever holding something (then nothing is asserted).
+}
+
+// Finalizers: the end phase drops everything and collects to a fixpoint. A finalizer on an
+// object reachable from itself never runs (finding finalizer-cycle); one on a package-level
+// variable (Background, TODO) never runs; the others run, unless a goroutine parks forever
+// holding something (then nothing is asserted).
+void expect_finalizers(const Program& p, const ExecResult& r, GoExpectations& e) {
   std::set<uint32_t> cycle;
   bool parked = false;
   for (const FindingReport& f : r.findings) {
@@ -595,6 +745,72 @@ GoExpectations model_expectations(const Program& p, uint32_t samples) {
       if (cycle.count(op.a) || global) e.finalizer_never.push_back(op.a);
       else if (!parked && r.verdict != Verdict::Violation) e.finalizer_runs.push_back(op.a);
     }
+}
+
+// The first step where `got` leaves `want`, for messages.
+std::string divergence(const std::vector<OpEvent>& want, const std::vector<OpEvent>& got) {
+  size_t i = 0;
+  while (i < want.size() && i < got.size() && want[i] == got[i]) ++i;
+  if (i < want.size() && i < got.size())
+    return fmt::format("step {}: recorded {}, forced {}", i + 1, describe_event(want[i]), describe_event(got[i]));
+  if (i < want.size()) return fmt::format("step {} ({}) never gets its turn", i + 1, describe_event(want[i]));
+  return fmt::format("step {} ({}) is not in the recorded order", i + 1, describe_event(got[i]));
+}
+
+}  // namespace
+
+GoExpectations model_expectations(const Program& p, uint32_t samples) {
+  GoExpectations e;
+  e.samples = samples;
+  // Real Go has none of the model's injected faults: the faithful model is the reference.
+  ExecOptions opts;
+  rt::ReplayChoices recorded(p.schedule);
+  ExecResult r = execute(p, recorded, opts);
+  e.verdict = verdict_of(r);
+  auto sample = [&](uint32_t k) -> ExecResult {
+    rt::PrngChoices prng(0x5eed0000ULL + k);
+    MainLast extreme(k == 0);
+    rt::ChoiceSource& choices = k < 2 ? static_cast<rt::ChoiceSource&>(extreme) : prng;
+    return execute(p, choices, opts);
+  };
+  if (p.scripts.size() == 1) {
+    for (const Observation& o : r.observations) e.obs[{o.script, o.op}] = {o.what, o.value, true, {}};
+    for (uint32_t k = 0; k < samples; ++k) mark_racy(e, obs_of(sample(k)));
+    expect_finalizers(p, r, e);
+    return e;
+  }
+  // Goroutines: the Go test forces the recorded op order; assert what the model observes
+  // under that order (the first forced run), unless another forced schedule disagrees.
+  e.order = r.op_events;
+  opts.forced_order = &e.order;
+  ExecResult forced = sample(0);
+  if (forced.op_events != e.order) {
+    e.not_forceable = fmt::format("the model cannot follow its own recorded op order with ops kept whole "
+                                  "(what the Go test forces): {}",
+                                  divergence(e.order, forced.op_events));
+    return e;
+  }
+  for (const Observation& o : forced.observations) e.obs[{o.script, o.op}] = {o.what, o.value, true, {}};
+  for (uint32_t k = 1; k < samples; ++k) {
+    ExecResult rk = sample(k);
+    if (rk.op_events != e.order) {
+      e.not_forceable = fmt::format("with the recorded op order forced, the steps' times depend on timer "
+                                    "callbacks the Go test cannot order (sampled schedule {}: {})",
+                                    k, divergence(e.order, rk.op_events));
+      return e;
+    }
+    mark_racy(e, obs_of(rk));
+  }
+  ObsMap rec = obs_of(r);
+  for (const auto& [key, ob] : e.obs) {
+    auto it = rec.find(key);
+    std::string v = it == rec.end() ? "(not reached)" : it->second;
+    if (v != ob.value)
+      e.not_reproduced.push_back(fmt::format("go {}, op {} ({}): the recorded schedule observes {}, the forced op "
+                                             "order {}",
+                                             key.first, key.second + 1, ob.what, v, ob.value));
+  }
+  expect_finalizers(p, forced, e);
   return e;
 }
 
@@ -611,131 +827,228 @@ std::string go_preamble(const std::string& package_name) {
   return fmt::format("package {}\n{}", package_name, kPreamble);
 }
 
+namespace {
+
+// What emitting one program's Go needs to know across its ops.
+struct Emitter {
+  const Program& p;
+  const GoExpectations& e;
+  std::string globals;                     // the Go name of its `store` slots
+  bool goroutines;                         // several scripts: turns, registry handles
+  std::vector<const Op*> creator;          // handle -> the op that made it
+  std::set<std::string> finalized_objects; // runtime.SetFinalizer twice on one object throws
+  std::map<std::tuple<int, int, OpPhase>, int> turn;  // step -> its index in e.order
+
+  int turn_of(size_t s, size_t i, OpPhase ph) const {
+    auto it = turn.find({static_cast<int>(s), static_cast<int>(i), ph});
+    return it == turn.end() ? -1 : it->second;
+  }
+  const GoExpectations::Obs* obs(size_t s, size_t i) const {
+    auto it = e.obs.find({static_cast<int>(s), static_cast<int>(i)});
+    return it == e.obs.end() ? nullptr : &it->second;
+  }
+  // An assertion on `expr` (a Go string), or a log line when the model never got here.
+  std::string check(size_t s, size_t i, const std::string& what, const std::string& expr) const {
+    const GoExpectations::Obs* ob = obs(s, i);
+    if (!ob) return fmt::format("p.unchecked({}, {})", quote(what), expr);
+    return fmt::format("p.check({}, {}, {}, {})", quote(what), quote(ob->value), ob->stable ? "true" : "false", expr);
+  }
+};
+
+std::string H(uint32_t h) { return fmt::format("p.h[{}]", h); }
+std::string C(uint32_t h) { return fmt::format("p.c[{}]", h); }
+
+// The Go for an op that reads the same in sequential and goroutine programs (everything
+// but the blocking ops, defer, drop and go); nullopt for those.
+std::optional<std::string> common_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
+  switch (op.kind) {
+    case OpKind::Background: return fmt::format("{} = context.Background()", H(op.result));
+    case OpKind::Todo: return fmt::format("{} = context.TODO()", H(op.result));
+    case OpKind::WithCancel:
+      return fmt::format("{}, {} = context.WithCancel({})\n\t\tp.derive({}, {}, -1)", H(op.result), C(op.result),
+                         H(op.a), op.result, op.a);
+    case OpKind::WithTimeout:
+      return fmt::format("{}, {} = context.WithTimeout({}, p.real({}))\n\t\tp.derive({}, {}, p.vnow+{})", H(op.result),
+                         C(op.result), H(op.a), go_dur(op.n), op.result, op.a, go_dur(op.n));
+    case OpKind::WithDeadline:
+      return fmt::format("{}, {} = context.WithDeadline({}, p.at({}))\n\t\tp.derive({}, {}, {})", H(op.result),
+                         C(op.result), H(op.a), go_dur(op.n), op.result, op.a, go_dur(op.n));
+    case OpKind::WithValue:
+      return fmt::format("{} = context.WithValue({}, key{}({}), {})\n\t\tp.derive({}, {}, -1)", H(op.result), H(op.a),
+                         static_cast<char>('A' + op.key.type), op.key.value, op.n, op.result, op.a);
+    case OpKind::Custom: {
+      std::string lit = op.sub == static_cast<uint8_t>(CustomKind::Wrapper)   ? "&wrapperCtx{{{}}}"
+                        : op.sub == static_cast<uint8_t>(CustomKind::OwnDone) ? "&ownDoneCtx{{{}, make(chan struct{{}})}}"
+                                                                              : "&brokenErrCtx{{{}}}";
+      return fmt::format("{} = {}\n\t\tp.derive({}, {}, -1)", H(op.result), fmt::format(fmt::runtime(lit), H(op.a)),
+                         op.result, op.a);
+    }
+    case OpKind::Cancel: return fmt::format("{}()", C(op.a));
+    case OpKind::Yield: return "runtime.Gosched()";
+    case OpKind::Observe: {
+      const GoExpectations::Obs* ob = x.obs(s, i);
+      std::string label = fmt::format("{} h{}", kObserveNames[op.sub], op.a);
+      switch (static_cast<Observe>(op.sub)) {
+        case Observe::Err: return x.check(s, i, label, fmt::format("errStr({}.Err())", H(op.a)));
+        case Observe::Done: return x.check(s, i, label, fmt::format("doneStr({})", H(op.a)));
+        case Observe::Children: return x.check(s, i, label, fmt::format("strconv.Itoa(children({}))", H(op.a)));
+        case Observe::Value:
+          return x.check(s, i, fmt::format("value h{} key{}:{}", op.a, static_cast<char>('A' + op.key.type), op.key.value),
+                         fmt::format("valStr({}.Value(key{}({})))", H(op.a), static_cast<char>('A' + op.key.type),
+                                     op.key.value));
+        case Observe::Deadline: {
+          int64_t model = ob ? parse_duration_ns(ob->value).value_or(-1) : -1;
+          return x.check(s, i, label, fmt::format("p.deadline({}, {}, {}, {})", quote(label), op.a, model,
+                                                  ob && ob->stable ? "true" : "false"));
+        }
+        case Observe::Goroutines:
+          return ob ? fmt::format("p.goroutines(\"goroutines\", {}, {})", quote(ob->value), ob->stable ? "true" : "false")
+                    : "p.unchecked(\"goroutines\", strconv.Itoa(runtime.NumGoroutine()-p.g0+1))";
+        case Observe::Cause: break;  // rejected by go_export_unsupported (Go 1.20)
+      }
+      throw std::invalid_argument("observe cause cannot be exported to Go 1.19");
+    }
+    case OpKind::Store: return fmt::format("{}[{}] = {}", x.globals, op.n, H(op.a));
+    case OpKind::SetFinalizer: {
+      const Op* c = x.creator[op.a];
+      std::string obj = c && (c->kind == OpKind::Background || c->kind == OpKind::Todo) ? std::string(op_name(c->kind))
+                                                                                        : fmt::format("h{}", op.a);
+      if (obj == "background" || obj == "todo")
+        return "// a package-level variable of the context package: its finalizer never runs";
+      if (!x.finalized_objects.insert(obj).second)
+        return "// already set (runtime.SetFinalizer twice on one object is a fatal error)";
+      return fmt::format("p.setFinalizer({})", op.a);
+    }
+    case OpKind::Gc: return "runtime.GC()";
+    default: return std::nullopt;
+  }
+}
+
+// A sequential program's op: the virtual clock moves with its own sleeps and waits.
+std::string sequential_op_code(Emitter& x, size_t i, const Op& op) {
+  if (auto code = common_op_code(x, 0, i, op)) return *code;
+  switch (op.kind) {
+    case OpKind::DeferCancel: return fmt::format("defer {}()", C(op.a));
+    case OpKind::Wait: return fmt::format("p.wait({})", op.a);
+    case OpKind::Select:
+      return x.check(0, i, fmt::format("select h{}", op.a), fmt::format("p.sel({}, {})", op.a, go_dur(op.n)));
+    case OpKind::Sleep: return fmt::format("p.sleep({})", go_dur(op.n));
+    case OpKind::Drop: return fmt::format("{}, {} = nil, nil", H(op.a), C(op.a));
+    default: throw std::invalid_argument(fmt::format("op {} cannot be exported", op_name(op.kind)));
+  }
+}
+
+// An op of a program with goroutines: every step waits for its turn; a blocking op's start
+// and return are two turns, with the real blocking in between.
+std::string turn_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
+  int k = x.turn_of(s, i, OpPhase::Begin);
+  int kr = x.turn_of(s, i, OpPhase::Resume);
+  std::string take = fmt::format("if !p.turn({}) {{\n\t\t\treturn\n\t\t}}\n\t\t", k);
+  std::string take_r = fmt::format("if !p.turn({}) {{\n\t\t\treturn\n\t\t}}\n\t\t", kr);
+  switch (op.kind) {
+    case OpKind::DeferCancel: {
+      int kd = x.turn_of(s, i, OpPhase::Deferred);
+      return fmt::format("{}defer func() {{\n\t\t\tif p.turn({}) {{\n\t\t\t\t{}()\n\t\t\t\tp.release({})\n\t\t\t}}\n\t\t}}()\n\t\t"
+                         "p.release({})",
+                         take, kd, C(op.a), kd, k);
+    }
+    case OpKind::Go:
+      return fmt::format("{}p.spawn(go{})\n\t\tp.release({})", take, op.n, k);
+    case OpKind::Drop:
+      return fmt::format("{}// (the test keeps h{} in its registry: other goroutines may hold it; GC is compared "
+                         "only at the end)\n\t\tp.release({})",
+                         take, op.a, k);
+    case OpKind::Sleep: return fmt::format("{}p.release({})\n\t\t{}p.release({})", take, k, take_r, kr);
+    case OpKind::Wait: {
+      std::string blockcode = kr < 0 ? fmt::format("p.park(done{}, \"go {} op {}: wait h{}\")\n\t\treturn", i, s, i + 1, op.a)
+                                     : fmt::format("if !p.waitDone(done{}, {}) {{\n\t\t\treturn\n\t\t}}\n\t\t{}p.release({})",
+                                                   i, kr, take_r, kr);
+      return fmt::format("{}done{} := {}.Done()\n\t\tp.release({})\n\t\t{}", take, i, H(op.a), k, blockcode);
+    }
+    case OpKind::Select: {
+      std::string label = fmt::format("select h{}", op.a);
+      return fmt::format("{}done{} := {}.Done()\n\t\tp.release({})\n\t\tgot{} := p.selectDone(done{}, p.vt[{}]+{})\n\t\t"
+                         "{}{}\n\t\tp.release({})",
+                         take, i, H(op.a), k, i, i, k, go_dur(op.n), take_r,
+                         x.check(s, i, label, fmt::format("got{}", i)), kr);
+    }
+    default: {
+      auto code = common_op_code(x, s, i, op);
+      if (!code) throw std::invalid_argument(fmt::format("op {} cannot be exported", op_name(op.kind)));
+      return fmt::format("{}{}\n\t\tp.release({})", take, *code, k);
+    }
+  }
+}
+
+std::string int_list(const std::vector<uint32_t>& v) {
+  std::string s = "[]int{";
+  for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{}", i ? ", " : "", v[i]);
+  return s + "}";
+}
+
+}  // namespace
+
 std::string go_program_func(const Program& p, const GoExpectations& e, const std::string& fname,
                             int64_t scale) {
   if (auto why = go_export_unsupported(p)) throw std::invalid_argument(*why);
+  if (e.not_forceable) throw std::invalid_argument(*e.not_forceable);
+  Emitter x{p, e, fname + "Globals", p.scripts.size() > 1, std::vector<const Op*>(p.max_handle() + 1, nullptr), {}, {}};
+  for (size_t k = 0; k < e.order.size(); ++k)
+    x.turn[{e.order[k].script, e.order[k].op, e.order[k].phase}] = static_cast<int>(k);
   std::string out;
-  std::string globals = fname + "Globals";
   int64_t max_global = -1;
-  for (const Op& op : p.scripts[0].ops)
-    if (op.kind == OpKind::Store) max_global = std::max(max_global, op.n);
-  if (max_global >= 0) out += fmt::format("var {} [{}]context.Context\n\n", globals, max_global + 1);
+  for (const auto& sc : p.scripts)
+    for (const Op& op : sc.ops)
+      if (op.kind == OpKind::Store) max_global = std::max(max_global, op.n);
+  if (max_global >= 0) out += fmt::format("var {} [{}]context.Context\n\n", x.globals, max_global + 1);
   out += fmt::format("func {}(t *testing.T) {{\n", fname);
   out += fmt::format("\tp := newCtxcheckProg(t, {}, {}, {})\n", scale, p.max_handle() + 1,
                      go_needs_isolation(p) ? "true" : "false");
-  out += "\tfunc() {\n";
-  std::vector<const Op*> creator(p.max_handle() + 1, nullptr);
-  std::set<std::string> finalized_objects;  // runtime.SetFinalizer twice on one object throws
-  const auto& ops = p.scripts[0].ops;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const Op& op = ops[i];
-    if (op.result) creator[op.result] = &op;
-    auto H = [](uint32_t h) { return fmt::format("p.h[{}]", h); };
-    auto C = [](uint32_t h) { return fmt::format("p.c[{}]", h); };
-    const GoExpectations::Obs* ob = nullptr;
-    if (auto it = e.obs.find({0, static_cast<int>(i)}); it != e.obs.end()) ob = &it->second;
-    // An assertion on `expr` (a Go string), or a log line when the model never got here.
-    auto check = [&](const std::string& what, const std::string& expr) {
-      if (!ob) return fmt::format("p.unchecked({}, {})", quote(what), expr);
-      return fmt::format("p.check({}, {}, {}, {})", quote(what), quote(ob->value), ob->stable ? "true" : "false", expr);
-    };
-    std::string line;
-    switch (op.kind) {
-      case OpKind::Background: line = fmt::format("{} = context.Background()", H(op.result)); break;
-      case OpKind::Todo: line = fmt::format("{} = context.TODO()", H(op.result)); break;
-      case OpKind::WithCancel:
-        line = fmt::format("{}, {} = context.WithCancel({})\n\t\tp.derive({}, {}, -1)", H(op.result), C(op.result),
-                           H(op.a), op.result, op.a);
-        break;
-      case OpKind::WithTimeout:
-        line = fmt::format("{}, {} = context.WithTimeout({}, p.real({}))\n\t\tp.derive({}, {}, p.vnow+{})",
-                           H(op.result), C(op.result), H(op.a), go_dur(op.n), op.result, op.a, go_dur(op.n));
-        break;
-      case OpKind::WithDeadline:
-        line = fmt::format("{}, {} = context.WithDeadline({}, p.at({}))\n\t\tp.derive({}, {}, {})", H(op.result),
-                           C(op.result), H(op.a), go_dur(op.n), op.result, op.a, go_dur(op.n));
-        break;
-      case OpKind::WithValue:
-        line = fmt::format("{} = context.WithValue({}, key{}({}), {})\n\t\tp.derive({}, {}, -1)", H(op.result), H(op.a),
-                           static_cast<char>('A' + op.key.type), op.key.value, op.n, op.result, op.a);
-        break;
-      case OpKind::Custom: {
-        std::string lit = op.sub == static_cast<uint8_t>(CustomKind::Wrapper)   ? "&wrapperCtx{{{}}}"
-                          : op.sub == static_cast<uint8_t>(CustomKind::OwnDone) ? "&ownDoneCtx{{{}, make(chan struct{{}})}}"
-                                                                                : "&brokenErrCtx{{{}}}";
-        line = fmt::format("{} = {}\n\t\tp.derive({}, {}, -1)", H(op.result), fmt::format(fmt::runtime(lit), H(op.a)),
-                           op.result, op.a);
-        break;
-      }
-      case OpKind::Cancel: line = fmt::format("{}()", C(op.a)); break;
-      case OpKind::DeferCancel: line = fmt::format("defer {}()", C(op.a)); break;
-      case OpKind::Wait: line = fmt::format("p.wait({})", op.a); break;
-      case OpKind::Select:
-        line = check(fmt::format("select h{}", op.a), fmt::format("p.sel({}, {})", op.a, go_dur(op.n)));
-        break;
-      case OpKind::Sleep: line = fmt::format("p.sleep({})", go_dur(op.n)); break;
-      case OpKind::Yield: line = "runtime.Gosched()"; break;
-      case OpKind::Observe: {
-        auto what = static_cast<Observe>(op.sub);
-        std::string label = fmt::format("{} h{}", kObserveNames[op.sub], op.a);
-        switch (what) {
-          case Observe::Err: line = check(label, fmt::format("errStr({}.Err())", H(op.a))); break;
-          case Observe::Done: line = check(label, fmt::format("doneStr({})", H(op.a))); break;
-          case Observe::Children: line = check(label, fmt::format("strconv.Itoa(children({}))", H(op.a))); break;
-          case Observe::Value: {
-            std::string k = fmt::format("key{}({})", static_cast<char>('A' + op.key.type), op.key.value);
-            label = fmt::format("value h{} key{}:{}", op.a, static_cast<char>('A' + op.key.type), op.key.value);
-            line = check(label, fmt::format("valStr({}.Value({}))", H(op.a), k));
-            break;
-          }
-          case Observe::Deadline: {
-            int64_t model = -1;
-            if (ob) model = parse_duration_ns(ob->value).value_or(-1);
-            line = check(label, fmt::format("p.deadline({}, {}, {}, {})", quote(label), op.a, model,
-                                            ob && ob->stable ? "true" : "false"));
-            break;
-          }
-          case Observe::Goroutines:
-            line = ob ? fmt::format("p.goroutines(\"goroutines\", {}, {})", quote(ob->value), ob->stable ? "true" : "false")
-                      : "p.unchecked(\"goroutines\", strconv.Itoa(runtime.NumGoroutine()-p.g0+1))";
-            break;
-          case Observe::Cause: break;  // rejected above (Go 1.20)
-        }
-        break;
-      }
-      case OpKind::Drop: line = fmt::format("{}, {} = nil, nil", H(op.a), C(op.a)); break;
-      case OpKind::Store: line = fmt::format("{}[{}] = {}", globals, op.n, H(op.a)); break;
-      case OpKind::SetFinalizer: {
-        const Op* c = creator[op.a];
-        std::string obj = c && (c->kind == OpKind::Background || c->kind == OpKind::Todo)
-                              ? std::string(op_name(c->kind))
-                              : fmt::format("h{}", op.a);
-        if (obj == "background" || obj == "todo")
-          line = "// a package-level variable of the context package: its finalizer never runs";
-        else if (!finalized_objects.insert(obj).second)
-          line = "// already set (runtime.SetFinalizer twice on one object is a fatal error)";
-        else
-          line = fmt::format("p.setFinalizer({})", op.a);
-        break;
-      }
-      case OpKind::Gc: line = "runtime.GC()"; break;
-      default: throw std::invalid_argument(fmt::format("op {} cannot be exported", op_name(op.kind)));
+  for (const auto& sc : p.scripts)
+    for (const Op& op : sc.ops)
+      if (op.result) x.creator[op.result] = &op;
+  auto script_body = [&](size_t s) {
+    std::string body;
+    const auto& ops = p.scripts[s].ops;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const Op& op = ops[i];
+      std::string code = x.goroutines ? turn_op_code(x, s, i, op) : sequential_op_code(x, i, op);
+      body += fmt::format("\t\t// {}\n\t\t{}\n", print_op(op), code);
     }
-    out += fmt::format("\t\t// {}\n\t\t{}\n", print_op(op), line);
-  }
-  out += "\t}()\n";
-  if (max_global >= 0) out += fmt::format("\tfor i := range {} {{\n\t\t{}[i] = nil\n\t}}\n", globals, globals);
-  auto list = [](const std::vector<uint32_t>& v) {
-    std::string s = "[]int{";
-    for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{}", i ? ", " : "", v[i]);
-    return s + "}";
+    return body;
   };
-  out += fmt::format("\tp.end({}, {})\n}}\n", list(e.finalizer_runs), list(e.finalizer_never));
+  if (x.goroutines) {
+    std::string vt = "[]time.Duration{", labels = "[]string{";
+    for (size_t k = 0; k < e.order.size(); ++k) {
+      const OpEvent& ev = e.order[k];
+      const Op& op = p.scripts[ev.script].ops[ev.op];
+      static constexpr const char* phases[] = {"", " returns", " runs (deferred)"};
+      vt += fmt::format("{}{}", k ? ", " : "", ev.vtime);
+      labels += fmt::format("{}{}", k ? ", " : "",
+                            quote(fmt::format("step {}: go {}, op {} ({}){}", k + 1, ev.script, ev.op + 1,
+                                              print_op(op), phases[static_cast<int>(ev.phase)])));
+    }
+    out += fmt::format("\t// The model's op-level order: step k runs at virtual time vt[k] once every earlier one ran.\n"
+                       "\tp.forceOrder({}}}, {}}})\n",
+                       vt, labels);
+    out += "\tvar ";
+    for (size_t s = 1; s < p.scripts.size(); ++s) out += fmt::format("{}go{}", s > 1 ? ", " : "", s);
+    out += " func()\n";
+    std::vector<std::string> bodies(p.scripts.size());
+    for (size_t s = 0; s < p.scripts.size(); ++s) bodies[s] = script_body(s);
+    for (size_t s = 1; s < p.scripts.size(); ++s) out += fmt::format("\tgo{} = func() {{\n{}\t}}\n", s, bodies[s]);
+    out += fmt::format("\tfunc() {{\n{}\t}}()\n\tp.finish()\n", bodies[0]);
+  } else {
+    out += fmt::format("\tfunc() {{\n{}\t}}()\n", script_body(0));
+  }
+  if (max_global >= 0) out += fmt::format("\tfor i := range {} {{\n\t\t{}[i] = nil\n\t}}\n", x.globals, x.globals);
+  out += fmt::format("\tp.end({}, {})\n}}\n", int_list(e.finalizer_runs), int_list(e.finalizer_never));
   return out;
 }
 
 std::string go_test_file(const Program& p, const GoExpectations& e, const GoExportOptions& opts) {
   if (auto why = go_export_unsupported(p)) throw std::invalid_argument(*why);
+  if (e.not_forceable) throw std::invalid_argument(*e.not_forceable);
   std::string out = "// Code generated by ctxcheck export-go; DO NOT EDIT.\n//\n";
   out += fmt::format("// A reproduction in real Go (the context package of Go 1.{}+) of {}:\n//\n",
                      kGoTargetMinor, opts.source.empty() ? "a ctxcheck trace" : opts.source);
@@ -757,6 +1070,18 @@ std::string go_test_file(const Program& p, const GoExpectations& e, const GoExpo
   if (racy)
     out += fmt::format("// {} observation(s) differ between the {} sampled schedules of the model: they are\n"
                        "// logged, not asserted.\n", racy, e.samples);
+  if (!e.order.empty()) {
+    out += fmt::format("//\n// Goroutines: the test forces the model's op-level order ({} steps) with turns: each op\n"
+                       "// runs whole, in the recorded order, at its virtual time; a wait, select or sleep lets\n"
+                       "// the other goroutines run while it blocks. What happens inside an op (the context\n"
+                       "// package's own locking) is Go's, and timer callbacks run when Go runs them.\n",
+                       e.order.size());
+    if (!e.not_reproduced.empty()) {
+      out += "// The recorded schedule interleaves inside ops in a way Go cannot be forced into; with the\n"
+             "// op order forced, the model observes instead (and this test asserts that):\n";
+      for (const std::string& n : e.not_reproduced) out += "//   " + n + "\n";
+    }
+  }
   out += "//\n// Run: go mod init repro && go test -v -run " + opts.test_name + "\n\n";
   out += go_preamble();
   out += "\n";

@@ -14,8 +14,18 @@
 // testing/synctest does in the model). See README "From a failing case to a Go
 // reproduction" for what cannot be compared.
 //
-// Target: Go 1.19 (Debian's golang-1.19-go). Programs that need a newer API, goroutines,
-// or an op with no Go equivalent are rejected by go_export_unsupported with the reason.
+// Goroutines: the model's run is recorded at op granularity (ExecResult::op_events: which
+// script's op started or returned, in which order, at which virtual time). The Go test
+// forces that order with turns (a step waits until every earlier step ran; a blocking op's
+// start and return are two steps, so other goroutines run while it blocks). What the test
+// asserts is what the model observes when it is run with that same order forced
+// (ExecOptions::forced_order) under sampled schedules of the remaining nondeterminism
+// (timer callbacks, watchers); an interleaving inside an op cannot be forced in real Go, so
+// observations the recorded schedule shows differently are listed (GoExpectations::
+// not_reproduced), and a program whose order the forced model cannot follow is refused.
+//
+// Target: Go 1.19 (Debian's golang-1.19-go). Programs that need a newer API or an op with
+// no Go equivalent are rejected by go_export_unsupported with the reason.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/executor/result.h"
 #include "harness/program/program.h"
 
 namespace ctxcheck::harness {
@@ -52,10 +63,15 @@ struct GoExpectations {
   std::vector<uint32_t> finalizer_never;   // ... whose finalizer never runs (a cycle)
   std::string verdict;                     // "pass", "violation residue", "finding lost-cancel"
   uint32_t samples = 0;                    // schedules sampled besides the recorded one
+  // Programs with goroutines only:
+  std::vector<OpEvent> order;              // the op-level order the Go test forces
+  std::vector<std::string> not_reproduced; // observations the forced order shows otherwise
+                                           // than the recorded schedule ("go 1, op 3 ...")
+  std::optional<std::string> not_forceable;  // why the order cannot be forced (then no export)
 };
 
-// Runs `p` on the model (recorded schedule, the faults its header names) and under
-// `samples` seeded random schedules. Throws std::invalid_argument on an unknown fault.
+// Runs `p` on the faithful model (recorded schedule) and under `samples` other schedules;
+// for a program with goroutines, the samples run with the recorded op order forced.
 GoExpectations model_expectations(const Program& p, uint32_t samples = 16);
 
 struct GoExportOptions {
@@ -77,7 +93,7 @@ std::string go_program_func(const Program& p, const GoExpectations& e, const std
 bool go_needs_isolation(const Program& p);
 
 // A complete, self-contained `_test.go` file for one program. Throws std::invalid_argument
-// with go_export_unsupported's reason if `p` cannot be exported.
+// with go_export_unsupported's reason (or e.not_forceable) if `p` cannot be exported.
 std::string go_test_file(const Program& p, const GoExpectations& e, const GoExportOptions& opts);
 
 // The duration strings the model prints ("5ms", "1500us", "0s") back to nanoseconds.

@@ -83,5 +83,30 @@ expect 2 "explore: nothing to explore" -- "$bin" explore
 printf '{"version": 1, "config": 3' > "$tmp/broken.json"
 expect 2 "explore: broken checkpoint" -- "$bin" explore --ops 2 --checkpoint "$tmp/broken.json"
 expect_msg "not a ctxcheck checkpoint"
+# export-go: a program with goroutines exports (its op order forced); what Go cannot run is
+# refused with exit 2 and the reason; nothing half-written is left.
+cat > "$tmp/goroutines.trace" <<'TRACE'
+ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_cancel h1
+  go 1
+  sleep 5ms
+  cancel h2
+go 1:
+  wait h2
+  observe err h2
+TRACE
+expect 0 "export-go: goroutines" -- "$bin" export-go "$tmp/goroutines.trace" -o "$tmp/go/repro_test.go"
+expect_msg "forces the recorded op order"
+grep -q 'p.spawn(go1)' "$tmp/go/repro_test.go" || { echo "FAIL: export-go wrote no go statement"; fails=$((fails + 1)); }
+grep -q 'p.check("err h2", "context canceled", true' "$tmp/go/repro_test.go" \
+  || { echo "FAIL: export-go does not assert the observation"; fails=$((fails + 1)); }
+expect 2 "export-go: unknown fault in the header" -- "$bin" export-go "$tmp/badfault.trace" -o "$tmp/go/bad_test.go"
+expect_msg "no-such-fault"
+printf 'ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel_cause h1\n  cancel h2\n' > "$tmp/cause.trace"
+expect 2 "export-go: a Go 1.20 API" -- "$bin" export-go "$tmp/cause.trace" -o "$tmp/go/cause_test.go"
+expect_msg "needs Go 1.20"
+[[ -e "$tmp/go/bad_test.go" || -e "$tmp/go/cause_test.go" ]] && { echo "FAIL: a refused export left a file"; fails=$((fails + 1)); }
 echo "$fails failed"
 [[ $fails -eq 0 ]]

@@ -314,3 +314,113 @@ TEST(Executor, DeepTreesStayWithinTheStack) {
 
 }  // namespace
 }  // namespace ctxcheck::harness
+
+namespace ctxcheck::harness {
+namespace {
+
+// ---- the op-level order (ExecResult::op_events) and forcing it (ExecOptions::forced_order) ----
+
+constexpr const char* kTwoGoroutines = R"(ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_cancel h1
+  defer cancel h2
+  go 1
+  sleep 5ms
+  cancel h2
+go 1:
+  h3 = with_cancel h2
+  wait h3
+  observe err h3
+)";
+
+size_t index_of(const std::vector<OpEvent>& ev, OpEvent e) {
+  for (size_t i = 0; i < ev.size(); ++i)
+    if (ev[i].script == e.script && ev[i].op == e.op && ev[i].phase == e.phase) return i;
+  return ev.size();
+}
+
+TEST(OpEvents, RecordEveryStepWithItsVirtualTime) {
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    ExecResult r = run_text(kTwoGoroutines, seed);
+    ASSERT_EQ(r.verdict, Verdict::Pass) << seed;
+    // 6 + 3 ops begin, the sleep and the wait return, the deferred cancel runs.
+    ASSERT_EQ(r.op_events.size(), 12u) << seed;
+    size_t go = index_of(r.op_events, {0, 3, OpPhase::Begin});
+    size_t cancel = index_of(r.op_events, {0, 5, OpPhase::Begin});
+    size_t wait_begin = index_of(r.op_events, {1, 1, OpPhase::Begin});
+    size_t wait_ret = index_of(r.op_events, {1, 1, OpPhase::Resume});
+    size_t deferred = index_of(r.op_events, {0, 2, OpPhase::Deferred});
+    EXPECT_LT(go, wait_begin);
+    EXPECT_LT(cancel, wait_ret) << "the wait returns only after the cancel that closes Done";
+    EXPECT_GT(deferred, cancel);
+    for (size_t i = deferred + 1; i < r.op_events.size(); ++i)
+      EXPECT_NE(r.op_events[i].script, 0) << "deferred cancels are the script's last step";
+    EXPECT_EQ(r.op_events[index_of(r.op_events, {0, 4, OpPhase::Resume})].vtime, 5000000);
+    EXPECT_EQ(r.op_events[wait_ret].vtime, 5000000);
+    EXPECT_EQ(r.op_events[go].vtime, 0);
+  }
+}
+
+// With the recorded order forced, every other schedule runs the same steps at the same
+// times, and observes the same but for goroutine counts: the residual nondeterminism
+// (when timer callbacks, watchers and finished goroutines exit) is what real Go has too.
+TEST(ForcedOrder, EveryScheduleFollowsTheRecordedOrder) {
+  GenOptions g;
+  g.ops = 14;
+  g.goroutines = 3;
+  size_t multi = 0, differing = 0;
+  for (uint64_t seed = 1; seed <= 150; ++seed) {
+    Program p = generate(seed, g);
+    if (p.scripts.size() < 2) continue;
+    ++multi;
+    rt::PrngChoices rec(seed);
+    ExecResult r = execute(p, rec, ExecOptions{});
+    ExecOptions forced;
+    forced.forced_order = &r.op_events;
+    ExecResult first;
+    for (uint64_t k = 0; k < 4; ++k) {
+      rt::PrngChoices other(1000 + k);
+      ExecResult f = execute(p, other, forced);
+      ASSERT_EQ(f.op_events, r.op_events) << "seed " << seed << " schedule " << k << "\n" << print_program(p);
+      if (k == 0) first = f;
+      ASSERT_EQ(f.observations.size(), first.observations.size()) << seed;
+      for (size_t i = 0; i < f.observations.size(); ++i)
+        if (f.observations[i].value != first.observations[i].value) {
+          // Only when goroutines exit (a finished script, a timer or AfterFunc callback)
+          // is left to the schedule, as in Go.
+          EXPECT_EQ(f.observations[i].what, "goroutines") << seed << ": " << f.observations[i].value << " vs "
+                                                          << first.observations[i].value;
+          ++differing;
+        }
+    }
+  }
+  EXPECT_GT(multi, 30u);
+  RecordProperty("programs_with_goroutines", static_cast<int>(multi));
+  RecordProperty("goroutine_counts_differing", static_cast<int>(differing));
+}
+
+// An order the program cannot take (the wait returns before the cancel that closes its
+// Done) is not followed: the step never gets its turn and the run still ends.
+TEST(ForcedOrder, AnImpossibleOrderIsNotFollowedAndTheRunEnds) {
+  Program p = parse_program(kTwoGoroutines);
+  rt::PrngChoices rec(3);
+  ExecResult r = execute(p, rec, ExecOptions{});
+  std::vector<OpEvent> order = r.op_events;
+  size_t cancel = index_of(order, {0, 5, OpPhase::Begin});
+  size_t wait_ret = index_of(order, {1, 1, OpPhase::Resume});
+  ASSERT_LT(cancel, wait_ret);
+  OpEvent w = order[wait_ret];
+  order.erase(order.begin() + static_cast<long>(wait_ret));
+  order.insert(order.begin() + static_cast<long>(cancel), w);
+  ExecOptions forced;
+  forced.forced_order = &order;
+  rt::PrngChoices other(1);
+  ExecResult f = execute(p, other, forced);
+  EXPECT_NE(f.op_events, order);
+  EXPECT_LT(f.op_events.size(), order.size());
+  EXPECT_NE(f.outcome, rt::Outcome::InternalError);
+}
+
+}  // namespace
+}  // namespace ctxcheck::harness

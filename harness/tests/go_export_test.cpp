@@ -2,6 +2,9 @@
 // and the shape of the Go it writes for each op.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include "harness/executor/executor.h"
 #include "harness/export/go_export.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
@@ -36,15 +39,117 @@ TEST(GoExport, RejectsGo121ApisNamingTheVersion) {
   }
 }
 
-TEST(GoExport, RejectsReparentAndGoroutinesWithAReason) {
+TEST(GoExport, RejectsReparentWithAReason) {
   auto rep = go_export_unsupported(parse("  h1 = background\n  h2 = with_cancel h1\n  reparent h2 h1\n  cancel h2\n",
                                          "unsafe: on\n"));
   ASSERT_TRUE(rep);
   EXPECT_NE(rep->find("reparent"), std::string::npos);
-  auto go = go_export_unsupported(
-      parse_program("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  go 1\ngo 1:\n  observe err h1\n"));
-  ASSERT_TRUE(go);
-  EXPECT_NE(go->find("goroutines"), std::string::npos);
+}
+
+// A program with goroutines: the recorded op order is forced with turns, a blocking op is
+// two turns (start, return), and the go op spawns the script's function.
+TEST(GoExport, GoroutinesRunInTheRecordedOpOrder) {
+  Program p = parse_program(R"(ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_cancel h1
+  defer cancel h2
+  go 1
+  sleep 5ms
+  cancel h2
+go 1:
+  h3 = with_cancel h2
+  wait h3
+  observe err h3
+)");
+  EXPECT_FALSE(go_export_unsupported(p));
+  GoExpectations e = model_expectations(p, 8);
+  ASSERT_FALSE(e.not_forceable) << *e.not_forceable;
+  ASSERT_EQ(e.order.size(), 12u);
+  EXPECT_TRUE(e.not_reproduced.empty());
+  ASSERT_EQ(e.obs.size(), 1u);
+  EXPECT_EQ(e.obs.at({1, 2}).value, "context canceled");
+  EXPECT_TRUE(e.obs.at({1, 2}).stable);
+  std::string go = go_test_file(p, e, {});
+  auto turn_of = [&](int s, int op, OpPhase ph) {
+    for (size_t k = 0; k < e.order.size(); ++k)
+      if (e.order[k].script == s && e.order[k].op == op && e.order[k].phase == ph) return static_cast<int>(k);
+    return -1;
+  };
+  int wait_begin = turn_of(1, 1, OpPhase::Begin), wait_ret = turn_of(1, 1, OpPhase::Resume);
+  int deferred = turn_of(0, 2, OpPhase::Deferred);
+  ASSERT_GE(wait_begin, 0);
+  ASSERT_GT(wait_ret, wait_begin);
+  ASSERT_GE(deferred, 0);
+  for (std::string frag : {std::string("p.forceOrder([]time.Duration{"), std::string("var go1 func()"),
+                           std::string("go1 = func() {"), std::string("p.spawn(go1)"), std::string("p.finish()"),
+                           fmt::format("done1 := p.h[3].Done()\n\t\tp.release({})", wait_begin),
+                           fmt::format("if !p.waitDone(done1, {}) {{", wait_ret),
+                           fmt::format("if p.turn({}) {{\n\t\t\t\tp.c[2]()\n\t\t\t\tp.release({})", deferred, deferred),
+                           std::string("p.check(\"err h3\", \"context canceled\", true, errStr(p.h[3].Err()))"),
+                           std::string("// Goroutines: the test forces the model's op-level order (12 steps)")})
+    EXPECT_NE(go.find(frag), std::string::npos) << frag << "\n" << go;
+}
+
+// A wait the model never returns from parks in Go too (and Done must stay open there).
+TEST(GoExport, AWaitThatNeverReturnsParks) {
+  Program p = parse_program(R"(ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_cancel h1
+  go 1
+  sleep 1ms
+go 1:
+  wait h2
+)");
+  GoExpectations e = model_expectations(p, 4);
+  ASSERT_FALSE(e.not_forceable);
+  EXPECT_NE(e.verdict.find("parked-forever"), std::string::npos) << e.verdict;
+  std::string go = go_test_file(p, e, {});
+  EXPECT_NE(go.find("p.park(done0, \"go 1 op 1: wait h2\")"), std::string::npos) << go;
+}
+
+TEST(GoExport, AnOrderThatCannotBeForcedIsRefused) {
+  Program p = parse_program("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  go 1\ngo 1:\n  observe err h1\n");
+  GoExpectations e = model_expectations(p, 2);
+  ASSERT_FALSE(e.not_forceable);
+  e.not_forceable = "step 3 never gets its turn";
+  try {
+    go_test_file(p, e, {});
+    FAIL() << "exported";
+  } catch (const std::invalid_argument& ex) {
+    EXPECT_NE(std::string(ex.what()).find("never gets its turn"), std::string::npos);
+  }
+}
+
+// Where the recorded schedule interleaves inside ops, the forced order may observe
+// otherwise; the export says so (and asserts what the forced order observes).
+TEST(GoExport, ObservationsTheForcedOrderDoesNotReproduceAreListed) {
+  GenOptions g;
+  g.ops = 14;
+  g.goroutines = 3;
+  g.kinds = {OpKind::Background, OpKind::Todo,   OpKind::WithCancel, OpKind::WithTimeout, OpKind::WithDeadline,
+             OpKind::WithValue,  OpKind::Custom, OpKind::Cancel,     OpKind::DeferCancel, OpKind::Wait,
+             OpKind::Select,     OpKind::Sleep,  OpKind::Yield,      OpKind::Observe,     OpKind::Drop,
+             OpKind::Store,      OpKind::Go};
+  size_t listed = 0;
+  for (uint64_t seed = 1; seed <= 400 && listed == 0; ++seed) {
+    Program p = generate(seed, g);
+    for (auto& sc : p.scripts)  // observe cause is Go 1.20
+      std::erase_if(sc.ops, [](const Op& op) {
+        return op.kind == OpKind::Observe && op.sub == static_cast<uint8_t>(Observe::Cause);
+      });
+    if (p.scripts.size() < 2 || go_export_unsupported(p)) continue;
+    rt::PrngChoices prng(seed);
+    for (const auto& d : execute(p, prng, ExecOptions{}).decisions) p.schedule.push_back(d.chosen);
+    GoExpectations e = model_expectations(p, 4);
+    if (e.not_forceable || e.not_reproduced.empty()) continue;
+    ++listed;
+    std::string go = go_test_file(p, e, {});
+    EXPECT_NE(go.find("The recorded schedule interleaves inside ops"), std::string::npos);
+    EXPECT_NE(go.find(e.not_reproduced.front()), std::string::npos);
+  }
+  EXPECT_EQ(listed, 1u) << "no generated program interleaves inside an op observably";
 }
 
 TEST(GoExport, AcceptsTheGo119Subset) {

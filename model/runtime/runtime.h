@@ -64,7 +64,8 @@ enum class GoState : uint8_t { Runnable, Blocked, Done };
   X(Sleep, "sleep")                              \
   X(FinalizerIdle, "finalizer-idle")                \
   X(Settle, "settle")        /* waits for everyone else to block */   \
-  X(SettleNow, "settle-now") /* ... without advancing the clock */
+  X(SettleNow, "settle-now") /* ... without advancing the clock */ \
+  X(Turn, "turn")            /* the harness's forced op order (export-go) */
 enum class BlockKind : uint8_t {
 #define CTXCHECK_X(id, name) id,
   CTXCHECK_BLOCK_KINDS(CTXCHECK_X)
