@@ -1,7 +1,7 @@
 // ctxcheck_go_conformance: the model against real Go's context package.
 //
 //   ctxcheck_go_conformance --work DIR [--count 1000] [--seed 1] [--ops 14] [--goroutines 1]
-//                           [--scale 20] [--parallel 64] [--traces DIR]
+//                           [--gc] [--scale 20] [--parallel 64] [--traces DIR]
 //
 // Default mode: generates --count sequential programs over the Go 1.19 subset of the API
 // (harness/program/generate.h, goroutines = 1), runs each on the model, writes all of
@@ -10,6 +10,7 @@
 // the model did not. --goroutines N (> 1): programs with up to N scripts and `go` ops,
 // each with a random recorded schedule that the Go test forces at op granularity (only
 // programs that do start a goroutine count); more than 5% of them not forceable fails.
+// --gc: set_finalizer and gc ops too (such programs run one at a time: GC stalls the clock).
 // --traces DIR: the same for every *.trace in DIR that Go 1.19 can run (the others are
 // listed with the reason; one whose interleaving cannot be forced fails).
 //
@@ -76,7 +77,7 @@ std::string sh_quote(const std::string& s) {
 // The Go 1.19 subset the generator may use: everything but the 1.20+/1.21+ API and GC ops
 // (finalizer timing is the GC's, and a collection stalls the real clock; see README);
 // `go` when goroutines > 1.
-GenOptions conformance_gen(uint32_t ops, uint32_t goroutines) {
+GenOptions conformance_gen(uint32_t ops, uint32_t goroutines, bool gc) {
   GenOptions g;
   g.ops = ops;
   g.goroutines = goroutines;
@@ -85,6 +86,7 @@ GenOptions conformance_gen(uint32_t ops, uint32_t goroutines) {
              OpKind::Select,     OpKind::Sleep,  OpKind::Yield,      OpKind::Observe,     OpKind::Drop,
              OpKind::Store};
   if (goroutines > 1) g.kinds.push_back(OpKind::Go);
+  if (gc) g.kinds.insert(g.kinds.end(), {OpKind::SetFinalizer, OpKind::Gc});
   return g;
 }
 
@@ -115,6 +117,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 int main(int argc, char** argv) {
   uint64_t count = 1000, seed = 1;
   uint32_t ops = 14, parallel = 64, goroutines = 1;
+  bool gc = false;
   int64_t scale = 20;
   std::string work, traces;
   for (int i = 1; i < argc; ++i) {
@@ -131,6 +134,7 @@ int main(int argc, char** argv) {
       else if (a == "--seed") seed = std::stoull(value());
       else if (a == "--ops") ops = static_cast<uint32_t>(std::stoul(value()));
       else if (a == "--scale") scale = std::stoll(value());
+      else if (a == "--gc") gc = true;
       else if (a == "--goroutines") goroutines = static_cast<uint32_t>(std::stoul(value()));
       else if (a == "--parallel") parallel = static_cast<uint32_t>(std::stoul(value()));
       else if (a == "--work") work = value();
@@ -146,7 +150,7 @@ int main(int argc, char** argv) {
   }
   if (work.empty() || scale < 1 || parallel < 1 || goroutines < 1 || goroutines > 8) {
     fmt::print(stderr, "usage: ctxcheck_go_conformance --work DIR [--count N] [--seed S] [--ops N] [--goroutines 1..8] "
-                       "[--scale N] [--parallel N] [--traces DIR]\n");
+                       "[--gc] [--scale N] [--parallel N] [--traces DIR]\n");
     return 2;
   }
   std::string go = find_go();
@@ -210,7 +214,7 @@ int main(int argc, char** argv) {
                  cases.back().expect.verdict);
     }
   } else {
-    GenOptions g = conformance_gen(ops, goroutines);
+    GenOptions g = conformance_gen(ops, goroutines, gc);
     for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
       Program p = generate(s, g);
       strip_cause_observations(p);

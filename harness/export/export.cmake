@@ -12,10 +12,10 @@ target_link_libraries(ctxcheck_go_conformance PRIVATE ctxcheck_harness ctxcheck_
 # >= 1000 generated sequential programs over the Go 1.19 subset: model vs one batched go test.
 add_test(NAME go.conformance
   COMMAND ctxcheck_go_conformance --count 1000 --seed 1 --work ${PROJECT_BINARY_DIR}/go-conformance)
-# 300 generated programs with goroutines, each under a random recorded schedule that the
-# Go test forces at op granularity.
+# 300 generated programs with goroutines, set_finalizer and gc, each under a random
+# recorded schedule that the Go test forces at op granularity.
 add_test(NAME go.conformance.goroutines
-  COMMAND ctxcheck_go_conformance --goroutines 3 --count 300 --seed 1
+  COMMAND ctxcheck_go_conformance --goroutines 3 --gc --count 300 --seed 1
           --work ${PROJECT_BINARY_DIR}/go-conformance-goroutines)
 # Every regression trace that uses only Go 1.19 APIs exports and passes under go test.
 add_test(NAME go.regressions
