@@ -9,6 +9,7 @@
 #include "harness/program/text.h"
 #include "harness/report/text.h"
 #include "harness/shrink/shrink.h"
+#include "harness/tests/programs.h"
 
 namespace ctxcheck::harness {
 namespace {
@@ -320,19 +321,6 @@ namespace {
 
 // ---- the op-level order (ExecResult::op_events) and forcing it (ExecOptions::forced_order) ----
 
-constexpr const char* kTwoGoroutines = R"(ctxcheck-trace 1
-go 0:
-  h1 = background
-  h2 = with_cancel h1
-  defer cancel h2
-  go 1
-  sleep 5ms
-  cancel h2
-go 1:
-  h3 = with_cancel h2
-  wait h3
-  observe err h3
-)";
 
 size_t index_of(const std::vector<OpEvent>& ev, OpEvent e) {
   for (size_t i = 0; i < ev.size(); ++i)
@@ -342,7 +330,7 @@ size_t index_of(const std::vector<OpEvent>& ev, OpEvent e) {
 
 TEST(OpEvents, RecordEveryStepWithItsVirtualTime) {
   for (uint64_t seed = 0; seed < 20; ++seed) {
-    ExecResult r = run_text(kTwoGoroutines, seed);
+    ExecResult r = run_text(test_programs::kTwoGoroutines, seed);
     ASSERT_EQ(r.verdict, Verdict::Pass) << seed;
     // 6 + 3 ops begin, the sleep and the wait return, the deferred cancel runs.
     ASSERT_EQ(r.op_events.size(), 12u) << seed;
@@ -403,7 +391,7 @@ TEST(ForcedOrder, EveryScheduleFollowsTheRecordedOrder) {
 // An order the program cannot take (the wait returns before the cancel that closes its
 // Done) is not followed: the step never gets its turn and the run still ends.
 TEST(ForcedOrder, AnImpossibleOrderIsNotFollowedAndTheRunEnds) {
-  Program p = parse_program(kTwoGoroutines);
+  Program p = parse_program(test_programs::kTwoGoroutines);
   rt::PrngChoices rec(3);
   ExecResult r = execute(p, rec, ExecOptions{});
   std::vector<OpEvent> order = r.op_events;

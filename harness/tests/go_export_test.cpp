@@ -8,6 +8,7 @@
 #include "harness/export/go_export.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
+#include "harness/tests/programs.h"
 
 namespace ctxcheck::harness {
 namespace {
@@ -49,19 +50,7 @@ TEST(GoExport, RejectsReparentWithAReason) {
 // A program with goroutines: the recorded op order is forced with turns, a blocking op is
 // two turns (start, return), and the go op spawns the script's function.
 TEST(GoExport, GoroutinesRunInTheRecordedOpOrder) {
-  Program p = parse_program(R"(ctxcheck-trace 1
-go 0:
-  h1 = background
-  h2 = with_cancel h1
-  defer cancel h2
-  go 1
-  sleep 5ms
-  cancel h2
-go 1:
-  h3 = with_cancel h2
-  wait h3
-  observe err h3
-)");
+  Program p = parse_program(test_programs::kTwoGoroutines);
   EXPECT_FALSE(go_export_unsupported(p));
   GoExpectations e = model_expectations(p, 8);
   ASSERT_FALSE(e.not_forceable) << *e.not_forceable;
