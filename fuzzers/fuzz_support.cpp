@@ -12,6 +12,7 @@
 #include <random>
 #include <string_view>
 
+#include <boost/uuid/detail/sha1.hpp>
 #include <fmt/format.h>
 
 #include "harness/program/decode.h"
@@ -44,34 +45,13 @@ bool is_crash(const Program& p, const harness::ExecResult& r) {
   return true;
 }
 
-// ---------------------------------------------------------------------------------------
-// SHA-1 (FIPS 180-1), only to name the trace like libFuzzer names the artifact.
+// SHA-1 (Boost's, as Boost.Uuid uses it), only to name the trace like libFuzzer names the
+// artifact.
 std::string sha1_hex(std::span<const uint8_t> data) {
-  uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  auto rol = [](uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
-  std::vector<uint8_t> m(data.begin(), data.end());
-  uint64_t bits = static_cast<uint64_t>(data.size()) * 8;
-  m.push_back(0x80);
-  while (m.size() % 64 != 56) m.push_back(0);
-  for (int i = 7; i >= 0; --i) m.push_back(static_cast<uint8_t>(bits >> (8 * i)));
-  for (size_t off = 0; off < m.size(); off += 64) {
-    uint32_t w[80];
-    for (int i = 0; i < 16; ++i)
-      w[i] = static_cast<uint32_t>(m[off + 4 * i]) << 24 | static_cast<uint32_t>(m[off + 4 * i + 1]) << 16 |
-             static_cast<uint32_t>(m[off + 4 * i + 2]) << 8 | m[off + 4 * i + 3];
-    for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; ++i) {
-      uint32_t f, k;
-      if (i < 20) f = (b & c) | (~b & d), k = 0x5A827999;
-      else if (i < 40) f = b ^ c ^ d, k = 0x6ED9EBA1;
-      else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-      else f = b ^ c ^ d, k = 0xCA62C1D6;
-      uint32_t t = rol(a, 5) + f + e + k + w[i];
-      e = d, d = c, c = rol(b, 30), b = a, a = t;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
-  }
+  boost::uuids::detail::sha1 sha;
+  sha.process_bytes(data.data(), data.size());
+  boost::uuids::detail::sha1::digest_type h;
+  sha.get_digest(h);
   return fmt::format("{:08x}{:08x}{:08x}{:08x}{:08x}", h[0], h[1], h[2], h[3], h[4]);
 }
 
