@@ -2,7 +2,8 @@
 # defined (they must reach the model and harness libraries too).
 #
 # CTXCHECK_FUZZERS=ON (clang only): every object is compiled with coverage instrumentation
-# (CTXCHECK_FUZZ_INSTRUMENT, default -fsanitize=fuzzer-no-link) and the fuzz_* targets link
+# (CTXCHECK_FUZZ_INSTRUMENT, default -fsanitize=fuzzer-no-link) except the files that
+# fuzzers/coverage_ignorelist.txt names (CTXCHECK_FUZZ_IGNORELIST), and the fuzz_* targets link
 # the engine (CTXCHECK_FUZZ_ENGINE, default -fsanitize=fuzzer). The other executables
 # (ctxcheck, the tests) link libFuzzer's no-main runtime, which defines the coverage
 # callbacks, so a plain `ninja` still builds everything in a fuzzing build directory.
@@ -17,6 +18,12 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   message(FATAL_ERROR "CTXCHECK_FUZZERS=ON needs clang (libFuzzer); try -DCMAKE_CXX_COMPILER=clang++-14")
 endif()
 set(CTXCHECK_FUZZ_ENGINE "-fsanitize=fuzzer" CACHE STRING "Link flags of the fuzz_* targets")
+# Coverage only from the code under test (see the file); also under OSS-Fuzz's flags.
+set(CTXCHECK_FUZZ_IGNORELIST "${CMAKE_CURRENT_LIST_DIR}/coverage_ignorelist.txt" CACHE STRING
+    "-fsanitize-coverage-ignorelist file (empty: instrument everything)")
+if(CTXCHECK_FUZZ_IGNORELIST)
+  add_compile_options(-fsanitize-coverage-ignorelist=${CTXCHECK_FUZZ_IGNORELIST})
+endif()
 set(CTXCHECK_FUZZ_INSTRUMENT "-fsanitize=fuzzer-no-link" CACHE STRING "Compile flags of every object")
 if(CTXCHECK_FUZZ_INSTRUMENT)
   separate_arguments(_ctxcheck_instrument UNIX_COMMAND "${CTXCHECK_FUZZ_INSTRUMENT}")
