@@ -16,7 +16,8 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/executor.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/json.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/export/go_export.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/export/go_export.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/export/go_toolchain.cpp)
 target_include_directories(ctxcheck_harness PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_context ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
   PRIVATE ctxcheck_warnings)

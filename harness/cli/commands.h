@@ -89,6 +89,7 @@ struct ExportGoArgs {
   int64_t scale = 20;                     // real ms per virtual ms
   std::string test_name = "TestCtxcheckRepro";
   uint32_t samples = 16;                  // schedules sampled to find racy observations
+  bool run = false;                       // then `go test` it (go.mod written if missing)
 };
 int export_go_command(const ExportGoArgs& a);
 

@@ -1,13 +1,17 @@
-// `ctxcheck export-go FILE [-o OUT.go]`: a trace as a self-contained Go test over the real
-// context package, asserting what the model observed (see harness/export/go_export.h).
-// Exit: 0 written, 2 bad input or a program Go 1.19 cannot run (the reason names the op
-// and the Go version it needs).
+// `ctxcheck export-go FILE [-o DIR/NAME_test.go] [--run]`: a trace as a self-contained Go
+// test over the real context package, asserting what the model observed (see
+// harness/export/go_export.h). --run then runs it with `go test` in DIR.
+// Exit: 0 written (and with --run: Go agrees), 1 with --run: the Go test failed, 2 bad
+// input, a program Go 1.19 cannot run (the reason names the op and the Go version it
+// needs), or --run without `go`.
+#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
 #include "harness/export/go_export.h"
+#include "harness/export/go_toolchain.h"
 #include "harness/program/text.h"
 #include "harness/util/atomic_file.h"
 
@@ -17,6 +21,16 @@ int export_go_command(const ExportGoArgs& a) {
   Program p = read_trace(a.file);
   trace_faults(p, a.file);  // an unknown fault in the header is bad input, as for replay and shrink
   if (auto why = go_export_unsupported(p)) throw UsageError(fmt::format("{}: cannot export to Go: {}", a.file, *why));
+  std::string go_tool;
+  if (a.run) {
+    if (a.out.empty() || a.out == "-") throw UsageError("--run needs -o DIR/NAME_test.go (the directory is the Go module)");
+    if (a.out.size() < 8 || a.out.substr(a.out.size() - 8) != "_test.go")
+      throw UsageError(fmt::format("-o {}: go test only runs files named *_test.go", a.out));
+    go_tool = find_go();
+    if (go_tool.empty())
+      throw UsageError("--run: no `go` ($CTXCHECK_GO, /usr/lib/go-1.19/bin/go, PATH); install golang-1.19-go "
+                       "(CTXCHECK_WITH_GO=1 bash ci/setup)");
+  }
   if (a.test_name.rfind("Test", 0) != 0 || a.test_name.find_first_not_of(
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos)
     throw UsageError(fmt::format("--name {}: a Go test name starts with Test and is an identifier", a.test_name));
@@ -51,7 +65,26 @@ int export_go_command(const ExportGoArgs& a) {
   if (!p.faults.empty())
     fmt::print(stderr, "ctxcheck: note: the trace injects model faults ({}); real Go has none, so the test asserts "
                        "what the faithful model observes\n", p.faults);
-  return kExitPass;
+  if (!a.run) return kExitPass;
+  // One command from a trace to Go's verdict: the module around the file, then go test.
+  std::filesystem::path dir = std::filesystem::absolute(std::filesystem::path(a.out)).parent_path();
+  if (!std::filesystem::exists(dir / "go.mod"))
+    write_file_atomically((dir / "go.mod").string(), "module ctxcheckrepro\n\ngo 1.19\n");
+  std::string cache;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) cache = std::string(x) + "/ctxcheck-go";
+  else if (const char* h = std::getenv("HOME"); h && *h) cache = std::string(h) + "/.cache/ctxcheck-go";
+  else cache = (dir / ".ctxcheck-go-cache").string();
+  std::string cmd = go_env_prefix(dir.string(), cache) + sh_quote(go_tool) + " test -count=1 -v -run '^" +
+                    a.test_name + "$' . 1>&2";
+  fmt::print(stderr, "ctxcheck: running go test -v -run '^{}$' in {}\n", a.test_name, dir.string());
+  int rc = run_shell(cmd);
+  if (rc == 0) {
+    fmt::print(stderr, "ctxcheck: Go agrees with the model\n");
+    return kExitPass;
+  }
+  fmt::print(stderr, "ctxcheck: go test exited {}: Go disagrees with the model (MISMATCH lines above) or did not build\n",
+             rc);
+  return 1;
 }
 
 }  // namespace ctxcheck::harness

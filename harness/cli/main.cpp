@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   export_go_cmd->add_option("--name", export_go.test_name, "Name of the Go test function");
   export_go_cmd->add_option("--samples", export_go.samples, "Model schedules sampled to find racy observations")
       ->check(CLI::Range(0, 10000));
+  export_go_cmd->add_flag("--run", export_go.run,
+                          "Then run it with go test in the -o directory (a go.mod is written if missing); "
+                          "exit 0 if Go agrees with the model, 1 if not");
 
   uint64_t demo_seed = 1;
   bool demo_trace = false;

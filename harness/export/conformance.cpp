@@ -16,8 +16,6 @@
 //
 // `go` is $CTXCHECK_GO, /usr/lib/go-1.19/bin/go, or the first in PATH. Without it: exit 77
 // (ctest SKIP) with a loud message, or exit 1 when CTXCHECK_WITH_GO=1 (CI installs Go).
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,6 +28,7 @@
 
 #include "harness/executor/executor.h"
 #include "harness/export/go_export.h"
+#include "harness/export/go_toolchain.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
 #include "harness/util/atomic_file.h"
@@ -45,34 +44,6 @@ struct Case {
   Program program;
   GoExpectations expect;
 };
-
-std::string find_go() {
-  if (const char* env = std::getenv("CTXCHECK_GO"); env && *env) return fs::exists(env) ? env : "";
-  if (fs::exists("/usr/lib/go-1.19/bin/go")) return "/usr/lib/go-1.19/bin/go";
-  if (const char* path = std::getenv("PATH")) {
-    std::string_view ps(path);
-    while (!ps.empty()) {
-      size_t c = ps.find(':');
-      std::string dir(ps.substr(0, c));
-      if (!dir.empty() && fs::exists(fs::path(dir) / "go")) return (fs::path(dir) / "go").string();
-      if (c == std::string_view::npos) break;
-      ps.remove_prefix(c + 1);
-    }
-  }
-  return "";
-}
-
-int run_shell(const std::string& cmd) {
-  int rc = std::system(cmd.c_str());
-  if (rc == -1) return -1;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + (WIFSIGNALED(rc) ? WTERMSIG(rc) : 0);
-}
-
-std::string sh_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // The Go 1.19 subset the generator may use: everything but the 1.20+/1.21+ API and GC ops
 // (finalizer timing is the GC's, and a collection stalls the real clock; see README);
@@ -276,9 +247,7 @@ int main(int argc, char** argv) {
   write_file_atomically((dir / "go.mod").string(), "module ctxcheckconformance\n\ngo 1.19\n");
   write_file_atomically((dir / "ctxcheck_test.go").string(), src);
 
-  std::string env = fmt::format("cd {} && env GOCACHE={} GOPATH={} GOFLAGS= GOENV=off GOPROXY=off GO111MODULE=on ",
-                                sh_quote(dir.string()), sh_quote((dir / "gocache").string()),
-                                sh_quote((dir / "gopath").string()));
+  std::string env = go_env_prefix(dir.string(), dir.string());
   auto t1 = std::chrono::steady_clock::now();
   int rc = run_shell(env + sh_quote(go) + " test -c -o ctxcheck.test . > build.log 2>&1");
   double build_s = seconds_since(t1);

@@ -108,5 +108,24 @@ printf 'ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel_cause h1\
 expect 2 "export-go: a Go 1.20 API" -- "$bin" export-go "$tmp/cause.trace" -o "$tmp/go/cause_test.go"
 expect_msg "needs Go 1.20"
 [[ -e "$tmp/go/bad_test.go" || -e "$tmp/go/cause_test.go" ]] && { echo "FAIL: a refused export left a file"; fails=$((fails + 1)); }
+# export-go --run: one command from a trace to Go's verdict; and the Go test can fail.
+go_bin="${CTXCHECK_GO:-/usr/lib/go-1.19/bin/go}"
+[[ -x "$go_bin" ]] || go_bin="$(command -v go || true)"
+if [[ -n "$go_bin" && -x "$go_bin" ]]; then
+  expect 0 "export-go --run: Go agrees" -- env XDG_CACHE_HOME="$tmp/cache" "$bin" export-go "$tmp/goroutines.trace" -o "$tmp/gorun/repro_test.go" --run
+  expect_msg "Go agrees with the model"
+  [[ -f "$tmp/gorun/go.mod" ]] || { echo "FAIL: --run wrote no go.mod"; fails=$((fails + 1)); }
+  sed -i 's/p.check("err h2", "context canceled", true/p.check("err h2", "<nil>", true/' "$tmp/gorun/repro_test.go"
+  expect 1 "the exported test fails when Go disagrees" -- env -C "$tmp/gorun" GOCACHE="$tmp/cache/gocache" GOFLAGS= \
+    GOPROXY=off "$go_bin" test -count=1 .
+  grep -q "MISMATCH err h2: the model observed <nil>, Go observes context canceled" "$tmp/out" \
+    || { echo "FAIL: no MISMATCH line"; cat "$tmp/out"; fails=$((fails + 1)); }
+elif [[ "${CTXCHECK_WITH_GO:-}" == 1 ]]; then
+  echo "FAIL: CTXCHECK_WITH_GO=1 but no go"; fails=$((fails + 1))
+else
+  echo "SKIPPED: export-go --run (no go; CTXCHECK_WITH_GO=1 bash ci/setup installs it)"
+fi
+expect 2 "export-go --run without -o" -- "$bin" export-go "$tmp/goroutines.trace" --run
+expect_msg "needs -o"
 echo "$fails failed"
 [[ $fails -eq 0 ]]
