@@ -17,7 +17,13 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/executor.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/json.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/export/go_export.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/export/go_toolchain.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/export/go_toolchain.cpp
+  ${CMAKE_CURRENT_BINARY_DIR}/go_helpers.cpp)
+# The Go helpers of every exported test live in a Go file of their own (gofmt, go vet) and
+# are embedded as a string; configure_file re-runs when the .go file changes.
+file(READ ${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.go CTXCHECK_GO_HELPERS)
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.cpp.in ${CMAKE_CURRENT_BINARY_DIR}/go_helpers.cpp @ONLY)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.go)
 target_include_directories(ctxcheck_harness PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_context ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
   PRIVATE ctxcheck_warnings)

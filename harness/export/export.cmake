@@ -21,5 +21,8 @@ add_test(NAME go.conformance.goroutines
 add_test(NAME go.regressions
   COMMAND ctxcheck_go_conformance --traces ${PROJECT_SOURCE_DIR}/corpus/regressions
           --work ${PROJECT_BINARY_DIR}/go-regressions)
-set_tests_properties(go.conformance go.conformance.goroutines go.regressions PROPERTIES
+# The Go helpers every exported test carries are gofmt-clean and pass go vet.
+add_test(NAME go.helpers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/go_helpers_vet.sh
+         ${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.go)
+set_tests_properties(go.conformance go.conformance.goroutines go.regressions go.helpers PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE LABELS go)

@@ -80,8 +80,8 @@ struct GoExportOptions {
   std::string source;         // shown in the header comment (the trace file name)
 };
 
-// The helpers every exported test uses (types, reflection, the virtual-clock mapping).
-// Emitted once per Go file.
+// The helpers every exported test uses (types, reflection, the virtual-clock mapping, the
+// turns): harness/export/go_helpers.go under `package_name`. Emitted once per Go file.
 std::string go_preamble(const std::string& package_name = "ctxcheck_test");
 
 // One program as `func <fname>(t *testing.T)` (no helpers). `p` must be exportable.
