@@ -21,10 +21,17 @@ std::string ExecResult::verdict_id() const {
   return "pass";
 }
 
+const char* phase_suffix(OpPhase ph) {
+  switch (ph) {
+    case OpPhase::Begin: return "";
+    case OpPhase::Resume: return " returns";
+    case OpPhase::Deferred: return " runs (deferred)";
+  }
+  return "?";
+}
+
 std::string describe_event(const OpEvent& e) {
-  static constexpr const char* phases[] = {"", " returns", " runs (deferred)"};
-  return fmt::format("go {}, op {}{} at {}", e.script, e.op + 1, phases[static_cast<int>(e.phase)],
-                     format_duration(e.vtime));
+  return fmt::format("go {}, op {}{} at {}", e.script, e.op + 1, phase_suffix(e.phase), format_duration(e.vtime));
 }
 
 }  // namespace ctxcheck::harness

@@ -60,7 +60,9 @@ struct OpEvent {
   int64_t vtime = 0;      // virtual ns since the epoch when it ran
   bool operator==(const OpEvent&) const = default;
 };
-// "go 1, op 3 (resume)" for messages.
+// "", " returns", " runs (deferred)": how a step's phase reads after its op.
+const char* phase_suffix(OpPhase ph);
+// "go 1, op 3 returns at 10ms" for messages.
 std::string describe_event(const OpEvent& e);
 
 struct ExecStats {

@@ -26,7 +26,6 @@
 
 #include <fmt/format.h>
 
-#include "harness/executor/executor.h"
 #include "harness/export/go_export.h"
 #include "harness/export/go_toolchain.h"
 #include "harness/program/generate.h"
@@ -44,40 +43,6 @@ struct Case {
   Program program;
   GoExpectations expect;
 };
-
-// The Go 1.19 subset the generator may use: everything but the 1.20+/1.21+ API and GC ops
-// (finalizer timing is the GC's, and a collection stalls the real clock; see README);
-// `go` when goroutines > 1.
-GenOptions conformance_gen(uint32_t ops, uint32_t goroutines, bool gc) {
-  GenOptions g;
-  g.ops = ops;
-  g.goroutines = goroutines;
-  g.kinds = {OpKind::Background, OpKind::Todo,   OpKind::WithCancel, OpKind::WithTimeout, OpKind::WithDeadline,
-             OpKind::WithValue,  OpKind::Custom, OpKind::Cancel,     OpKind::DeferCancel, OpKind::Wait,
-             OpKind::Select,     OpKind::Sleep,  OpKind::Yield,      OpKind::Observe,     OpKind::Drop,
-             OpKind::Store};
-  if (goroutines > 1) g.kinds.push_back(OpKind::Go);
-  if (gc) g.kinds.insert(g.kinds.end(), {OpKind::SetFinalizer, OpKind::Gc});
-  return g;
-}
-
-// A program with goroutines gets a random recorded schedule (what a campaign would have
-// found), which the exported test forces at op granularity.
-void record_random_schedule(Program& p, uint64_t seed) {
-  ctxcheck::rt::PrngChoices prng(seed);
-  ExecResult r = execute(p, prng, ExecOptions{});
-  p.schedule.clear();
-  for (const auto& d : r.decisions) p.schedule.push_back(d.chosen);
-}
-
-// `observe cause` is Go 1.20 (context.Cause): the generator has no switch for observe
-// sub-kinds, so they are taken out before the model runs the program.
-void strip_cause_observations(Program& p) {
-  for (auto& s : p.scripts)
-    std::erase_if(s.ops, [](const Op& op) {
-      return op.kind == OpKind::Observe && op.sub == static_cast<uint8_t>(Observe::Cause);
-    });
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -185,7 +150,7 @@ int main(int argc, char** argv) {
                  cases.back().expect.verdict);
     }
   } else {
-    GenOptions g = conformance_gen(ops, goroutines, gc);
+    GenOptions g = go_conformance_gen(ops, goroutines, gc);
     for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
       Program p = generate(s, g);
       strip_cause_observations(p);

@@ -249,6 +249,33 @@ GoExpectations model_expectations(const Program& p, uint32_t samples) {
   return e;
 }
 
+GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc) {
+  GenOptions g;
+  g.ops = ops;
+  g.goroutines = goroutines;
+  g.kinds = {OpKind::Background, OpKind::Todo,   OpKind::WithCancel, OpKind::WithTimeout, OpKind::WithDeadline,
+             OpKind::WithValue,  OpKind::Custom, OpKind::Cancel,     OpKind::DeferCancel, OpKind::Wait,
+             OpKind::Select,     OpKind::Sleep,  OpKind::Yield,      OpKind::Observe,     OpKind::Drop,
+             OpKind::Store};
+  if (goroutines > 1) g.kinds.push_back(OpKind::Go);
+  if (gc) g.kinds.insert(g.kinds.end(), {OpKind::SetFinalizer, OpKind::Gc});
+  return g;
+}
+
+void strip_cause_observations(Program& p) {
+  for (auto& s : p.scripts)
+    std::erase_if(s.ops, [](const Op& op) {
+      return op.kind == OpKind::Observe && op.sub == static_cast<uint8_t>(Observe::Cause);
+    });
+}
+
+void record_random_schedule(Program& p, uint64_t seed) {
+  rt::PrngChoices prng(seed);
+  ExecResult r = execute(p, prng, ExecOptions{});
+  p.schedule.clear();
+  for (const auto& d : r.decisions) p.schedule.push_back(d.chosen);
+}
+
 bool go_needs_isolation(const Program& p) {
   for (const auto& s : p.scripts)
     for (const Op& op : s.ops) {
@@ -460,11 +487,10 @@ std::string go_program_func(const Program& p, const GoExpectations& e, const std
     for (size_t k = 0; k < e.order.size(); ++k) {
       const OpEvent& ev = e.order[k];
       const Op& op = p.scripts[ev.script].ops[ev.op];
-      static constexpr const char* phases[] = {"", " returns", " runs (deferred)"};
       vt += fmt::format("{}{}", k ? ", " : "", ev.vtime);
       labels += fmt::format("{}{}", k ? ", " : "",
                             quote(fmt::format("step {}: go {}, op {} ({}){}", k + 1, ev.script, ev.op + 1,
-                                              print_op(op), phases[static_cast<int>(ev.phase)])));
+                                              print_op(op), phase_suffix(ev.phase))));
     }
     out += fmt::format("\t// The model's op-level order: step k runs at virtual time vt[k] once every earlier one ran.\n"
                        "\tp.forceOrder({}}}, {}}})\n",

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "harness/executor/result.h"
+#include "harness/program/generate.h"
 #include "harness/program/program.h"
 
 namespace ctxcheck::harness {
@@ -95,6 +96,17 @@ bool go_needs_isolation(const Program& p);
 // A complete, self-contained `_test.go` file for one program. Throws std::invalid_argument
 // with go_export_unsupported's reason (or e.not_forceable) if `p` cannot be exported.
 std::string go_test_file(const Program& p, const GoExpectations& e, const GoExportOptions& opts);
+
+// Generating programs Go 1.19 can run (the conformance driver, the exporter's tests):
+// the generator's options over the Go 1.19 API, `go` when goroutines > 1, set_finalizer
+// and gc when `gc` (finalizer timing is the GC's and a collection stalls the real clock,
+// so such programs run one at a time; see README).
+GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc);
+// `observe cause` is Go 1.20 (context.Cause), and the generator has no switch for observe
+// sub-kinds: take those ops out before the model runs the program.
+void strip_cause_observations(Program& p);
+// Gives `p` the schedule of one seeded random run (what a campaign would have recorded).
+void record_random_schedule(Program& p, uint64_t seed);
 
 // The duration strings the model prints ("5ms", "1500us", "0s") back to nanoseconds.
 std::optional<int64_t> parse_duration_ns(const std::string& s);

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "harness/executor/executor.h"
 #include "harness/export/go_export.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
@@ -114,23 +113,13 @@ TEST(GoExport, AnOrderThatCannotBeForcedIsRefused) {
 // Where the recorded schedule interleaves inside ops, the forced order may observe
 // otherwise; the export says so (and asserts what the forced order observes).
 TEST(GoExport, ObservationsTheForcedOrderDoesNotReproduceAreListed) {
-  GenOptions g;
-  g.ops = 14;
-  g.goroutines = 3;
-  g.kinds = {OpKind::Background, OpKind::Todo,   OpKind::WithCancel, OpKind::WithTimeout, OpKind::WithDeadline,
-             OpKind::WithValue,  OpKind::Custom, OpKind::Cancel,     OpKind::DeferCancel, OpKind::Wait,
-             OpKind::Select,     OpKind::Sleep,  OpKind::Yield,      OpKind::Observe,     OpKind::Drop,
-             OpKind::Store,      OpKind::Go};
+  GenOptions g = go_conformance_gen(14, 3, false);
   size_t listed = 0;
   for (uint64_t seed = 1; seed <= 400 && listed == 0; ++seed) {
     Program p = generate(seed, g);
-    for (auto& sc : p.scripts)  // observe cause is Go 1.20
-      std::erase_if(sc.ops, [](const Op& op) {
-        return op.kind == OpKind::Observe && op.sub == static_cast<uint8_t>(Observe::Cause);
-      });
+    strip_cause_observations(p);
     if (p.scripts.size() < 2 || go_export_unsupported(p)) continue;
-    rt::PrngChoices prng(seed);
-    for (const auto& d : execute(p, prng, ExecOptions{}).decisions) p.schedule.push_back(d.chosen);
+    record_random_schedule(p, seed);
     GoExpectations e = model_expectations(p, 4);
     if (e.not_forceable || e.not_reproduced.empty()) continue;
     ++listed;
