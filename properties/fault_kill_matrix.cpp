@@ -24,31 +24,20 @@ TEST_P(FaultKillMatrix, PropertyFailsWithinBudget) {
   std::string counterexample;
   // The budget: 20000 cases from a fixed seed, so CI is reproducible (RC_PARAMS
   // max_success and seed do not apply to the matrix; they do to the other properties).
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  params.maxSuccess = kBudget;
-  params.seed = 0x5eed;
-  params.disableShrinking = false;
-  QuietListener quiet;
-  rc::detail::TestMetadata meta;
-  meta.id = fmt::format("FaultKillMatrix/{}", model::name_of(f));
-  meta.description = meta.id;
-  auto result = rc::detail::checkTestable(
-      [&] {
-        Case c = *gen_case(false);
-        rt::ByteChoices choices(c.schedule);
-        harness::ExecResult r = harness::execute(c.program, choices, o);
-        if (r.violation) counterexample = trace_of(c.program, r, o.faults.to_string());
-        RC_ASSERT(!r.violation.has_value());
-      },
-      meta, params, quiet);
-  rc::detail::FailureResult failure;
-  ASSERT_TRUE(result.match(failure)) << model::name_of(f) << " survived " << kBudget << " cases";
+  auto failure = run_until_failure(fmt::format("FaultKillMatrix/{}", model::name_of(f)), 0x5eed, kBudget, true, [&] {
+    Case c = *gen_case(false);
+    rt::ByteChoices choices(c.schedule);
+    harness::ExecResult r = harness::execute(c.program, choices, o);
+    if (r.violation) counterexample = trace_of(c.program, r, o.faults.to_string());
+    RC_ASSERT(!r.violation.has_value());
+  });
+  ASSERT_TRUE(failure) << model::name_of(f) << " survived " << kBudget << " cases";
   // RapidCheck shrank the bytes; ctxcheck's shrinker finishes the job on the program.
   harness::Program found = harness::parse_program(counterexample);
   harness::ShrinkResult small = harness::shrink(found, o, found.expect.substr(found.expect.find(' ') + 1));
   std::string text = harness::print_program(harness::annotate(small.program, small.result, "fault-kill matrix"));
   std::printf("%s killed after %d cases; minimal counterexample (ctxcheck replay reproduces it):\n%s\n",
-              std::string(model::name_of(f)).c_str(), failure.numSuccess + 1, text.c_str());
+              std::string(model::name_of(f)).c_str(), failure->numSuccess + 1, text.c_str());
   ASSERT_TRUE(small.result.violation);
 }
 

@@ -32,26 +32,13 @@ struct Run {
 
 template <class Body>
 Run measure(const std::string& id, uint64_t seed, int budget, Body body) {
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  params.maxSuccess = budget;
-  params.seed = seed;
-  params.disableShrinking = true;
-  rc::detail::TestMetadata meta;
-  meta.id = id;
-  meta.description = id;
   auto t0 = std::chrono::steady_clock::now();
-  properties::QuietListener quiet;
-  auto result = rc::detail::checkTestable(body, meta, params, quiet);
+  auto failure = properties::run_until_failure(id, seed, budget, false, body);
   auto t1 = std::chrono::steady_clock::now();
   Run r;
   r.ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-  rc::detail::FailureResult failure;
-  if (result.match(failure)) {
-    r.killed = true;
-    r.cases = failure.numSuccess + 1;
-  } else {
-    r.cases = budget;
-  }
+  r.killed = failure.has_value();
+  r.cases = failure ? failure->numSuccess + 1 : budget;
   return r;
 }
 

@@ -130,20 +130,13 @@ class OracleFindsFault : public ::testing::TestWithParam<model::Fault> {};
 
 TEST_P(OracleFindsFault, WithinBudget) {
   model::Fault f = GetParam();
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  params.maxSuccess = 3000;
-  params.seed = 0x5eed0;
-  params.disableShrinking = false;
-  QuietListener quiet;
-  rc::detail::TestMetadata meta;
-  meta.id = fmt::format("OracleFindsFault/{}", model::name_of(f));
-  meta.description = meta.id;
-  auto result = rc::detail::checkTestable([&] { oracle_property(model::FaultSet::of(f), false); }, meta, params, quiet);
-  rc::detail::FailureResult failure;
-  ASSERT_TRUE(result.match(failure)) << model::name_of(f) << " survived " << params.maxSuccess << " cases";
-  EXPECT_NE(failure.description.find("oracle mismatch"), std::string::npos) << failure.description;
+  constexpr int kBudget = 3000;
+  auto failure = run_until_failure(fmt::format("OracleFindsFault/{}", model::name_of(f)), 0x5eed0, kBudget, true,
+                                   [&] { oracle_property(model::FaultSet::of(f), false); });
+  ASSERT_TRUE(failure) << model::name_of(f) << " survived " << kBudget << " cases";
+  EXPECT_NE(failure->description.find("oracle mismatch"), std::string::npos) << failure->description;
   std::printf("%s found after %d cases; shrunk counterexample:\n%s\n", std::string(model::name_of(f)).c_str(),
-              failure.numSuccess + 1, failure.description.c_str());
+              failure->numSuccess + 1, failure->description.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(SequentialFaults, OracleFindsFault,

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,26 @@ struct QuietListener final : rc::detail::TestListener {
   void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
   void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
 };
+
+// Runs `body` as a property that is expected to fail (a fault must be killed): `budget`
+// cases from `seed`, quietly, shrinking or not. Returns the failure, or nullopt when the
+// property held for the whole budget.
+template <class Body>
+std::optional<rc::detail::FailureResult> run_until_failure(const std::string& id, uint64_t seed, int budget,
+                                                           bool shrink, Body&& body) {
+  rc::detail::TestParams params = rc::detail::configuration().testParams;
+  params.maxSuccess = budget;
+  params.seed = seed;
+  params.disableShrinking = !shrink;
+  rc::detail::TestMetadata meta;
+  meta.id = id;
+  meta.description = id;
+  QuietListener quiet;
+  auto result = rc::detail::checkTestable(std::forward<Body>(body), meta, params, quiet);
+  rc::detail::FailureResult failure;
+  if (result.match(failure)) return failure;
+  return std::nullopt;
+}
 
 // The trace a failing case is reported as: replayable with `ctxcheck replay`.
 inline std::string trace_of(const harness::Program& p, const harness::ExecResult& r,
