@@ -304,6 +304,14 @@ size_t mutate_structurally(uint8_t* data, size_t size, size_t max_size, unsigned
   Bytes before_sched = p.schedule;
   size_t before_ops = ops.size();
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  // A random op whose token has bytes of the given kind (operands, numbers), if any.
+  auto pick_op_with = [&](std::vector<size_t> OpToken::*bytes) -> std::optional<size_t> {
+    std::vector<size_t> with;
+    for (size_t i = 0; i < p.toks.size() && i < ops.size(); ++i)
+      if (!(p.toks[i].*bytes).empty()) with.push_back(i);
+    if (with.empty()) return std::nullopt;
+    return with[pick(with.size())];
+  };
   do {
     switch (rng() % 9) {
       case 0:  // delete an op
@@ -324,22 +332,18 @@ size_t mutate_structurally(uint8_t* data, size_t size, size_t max_size, unsigned
         if (ops.size() >= 2) std::swap(ops[pick(ops.size())], ops[pick(ops.size())]);
         break;
       case 4: case 5: {  // retarget an operand (a different parent / cancel target)
-        std::vector<size_t> with;
-        for (size_t i = 0; i < p.toks.size() && i < ops.size(); ++i)
-          if (!p.toks[i].operand_bytes.empty()) with.push_back(i);
-        if (with.empty()) break;
-        size_t i = with[pick(with.size())];
+        auto at = pick_op_with(&OpToken::operand_bytes);
+        if (!at) break;
+        size_t i = *at;
         const OpToken& t = p.toks[i];
         size_t off = t.operand_bytes[pick(t.operand_bytes.size())] - t.begin;
         if (off < ops[i].size()) ops[i][off] = static_cast<uint8_t>(ops[i][off] + 1 + rng() % 7);
         break;
       }
       case 6: {  // change a duration (or a go body's length)
-        std::vector<size_t> with;
-        for (size_t i = 0; i < p.toks.size() && i < ops.size(); ++i)
-          if (!p.toks[i].number_bytes.empty()) with.push_back(i);
-        if (with.empty()) break;
-        size_t i = with[pick(with.size())];
+        auto at = pick_op_with(&OpToken::number_bytes);
+        if (!at) break;
+        size_t i = *at;
         const OpToken& t = p.toks[i];
         size_t off = t.number_bytes[0] - t.begin;
         if (off >= ops[i].size()) break;
