@@ -448,6 +448,7 @@ class Interp {
         returned();
         if (got == 0) check_err_after_done(c, op.a);
         observe(s, i, fmt::format("select h{}", op.a), got == 0 ? "done" : "timeout");
+        if (got != 0 && deadline_of(c) == rt_.now()) out_.observations.back().alternative = "done";
         break;
       }
       case OpKind::Sleep:
@@ -515,7 +516,7 @@ class Interp {
   }
 
   void observe(size_t s, size_t i, std::string what, std::string value) {
-    out_.observations.push_back({static_cast<int32_t>(s), static_cast<int32_t>(i), std::move(what), std::move(value)});
+    out_.observations.push_back({static_cast<int32_t>(s), static_cast<int32_t>(i), std::move(what), std::move(value), {}});
   }
 
   // What Value must return, from the program's own record of the chain.

@@ -47,6 +47,11 @@ struct Observation {
   int32_t op = 0;
   std::string what;   // "err h3"
   std::string value;  // "context canceled"
+  // The model settled a race one way that Go can settle either way: a select whose timeout
+  // falls on the instant its context's deadline expires is always "timeout" here (the
+  // select's timer wakes it before the context's timer goroutine closes Done); Go can
+  // answer "done" too. `alternative` is the other answer.
+  std::string alternative;
 };
 
 // One step of a script as the program sees it, in the order they ran: an op starts, a

@@ -174,6 +174,23 @@ TEST(GoExport, TimerTiesAreLoggedNotAsserted) {
   EXPECT_NE(go_test_file(p, e, {}).find("\"err h2\", \"" + e.obs.begin()->second.value + "\", false"), std::string::npos);
 }
 
+// A select timeout on the instant the context's deadline expires: the model always says
+// "timeout", Go can say "done" (CI saw it: go.conformance seed 245 under load). Logged.
+TEST(GoExport, ASelectTimeoutOnTheDeadlineInstantIsLoggedNotAsserted) {
+  Program p = parse("  h1 = background\n  h2 = with_timeout h1 5ms\n  select h2 5ms\n  select h2 1ms\n");
+  GoExpectations e = model_expectations(p, 16);
+  ASSERT_EQ(e.obs.size(), 2u);
+  const auto& tie = e.obs.at({0, 2});
+  EXPECT_EQ(tie.value, "timeout");
+  EXPECT_FALSE(tie.stable);
+  EXPECT_EQ(tie.others, std::vector<std::string>{"done"});
+  EXPECT_TRUE(e.obs.at({0, 3}).stable) << "after the deadline the answer is certain";
+  EXPECT_EQ(e.obs.at({0, 3}).value, "done");
+  // A timeout before the deadline stays asserted.
+  GoExpectations early = model_expectations(parse("  h1 = background\n  h2 = with_timeout h1 5ms\n  select h2 4ms\n"), 16);
+  EXPECT_TRUE(early.obs.at({0, 2}).stable);
+}
+
 TEST(GoExport, FinalizerExpectationsFollowTheModelsEndPhase) {
   // A finalizer on a live registered child never runs (child -> parent -> children -> child).
   Program cyc = parse("  h1 = background\n  h2 = with_cancel h1\n  h3 = with_cancel h2\n  set_finalizer h3\n"
