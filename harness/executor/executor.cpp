@@ -419,13 +419,13 @@ class Interp {
       case OpKind::Go: {
         size_t target = static_cast<size_t>(op.n);
         std::vector<uint32_t> snapshot = visible;
-        std::vector<rt::ObjId> captures;
+        std::vector<rt::Edge> captures;
         for (uint32_t h : snapshot) {
-          if (handles_[h].obj != rt::kNoObj) captures.push_back(handles_[h].obj);
-          if (handles_[h].cancel_obj != rt::kNoObj) captures.push_back(handles_[h].cancel_obj);
+          if (handles_[h].obj != rt::kNoObj) captures.push_back({handles_[h].obj, "local"});
+          if (handles_[h].cancel_obj != rt::kNoObj) captures.push_back({handles_[h].cancel_obj, "local"});
         }
         rt_.go(rt::GoKind::Program, fmt::format("go {}", target),
-               [this, target, snapshot] { run_script(target, snapshot); }, captures, "local");
+               [this, target, snapshot] { run_script(target, snapshot); }, captures);
         break;
       }
       case OpKind::Wait: {

@@ -173,16 +173,15 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
 
   // goroutines.Add(1)
   bool ignore_child = pkg_.fault(Fault::WatcherNeverExits);
-  watcher_ = R().go(rt::GoKind::Watcher, "ctx" + std::to_string(child->id()) + " watcher",
-                    [this, parent, child, ignore_child] {
-                      rt::Chan* cases[] = {parent->Done(), ignore_child ? nullptr : child->Done()};
-                      int got = rt::select(cases, rt::kNoTimeout);
-                      if (got == 0) child->cancel(false, parent->Err(), pkg_.Cause(parent));
-                    });
-  rt::Heap& h = R().heap();
-  rt::ObjId frame = R().goroutine(watcher_).frame;
-  h.link(frame, parent->obj(), "parent");
-  h.link(frame, child->obj(), "child");
+  const rt::Edge captures[] = {{parent->obj(), "parent"}, {child->obj(), "child"}};
+  watcher_ = R().go(
+      rt::GoKind::Watcher, "ctx" + std::to_string(child->id()) + " watcher",
+      [this, parent, child, ignore_child] {
+        rt::Chan* cases[] = {parent->Done(), ignore_child ? nullptr : child->Done()};
+        int got = rt::select(cases, rt::kNoTimeout);
+        if (got == 0) child->cancel(false, parent->Err(), pkg_.Cause(parent));
+      },
+      captures);
   pkg_.touch();
 }
 

@@ -210,10 +210,9 @@ void Runtime::abort_all() {
 // ---------------------------------------------------------------------------------------
 // goroutines
 
-GoId Runtime::go(GoKind kind, std::string label, std::function<void()> fn,
-                 std::span<const ObjId> captures, const char* capture_label) {
+GoId Runtime::go(GoKind kind, std::string label, std::function<void()> fn, std::span<const Edge> captures) {
   GoId id = spawn(kind, std::move(label), std::move(fn));
-  for (ObjId o : captures) heap_.link(gs_[id].frame, o, capture_label);
+  for (const Edge& e : captures) heap_.link(gs_[id].frame, e.to, e.label);
   // Starting a goroutine is a scheduling point in the spawner (not for main's start).
   if (current_ != kNoGo) point(Ev::Yield, 1, id);
   return id;

@@ -163,10 +163,11 @@ class Runtime {
   static Runtime* current_or_null();
 
   // ---- goroutines (called from inside goroutines) ----
-  // `captures` (heap objects the go statement's closure captures) are referenced by the new
-  // goroutine's frame from the moment it exists, labelled `capture_label`.
-  GoId go(GoKind kind, std::string label, std::function<void()> fn,
-          std::span<const ObjId> captures = {}, const char* capture_label = "capture");
+  // `captures` (heap objects the go statement's closure captures, each with its edge label)
+  // are referenced by the new goroutine's frame from the moment it exists: the spawn is a
+  // scheduling point, and the new goroutine may run, exit and be collected before the
+  // spawner runs again, so nothing may be linked to its frame afterwards.
+  GoId go(GoKind kind, std::string label, std::function<void()> fn, std::span<const Edge> captures = {});
   GoId self() const { return current_; }
   const Goroutine& goroutine(GoId id) const { return gs_.at(id); }
   const std::vector<Goroutine>& goroutines() const { return gs_; }
