@@ -73,6 +73,7 @@ void Interp::created(const Op& op, std::vector<uint32_t>& visible, Context* c, r
   hd.parent = op.a;
   visible.push_back(op.result);
   enter(op.result);
+  viewer_->record_handle(c->id(), op.result);
   pkg->release_new();
   // A constructor may change the tree after its last scheduling point (the reparent-cycle
   // fault closes a cycle there): check before the program walks it.

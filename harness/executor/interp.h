@@ -37,7 +37,7 @@ class Interp final : public Recorder {
   // ---- executor.cpp: the model view, the state digest, what checks record ----
   uint64_t state_digest();
   const ModelView& fill_view() { return viewer_->fill(); }
-  CheckEnv env() { return {rt_, *pkg, program_, checker_, *this}; }
+  CheckEnv env() { return {rt_, *pkg, program_, viewer_->view(), checker_, *this}; }
   std::vector<TreeNode> tree(const std::vector<uint32_t>& highlight);
   ProgramPoint here() const;
   void after_step();

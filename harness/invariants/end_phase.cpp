@@ -46,7 +46,7 @@ class EndPhase {
       if (err_of(env_.pkg, hd.ctx) != model::kNilError) continue;  // canceled via its parent: no leak
       std::string path = path_to(hd.ctx->obj());
       env_.out.find(Finding::LostCancel,
-                    fmt::format("the cancel func of h{} (ctx{}) is never called{}", h, hd.ctx->id(),
+                    fmt::format("the cancel func of h{} is never called{}", h,
                                 path.empty() ? "; nothing retains the context" : "; it stays reachable"),
                     path);
     }
@@ -95,9 +95,9 @@ class EndPhase {
       if (heap_.object(o).finalized || from_program[o]) continue;
       if (std::find(probes_.begin(), probes_.end(), o) == probes_.end()) continue;
       env_.out.violate({Invariant::FinalizerDelay,
-                        fmt::format("ctx{} is canceled and unreferenced by the program but was not finalized "
+                        fmt::format("{} is canceled and unreferenced by the program but was not finalized "
                                     "after {} GC cycles",
-                                    c->id(), rounds_),
+                                    env_.view.name(c->id()), rounds_),
                         {c->id()}},
                        path_to(o));
     }
@@ -156,7 +156,7 @@ class EndPhase {
     const auto& ho = heap_.object(o);
     std::string d = heap_.describe(o);
     for (const auto& c : env_.pkg.contexts())
-      if (c->obj() == o) return fmt::format("ctx{} ({})", c->id(), ho.type->name);
+      if (c->obj() == o) return fmt::format("{} ({})", env_.view.name(c->id()), ho.type->name);
     return d;
   }
 

@@ -16,7 +16,7 @@ void check_err_after_done(const CheckEnv& env, Context* c, uint32_t h) {
   if (!src || family_of(src->kind()) != CtxFamily::Cancel) return;
   model::Error e = c->Err();
   if (e == model::kNilError)
-    env.out.violate({Invariant::DoneErr, fmt::format("h{} (ctx{}): Done is closed but Err returned nil", h, c->id()),
+    env.out.violate({Invariant::DoneErr, fmt::format("h{}: Done is closed but Err returned nil", h),
                      {c->id()}});
 }
 

@@ -19,6 +19,7 @@ struct CheckEnv {
   rt::Runtime& rt;
   const model::Package& pkg;
   const ProgramState& program;
+  const ModelView& view;  // for names in messages (ModelView::name); refilled by the caller
   InvariantChecker& checker;
   Recorder& out;
 };

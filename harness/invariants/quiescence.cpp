@@ -20,6 +20,12 @@ bool parent_done(const model::Package& pkg, const model::CancelCtx* cc) {
   return cc->parent() && err_of(pkg, cc->parent()) != model::kNilError;
 }
 
+// A model goroutine is named by its role: "h3 watcher" (the label the model gives it
+// carries the model's id).
+std::string watcher_name(const CheckEnv& env, const model::CancelCtx* cc) {
+  return env.view.name(cc->id()) + " watcher";
+}
+
 // goroutine-leak: a watcher whose child or parent is done must have exited.
 void check_watchers_exited(const CheckEnv& env) {
   for (const auto& c : env.pkg.contexts()) {
@@ -31,8 +37,8 @@ void check_watchers_exited(const CheckEnv& env) {
     bool child_done = cc->peek_err() != model::kNilError;
     if (child_done || parent_done(env.pkg, cc))
       env.out.violate({Invariant::GoroutineLeak,
-                       fmt::format("the watcher goroutine g{} of ctx{} is still blocked although its {} is done",
-                                   g.id, c->id(), child_done ? "child" : "parent"),
+                       fmt::format("{} is still blocked although its {} is done", watcher_name(env, cc),
+                                   child_done ? "child" : "parent"),
                        {c->id()}});
   }
 }
@@ -52,13 +58,12 @@ void check_quiescence(const CheckEnv& env, const ModelView& view) {
   for (const auto& g : env.rt.goroutines())
     if (legit_watcher(env, g))
       env.out.find(Finding::ParkedForever,
-                   fmt::format("{} (g{}) waits forever: neither the parent's Done nor the child's can close",
-                               g.label, g.id));
+                   fmt::format("{} waits forever: neither the parent's Done nor the child's can close",
+                               watcher_name(env, watched_by(env.pkg, g.id))));
   for (const auto& g : env.rt.goroutines())
     if (g.kind == rt::GoKind::Program && g.state == rt::GoState::Blocked && g.block != rt::BlockKind::Settle)
       env.out.find(Finding::ParkedForever,
-                   fmt::format("goroutine g{} ({}) waits on a {} that can never fire", g.id, g.label,
-                               rt::block_kind_name(g.block)));
+                   fmt::format("{} waits on a {} that can never fire", g.label, rt::block_kind_name(g.block)));
 }
 
 }  // namespace ctxcheck::harness

@@ -1,5 +1,7 @@
 #include "harness/invariants/view.h"
 
+#include <fmt/format.h>
+
 namespace ctxcheck::harness {
 
 using model::Context;
@@ -49,6 +51,20 @@ std::optional<rt::Nanos> deadline_of(const model::Package& pkg, Context* c) {
   return std::nullopt;
 }
 
+std::string ModelView::name(int64_t id) const {
+  auto i = static_cast<size_t>(id);
+  if (id >= 0 && i < handle_of.size() && handle_of[i] != 0) return fmt::format("h{}", handle_of[i]);
+  bool todo_implicit = todo_id >= 0 && (static_cast<size_t>(todo_id) >= handle_of.size() ||
+                                        handle_of[static_cast<size_t>(todo_id)] == 0);
+  if (todo_implicit && id == todo_id) return "context.TODO()";
+  return fmt::format("ctx{}", todo_implicit && id > todo_id ? id - 1 : id);
+}
+
+void ModelViewer::record_handle(uint32_t ctx, uint32_t h) {
+  if (view_.handle_of.size() <= ctx) view_.handle_of.resize(ctx + 1, 0);
+  if (view_.handle_of[ctx] == 0) view_.handle_of[ctx] = h;
+}
+
 void ModelViewer::record_stop(uint32_t ctx, int first_stop) {
   if (stops_.size() <= ctx) stops_.resize(ctx + 1, -1);
   stops_[ctx] = first_stop;
@@ -73,6 +89,7 @@ const ModelView& ModelViewer::fill() {
     cv.deadline = deadline_of(pkg_, c);
     cv.own_deadline = c->kind() == Kind::Timer;
     cv.obj = c->obj();
+    if (c->kind() == Kind::TODO) v.todo_id = c->id();
   }
   static_filled_ = all.size();
   for (size_t i = 0; i < all.size(); ++i) {

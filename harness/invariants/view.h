@@ -61,6 +61,14 @@ struct CtxView {
 struct ModelView {
   std::vector<CtxView> contexts;  // index == id
   rt::Nanos now = 0;
+  // For names in messages (not part of the state): the first handle the program gave each
+  // context (by id, 0: none), and the id of the package's TODO (-1: none in this view).
+  std::vector<uint32_t> handle_of;
+  int64_t todo_id = -1;
+  // The one naming policy: a context is named by the handle the program gave it (`h4`);
+  // only a context the program has no handle for gets a model name (`ctx7`), numbered as if
+  // the package's implicit TODO did not exist unless the program holds it.
+  std::string name(int64_t id) const;
   const CtxView* get(int64_t id) const {
     return id >= 0 && static_cast<size_t>(id) < contexts.size() ? &contexts[static_cast<size_t>(id)]
                                                                  : nullptr;
@@ -84,6 +92,8 @@ class ModelViewer {
   // What the program's stop calls on AfterFunc context `ctx` returned (CtxView::afterfunc_stop):
   // the model does not keep it, the interpreter tells the view.
   void record_stop(uint32_t ctx, int first_stop);
+  // The program gave context `ctx` handle `h` (the first handle names it, ModelView::name).
+  void record_handle(uint32_t ctx, uint32_t h);
   // The model's part of a state digest: the view (recomputed only when the package's
   // version changed) and the cancelCtx locks (taking a lock is not a version change).
   void add_digest(rt::StateHasher& s);
