@@ -12,9 +12,15 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/invariants/checks.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/view.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/program_checks.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/quiescence.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/end_phase.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/campaign/campaign.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/executor.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/executor/interp.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/executor/forced_order.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/json.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/export/go_export.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/export/go_toolchain.cpp

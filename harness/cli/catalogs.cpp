@@ -7,10 +7,12 @@
 namespace ctxcheck::harness {
 
 int list_invariants() {
+  // The `when` column: the check points of catalog.h (step, cancel-return, observe,
+  // quiescence, end).
   fmt::print("invariants (model violations):\n");
-  for (const auto& e : kInvariants) fmt::print("  {:<16} {}\n", e.name, e.description);
+  for (const auto& e : kInvariants) fmt::print("  {:<16} {:<26} {}\n", e.name, e.when, e.description);
   fmt::print("findings (about the program):\n");
-  for (const auto& e : kFindings) fmt::print("  {:<16} {}\n", e.name, e.description);
+  for (const auto& e : kFindings) fmt::print("  {:<16} {:<26} {}\n", e.name, e.when, e.description);
   return kExitPass;
 }
 

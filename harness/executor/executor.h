@@ -1,7 +1,8 @@
 // The executor: runs one program on the context model under one choice source and a
 // fault set, checking invariants as it goes, and returns an ExecResult.
 //
-// When the checks run:
+// When the checks run (each invariant and finding lives in harness/invariants, and its
+// catalog row says when: step, cancel-return, observe, quiescence, end):
 //   * after every scheduling point whose step changed the model: residue, acyclic,
 //     done-err, deadline order, afterfunc at-most-once (cheap, over a ModelView);
 //   * when a program cancel returns: propagation to what was registered below it;
@@ -11,6 +12,11 @@
 //     deadline expiry, afterfunc, goroutine-leak, and the program findings;
 //   * at the end (program references dropped, GC cycles with the finalizer goroutine, the
 //     clock stopped): finalizer-delay and heap-leak.
+//
+// Where the code is: executor.cpp runs an execution and records what checks report;
+// interp.{h,cpp} is the interpreter (scripts, ops, handles); forced_order.{h,cpp} the
+// op-level order export-go forces; the model view and its digest are
+// harness/invariants/view.{h,cpp}, the end phase harness/invariants/end_phase.{h,cpp}.
 // A violation stops the execution at once; findings are collected.
 #pragma once
 

@@ -1,5 +1,7 @@
 #include "harness/executor/result.h"
 
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "harness/program/text.h"
@@ -22,12 +24,9 @@ std::string ExecResult::verdict_id() const {
 }
 
 const char* phase_suffix(OpPhase ph) {
-  switch (ph) {
-    case OpPhase::Begin: return "";
-    case OpPhase::Resume: return " returns";
-    case OpPhase::Deferred: return " runs (deferred)";
-  }
-  return "?";
+  static constexpr const char* kSuffixes[] = {"", " returns", " runs (deferred)"};  // by OpPhase
+  auto i = static_cast<size_t>(ph);
+  return i < std::size(kSuffixes) ? kSuffixes[i] : "?";
 }
 
 std::string describe_event(const OpEvent& e) {

@@ -5,6 +5,13 @@
 // the *program* run on a faithful model: a cancel never called, a finalizer that can never
 // run, a goroutine parked forever. The ids are stable: reports, tests, trace headers and
 // the docs use them.
+//
+// Each row ends with when its check runs (the `when` column, printed by `ctxcheck invariants`):
+//   step           after a scheduling point that changed the model (or the op that ran)
+//   cancel-return  when a cancel the program called returns
+//   observe        when the program reads the model: an `observe`, a `wait` or `select` on Done
+//   quiescence     when every goroutine is blocked or done and no timer is left
+//   end            the end phase (handles dropped, GC rounds) or the run's own outcome
 #pragma once
 
 #include <optional>
@@ -15,68 +22,69 @@ namespace ctxcheck::harness {
 #define CTXCHECK_INVARIANTS(X)                                                                 \
   X(Residue, "residue",                                                                        \
     "no canceled context is left in any children map once its cancel returned; a canceled "    \
-    "cancelCtx has no children; every entry's nearest cancelable ancestor is the map's owner") \
+    "cancelCtx has no children; every entry's nearest cancelable ancestor is the map's owner", "step") \
   X(Acyclic, "acyclic",                                                                        \
-    "every parent chain reaches a root; registrations agree with parent chains")               \
+    "every parent chain reaches a root; registrations agree with parent chains", "step")        \
   X(Propagation, "propagation",                                                                \
     "when cancel returns, registered descendants are canceled with the same err and cause; "   \
-    "at quiescence every descendant is")                                                       \
+    "at quiescence every descendant is", "cancel-return, quiescence")                           \
   X(DoneErr, "done-err",                                                                       \
     "Done closed <=> Err set; Err only nil/Canceled/DeadlineExceeded; err and cause never "    \
-    "change once set; Done is the same channel every call")                                   \
+    "change once set; Done is the same channel every call", "step, observe")                    \
   X(Deadline, "deadline",                                                                      \
     "child deadline <= parent's; past its deadline (at quiescence) a context is done with "    \
-    "DeadlineExceeded unless canceled first")                                                  \
+    "DeadlineExceeded unless canceled first", "step, quiescence")                               \
   X(Value, "value",                                                                            \
-    "Value returns the nearest binding; WithoutCancel keeps values, drops cancellation")       \
+    "Value returns the nearest binding; WithoutCancel keeps values, drops cancellation", "observe") \
   X(AfterFunc, "afterfunc",                                                                    \
     "f runs at most once, in its own goroutine, iff the context was done before stop; stop "   \
-    "reports truthfully")                                                                      \
+    "reports truthfully", "step, quiescence")                                                   \
   X(GoroutineLeak, "goroutine-leak",                                                           \
-    "at the end no watcher / AfterFunc / timer goroutine of the model is still blocked")       \
+    "at the end no watcher / AfterFunc / timer goroutine of the model is still blocked", "quiescence") \
   X(FinalizerDelay, "finalizer-delay",                                                         \
     "a context that is canceled and unreferenced by the program is finalized within a bound "  \
-    "of GC cycles (chain depth aware)")                                                        \
+    "of GC cycles (chain depth aware)", "end")                                                  \
   X(HeapLeak, "heap-leak",                                                                     \
-    "after the program ends and drops everything, GC returns the heap to its baseline")        \
-  X(Termination, "termination", "bounded steps; no deadlock on model locks; no model panic")
+    "after the program ends and drops everything, GC returns the heap to its baseline", "end")  \
+  X(Termination, "termination", "bounded steps; no deadlock on model locks; no model panic", "step, end")
 
 #define CTXCHECK_FINDINGS(X)                                                                   \
   X(LostCancel, "lost-cancel",                                                                 \
     "a cancel func is never called: the context stays registered in a live parent (retention " \
-    "path shown)")                                                                             \
+    "path shown)", "end")                                                                       \
   X(FinalizerCycle, "finalizer-cycle",                                                         \
-    "a finalizer is set on a context in a live parent<->child cycle: it can never run")        \
+    "a finalizer is set on a context in a live parent<->child cycle: it can never run", "end")  \
   X(ParkedForever, "parked-forever",                                                           \
-    "a program goroutine waits on a Done that can never close")                                \
+    "a program goroutine waits on a Done that can never close", "quiescence, end")              \
   X(ShadowedKey, "shadowed-key",                                                               \
-    "a value key is shadowed by a key of another type with the same value")                    \
+    "a value key is shadowed by a key of another type with the same value", "step")             \
   X(ProgramPanic, "program-panic",                                                             \
-    "the program made the context package panic (nil parent, nil key...)")
+    "the program made the context package panic (nil parent, nil key...)", "step")
 
 enum class Invariant : unsigned char {
-#define CTXCHECK_X(id, name, desc) id,
+#define CTXCHECK_X(id, name, desc, when) id,
   CTXCHECK_INVARIANTS(CTXCHECK_X)
 #undef CTXCHECK_X
 };
 enum class Finding : unsigned char {
-#define CTXCHECK_X(id, name, desc) id,
+#define CTXCHECK_X(id, name, desc, when) id,
   CTXCHECK_FINDINGS(CTXCHECK_X)
 #undef CTXCHECK_X
 };
 
 struct CatalogEntry {
   std::string_view name;
+  std::string_view when;  // the check points it runs at (see the top of this file)
   std::string_view description;
 };
 
 inline constexpr CatalogEntry kInvariants[] = {
-#define CTXCHECK_X(id, name, desc) {name, desc},
+#define CTXCHECK_X(id, name, desc, when) {name, when, desc},
     CTXCHECK_INVARIANTS(CTXCHECK_X)
 #undef CTXCHECK_X
 };
 inline constexpr CatalogEntry kFindings[] = {
-#define CTXCHECK_X(id, name, desc) {name, desc},
+#define CTXCHECK_X(id, name, desc, when) {name, when, desc},
     CTXCHECK_FINDINGS(CTXCHECK_X)
 #undef CTXCHECK_X
 };

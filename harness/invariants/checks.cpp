@@ -53,7 +53,7 @@ std::optional<Violation> check_residue(const ModelView& v) {
       std::vector<uint32_t> inv{c.id};
       inv.insert(inv.end(), c.children.begin(), c.children.end());
       return make(Invariant::Residue,
-                  fmt::format("ctx{} is canceled but its children map still holds {} entr{}", c.id,
+                  fmt::format("{} is canceled but its children map still holds {} entr{}", v.name(c.id),
                               c.children.size(), c.children.size() == 1 ? "y" : "ies"),
                   inv);
     }
@@ -62,16 +62,16 @@ std::optional<Violation> check_residue(const ModelView& v) {
       if (!ev) continue;
       if (ev->removing_cancels_returned > 0 && !c.mu_locked)
         return make(Invariant::Residue,
-                    fmt::format("ctx{} was canceled (its cancel returned) but is still in ctx{}'s "
+                    fmt::format("{} was canceled (its cancel returned) but is still in {}'s "
                                 "children map",
-                                e, c.id),
+                                v.name(e), v.name(c.id)),
                     {c.id, e});
       int64_t owner = nearest_cancelable_ancestor(v, e);
       if (owner != static_cast<int64_t>(c.id))
         return make(Invariant::Residue,
-                    fmt::format("ctx{} is registered in ctx{}'s children map but its nearest "
+                    fmt::format("{} is registered in {}'s children map but its nearest "
                                 "cancelable ancestor is {}",
-                                e, c.id, owner < 0 ? "none" : fmt::format("ctx{}", owner)),
+                                v.name(e), v.name(c.id), owner < 0 ? "none" : v.name(owner)),
                     {c.id, e});
     }
   }
@@ -90,22 +90,22 @@ std::optional<Violation> check_acyclic(const ModelView& v) {
     }
     if (cur != static_cast<int64_t>(c.id)) continue;  // reached a root (or hangs off a cycle)
     std::vector<uint32_t> chain{c.id};
-    std::string s = fmt::format("ctx{}", c.id);
+    std::string s = v.name(c.id);
     for (int64_t x = c.parent; x != static_cast<int64_t>(c.id) && x >= 0; x = v.get(x)->parent) {
       chain.push_back(static_cast<uint32_t>(x));
-      s += fmt::format(" -> ctx{}", x);
+      s += " -> " + v.name(x);
     }
     return make(Invariant::Acyclic,
-                fmt::format("parent chain of ctx{} never reaches a root: {} -> ctx{}", c.id, s, c.id),
+                fmt::format("parent chain of {} never reaches a root: {} -> {}", v.name(c.id), s, v.name(c.id)),
                 chain);
   }
   for (const CtxView& c : v.contexts) {
     for (uint32_t e : c.children) {
       if (!is_ancestor(v, c.id, e))
         return make(Invariant::Acyclic,
-                    fmt::format("ctx{} is registered in ctx{}'s children map but ctx{} is not "
+                    fmt::format("{} is registered in {}'s children map but {} is not "
                                 "among its ancestors",
-                                e, c.id, c.id),
+                                v.name(e), v.name(c.id), v.name(c.id)),
                     {c.id, e});
     }
   }
@@ -119,8 +119,8 @@ std::optional<Violation> check_deadline_order(const ModelView& v) {
     if (!p || !p->deadline) continue;
     if (*c.deadline > *p->deadline)
       return make(Invariant::Deadline,
-                  fmt::format("ctx{} has deadline +{}ns, later than its parent ctx{}'s +{}ns", c.id,
-                              *c.deadline - rt::kEpoch, p->id, *p->deadline - rt::kEpoch),
+                  fmt::format("{} has deadline +{}ns, later than its parent {}'s +{}ns", v.name(c.id),
+                              *c.deadline - rt::kEpoch, v.name(p->id), *p->deadline - rt::kEpoch),
                   {c.id, p->id});
   }
   return std::nullopt;
@@ -131,12 +131,12 @@ std::optional<Violation> check_deadline_expiry(const ModelView& v) {
     if (!c.own_deadline || !c.deadline || *c.deadline > v.now) continue;
     if (c.err == kNil)
       return make(Invariant::Deadline,
-                  fmt::format("ctx{} is past its deadline (+{}ns, now +{}ns) but not done", c.id,
+                  fmt::format("{} is past its deadline (+{}ns, now +{}ns) but not done", v.name(c.id),
                               *c.deadline - rt::kEpoch, v.now - rt::kEpoch),
                   {c.id});
     if (c.err != kDeadlineExceeded && c.err != kCanceled)
       return make(Invariant::Deadline,
-                  fmt::format("ctx{} expired with err {}", c.id, err_name(c.err)), {c.id});
+                  fmt::format("{} expired with err {}", v.name(c.id), err_name(c.err)), {c.id});
   }
   return std::nullopt;
 }
@@ -145,7 +145,7 @@ std::optional<Violation> check_afterfunc_once(const ModelView& v) {
   for (const CtxView& c : v.contexts)
     if (c.afterfunc_runs > 1)
       return make(Invariant::AfterFunc,
-                  fmt::format("AfterFunc of ctx{} ran {} times", c.id, c.afterfunc_runs), {c.id});
+                  fmt::format("AfterFunc of {} ran {} times", v.name(c.id), c.afterfunc_runs), {c.id});
   return std::nullopt;
 }
 
@@ -154,13 +154,13 @@ std::optional<Violation> check_afterfunc_final(const ModelView& v) {
     if (c.kind != "afterFuncCtx") continue;
     if (c.afterfunc_stop == 1 && c.afterfunc_runs != 0)
       return make(Invariant::AfterFunc,
-                  fmt::format("stop of ctx{} returned true but f ran", c.id), {c.id});
+                  fmt::format("stop of {} returned true but f ran", v.name(c.id)), {c.id});
     if (c.afterfunc_stop == 0 && c.afterfunc_runs != 1)
       return make(Invariant::AfterFunc,
-                  fmt::format("stop of ctx{} returned false but f never ran", c.id), {c.id});
+                  fmt::format("stop of {} returned false but f never ran", v.name(c.id)), {c.id});
     if (c.afterfunc_stop == -1 && c.afterfunc_runs != (c.err != kNil ? 1u : 0u))
       return make(Invariant::AfterFunc,
-                  fmt::format("ctx{} is {} but its AfterFunc ran {} times", c.id,
+                  fmt::format("{} is {} but its AfterFunc ran {} times", v.name(c.id),
                               c.err != kNil ? "done" : "not done", c.afterfunc_runs),
                   {c.id});
   }
@@ -177,9 +177,9 @@ std::optional<Violation> check_propagation_quiescent(const ModelView& v) {
       if (!p) break;
       if (p->err != kNil)
         return make(Invariant::Propagation,
-                    fmt::format("ctx{} is not canceled at quiescence although its ancestor ctx{} "
+                    fmt::format("{} is not canceled at quiescence although its ancestor {} "
                                 "is ({})",
-                                d.id, p->id, err_name(p->err)),
+                                v.name(d.id), v.name(p->id), err_name(p->err)),
                     {d.id, p->id});
       n = p;
     }
@@ -210,16 +210,16 @@ std::optional<Violation> check_propagation_after_cancel(const ModelView& v, uint
   const CtxView* c = v.get(canceled);
   if (!c || c->err == kNil)
     return make(Invariant::Propagation,
-                fmt::format("cancel of ctx{} returned but ctx{} is not canceled", canceled,
-                            canceled),
+                fmt::format("cancel of {} returned but {} is not canceled", v.name(canceled),
+                            v.name(canceled)),
                 {canceled});
   for (uint32_t d : registered) {
     const CtxView* dv = v.get(d);
     if (dv && dv->err == kNil)
       return make(Invariant::Propagation,
-                  fmt::format("cancel of ctx{} returned but its registered descendant ctx{} is "
+                  fmt::format("cancel of {} returned but its registered descendant {} is "
                               "not canceled",
-                              canceled, d),
+                              v.name(canceled), v.name(d)),
                   {canceled, d});
   }
   return std::nullopt;
@@ -231,13 +231,13 @@ std::optional<Violation> DoneErrChecker::check(const ModelView& v) {
     if (c.family != CtxFamily::Cancel) continue;
     if (c.err != kNil && c.err != kCanceled && c.err != kDeadlineExceeded)
       return make(Invariant::DoneErr,
-                  fmt::format("ctx{}'s Err is {}, not nil, Canceled or DeadlineExceeded", c.id,
+                  fmt::format("{}'s Err is {}, not nil, Canceled or DeadlineExceeded", v.name(c.id),
                               err_name(c.err)),
                   {c.id});
     Seen& s = seen_[c.id];
     if (s.err != kNil && (c.err != s.err || c.cause != s.cause))
       return make(Invariant::DoneErr,
-                  fmt::format("ctx{}'s err/cause changed from {}/{} to {}/{} after being set", c.id,
+                  fmt::format("{}'s err/cause changed from {}/{} to {}/{} after being set", v.name(c.id),
                               err_name(s.err), err_name(s.cause), err_name(c.err),
                               err_name(c.cause)),
                   {c.id});
@@ -246,7 +246,7 @@ std::optional<Violation> DoneErrChecker::check(const ModelView& v) {
     bool closed = c.done_created && c.done_closed;
     if (closed != (c.err != kNil))
       return make(Invariant::DoneErr,
-                  fmt::format("ctx{}: Done {} but Err is {}", c.id, closed ? "closed" : "open",
+                  fmt::format("{}: Done {} but Err is {}", v.name(c.id), closed ? "closed" : "open",
                               err_name(c.err)),
                   {c.id});
   }

@@ -2,11 +2,14 @@
 // function of the view (plus, for done-err, the history the checker keeps), so a unit test
 // can trip it with a hand-built bad state.
 //
-// When they run (the executor calls them):
+// When they run (the executor calls them; catalog.h's `when` column):
 //   after every scheduling point: residue, acyclic, done-err, deadline (ordering), afterfunc (at most once)
 //   when a program cancel returns:  propagation (registered descendants are canceled)
 //   at quiescence:                  propagation (all descendants), deadline (expiry), afterfunc (iff)
-//   at the end (GC phases):         goroutine-leak, finalizer-delay, heap-leak (in the executor)
+// The checks that read the live model and the program's state are beside them:
+// program_checks.h (observe, wait, with_value, the run's outcome), quiescence.h
+// (goroutine-leak, parked-forever) and end_phase.h (finalizer-delay, heap-leak, lost-cancel,
+// finalizer-cycle). They report through a Recorder.
 #pragma once
 
 #include <bitset>
@@ -23,6 +26,19 @@ struct Violation {
   Invariant id{};
   std::string message;
   std::vector<uint32_t> involved;  // context ids to highlight
+};
+
+// Where the checks that run inside an execution report. The executor records the program
+// point and the tree; a violation stops the execution (violate does not return), findings
+// are collected (the same finding twice is recorded once).
+class Recorder {
+ public:
+  // `path`: the retention path of a leak, if any.
+  [[noreturn]] virtual void violate(Violation v, std::string path = {}) = 0;
+  virtual void find(Finding id, std::string message, std::string path = {}) = 0;
+
+ protected:
+  ~Recorder() = default;
 };
 
 inline constexpr size_t kNumInvariants = std::size(kInvariants);

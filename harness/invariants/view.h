@@ -1,9 +1,11 @@
-// ModelView: what the invariant checkers and reports read of the model, as plain data.
+// ModelView: what the invariant checkers and reports read of the model, as plain data, and
+// ModelViewer, which fills it and hashes it.
 //
-// The executor fills it from the context package's inspection API without scheduling
+// The viewer fills it from the context package's inspection API without scheduling
 // points (peeks only), so checking never perturbs an execution. Keeping the checkers on
 // this view (and not on model internals) lets each invariant be unit-tested on a
-// hand-built bad state.
+// hand-built bad state. A new view field is filled in view.cpp's fill and hashed in its
+// digest, side by side.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +14,10 @@
 #include <string_view>
 #include <vector>
 
+#include "model/context/context.h"
 #include "model/runtime/heap.h"
 #include "model/runtime/runtime.h"
+#include "model/runtime/state_hash.h"
 
 namespace ctxcheck::harness {
 
@@ -57,10 +61,53 @@ struct CtxView {
 struct ModelView {
   std::vector<CtxView> contexts;  // index == id
   rt::Nanos now = 0;
+  // For names in messages (not part of the state): the first handle the program gave each
+  // context (by id, 0: none), and the id of the package's TODO (-1: none in this view).
+  std::vector<uint32_t> handle_of;
+  int64_t todo_id = -1;
+  // The one naming policy: a context is named by the handle the program gave it (`h4`);
+  // only a context the program has no handle for gets a model name (`ctx7`), numbered as if
+  // the package's implicit TODO did not exist unless the program holds it.
+  std::string name(int64_t id) const;
   const CtxView* get(int64_t id) const {
     return id >= 0 && static_cast<size_t>(id) < contexts.size() ? &contexts[static_cast<size_t>(id)]
                                                                  : nullptr;
   }
+};
+
+CtxFamily family_of(model::Kind k);
+
+// Err() and Deadline() without scheduling points, bounded by the number of contexts (an
+// unsafe reparent may close a cycle).
+model::Error err_of(const model::Package& pkg, model::Context* c);
+std::optional<rt::Nanos> deadline_of(const model::Package& pkg, model::Context* c);
+
+// Fills one ModelView from a package, refilling only what can have changed, and digests it
+// for explorers that cache states.
+class ModelViewer {
+ public:
+  ModelViewer(const model::Package& pkg, const rt::Runtime& runtime) : pkg_(pkg), rt_(runtime) {}
+  const ModelView& fill();
+  const ModelView& view() const { return view_; }
+  // What the program's stop calls on AfterFunc context `ctx` returned (CtxView::afterfunc_stop):
+  // the model does not keep it, the interpreter tells the view.
+  void record_stop(uint32_t ctx, int first_stop);
+  // The program gave context `ctx` handle `h` (the first handle names it, ModelView::name).
+  void record_handle(uint32_t ctx, uint32_t h);
+  // The model's part of a state digest: the view (recomputed only when the package's
+  // version changed) and the cancelCtx locks (taking a lock is not a version change).
+  void add_digest(rt::StateHasher& s);
+
+ private:
+  uint64_t view_digest();
+
+  const model::Package& pkg_;
+  const rt::Runtime& rt_;
+  ModelView view_;
+  std::vector<int> stops_;  // by context id: CtxView::afterfunc_stop
+  uint64_t digest_version_ = ~0ULL, view_digest_ = 0;  // view_digest() cache
+  size_t static_filled_ = 0;  // contexts whose static view fields are filled
+  uint64_t reparents_seen_ = 0;  // a reparent changed parents: refill them all
 };
 
 }  // namespace ctxcheck::harness

@@ -1,0 +1,85 @@
+// The interpreter behind execute(): runs the program's scripts as goroutines of the model,
+// one op at a time, over the handles the program holds. It records what the program
+// observed and the op-level order, and hands the checks (harness/invariants) a CheckEnv;
+// it is their Recorder. Shared by executor.cpp (the run, what is recorded) and interp.cpp
+// (scripts, ops, handles).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/executor/executor.h"
+#include "harness/executor/forced_order.h"
+#include "harness/invariants/program_checks.h"
+#include "harness/invariants/program_state.h"
+#include "harness/invariants/view.h"
+#include "model/context/context.h"
+
+namespace ctxcheck::harness::detail {
+
+struct StopExecution {};  // unwinds the interpreter after a violation was recorded
+
+class Interp final : public Recorder {
+ public:
+  Interp(const Program& p, rt::Runtime& runtime, const ExecOptions& opts, ExecResult& out);
+
+  std::optional<model::Package> pkg;
+
+  // The whole execution, on main's goroutine: main's script, quiescence, the end phase.
+  void main();
+
+  [[noreturn]] void violate(Violation v, std::string path = {}) override;
+  void find(Finding id, std::string message, std::string path = {}) override;
+
+ private:
+  // ---- executor.cpp: the model view, the state digest, what checks record ----
+  uint64_t state_digest();
+  const ModelView& fill_view() { return viewer_->fill(); }
+  CheckEnv env() { return {rt_, *pkg, program_, viewer_->view(), checker_, *this}; }
+  std::vector<TreeNode> tree(const std::vector<uint32_t>& highlight);
+  ProgramPoint here() const;
+  void after_step();
+
+  // ---- interp.cpp: scripts, ops, handles ----
+  void enter(uint32_t h);
+  void leave(uint32_t h);
+  void set_where(int script, int op);
+  void run_script(size_t s, std::vector<uint32_t> visible = {});
+  static bool blocking(OpKind k) { return k == OpKind::Wait || k == OpKind::Select || k == OpKind::Sleep; }
+  void take_turn(OpEvent e) { order_.take_turn(e); }
+  void end_turn() { order_.end_turn(); }
+  model::Context* ctx(uint32_t h) { return handles_[h].ctx; }
+  void created(const Op& op, std::vector<uint32_t>& visible, model::Context* c, rt::ObjId obj);
+  template <class Returned>
+  void run_op(size_t s, size_t i, const Op& op, std::vector<uint32_t>& visible,
+              std::vector<const Op*>& defers, Returned&& returned);
+  void construct(const Op& op, std::vector<uint32_t>& visible);
+  template <class Returned>
+  void run_blocking(size_t s, size_t i, const Op& op, Returned&& returned);
+  void run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& visible,
+                std::vector<const Op*>& defers);
+  void do_cancel(const Op& op);
+  void do_observe(size_t s, size_t i, const Op& op);
+  void observe(size_t s, size_t i, std::string what, std::string value);
+  void check_err_after_done(model::Context* c, uint32_t h) { harness::check_err_after_done(env(), c, h); }
+  void check_shadowing(const Op& op) { harness::check_shadowing(env(), op); }
+  std::optional<rt::Nanos> deadline_of(model::Context* c) { return harness::deadline_of(*pkg, c); }
+
+  const Program& p_;
+  rt::Runtime& rt_;
+  const ExecOptions& opts_;
+  ExecResult& out_;
+  InvariantChecker checker_;
+  ProgramState program_;
+  std::vector<Handle>& handles_ = program_.handles;
+  std::vector<std::pair<uint32_t, rt::ObjId>>& program_finalizers_ = program_.finalizers;
+  uint32_t& max_global_ = program_.max_global;
+  std::optional<ModelViewer> viewer_;
+  uint64_t seen_version_ = ~0ULL;
+  std::vector<std::pair<int, int>> where_;  // by goroutine: (script, op) it is at
+  ForcedOrder order_;
+};
+
+}  // namespace ctxcheck::harness::detail

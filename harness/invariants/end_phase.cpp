@@ -1,0 +1,201 @@
+#include "harness/invariants/end_phase.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "harness/invariants/quiescence.h"
+
+namespace ctxcheck::harness {
+
+namespace {
+
+class EndPhase {
+ public:
+  explicit EndPhase(const CheckEnv& env) : env_(env), heap_(env.rt.heap()) {}
+
+  void run(std::vector<std::string>& gc_trace) {
+    drop_handles();
+    find_lost_cancels();
+    // Then the globals; everything the program made is now garbage unless a parked
+    // goroutine holds it.
+    for (uint32_t slot = kFirstProgramGlobal; slot <= env_.program.max_global; ++slot)
+      heap_.store_global(slot, rt::kNoObj);
+    set_probes();
+    rounds_ = static_cast<uint32_t>(env_.pkg.contexts().size()) + 3;
+    collect(gc_trace);
+    std::vector<uint8_t> from_program = reachable_from_program();
+    find_finalizer_cycles();
+    if (env_.checker.enabled(Invariant::FinalizerDelay)) check_finalizer_delay(from_program);
+    if (env_.checker.enabled(Invariant::HeapLeak)) check_heap_leak(from_program);
+  }
+
+ private:
+  // Main drops every handle; lost cancels show what still holds their context.
+  void drop_handles() {
+    rt::ObjId frame = env_.rt.goroutine(env_.rt.self()).frame;
+    while (!heap_.object(frame).edges.empty())
+      heap_.unlink(frame, heap_.object(frame).edges.front().to, heap_.object(frame).edges.front().label);
+  }
+
+  void find_lost_cancels() {
+    const std::vector<Handle>& handles = env_.program.handles;
+    for (uint32_t h = 1; h < handles.size(); ++h) {
+      const Handle& hd = handles[h];
+      if (!hd.cancel || hd.cancel_called || hd.cancel_deferred || !hd.ctx) continue;
+      if (err_of(env_.pkg, hd.ctx) != model::kNilError) continue;  // canceled via its parent: no leak
+      std::string path = path_to(hd.ctx->obj());
+      env_.out.find(Finding::LostCancel,
+                    fmt::format("the cancel func of h{} is never called{}", h,
+                                path.empty() ? "; nothing retains the context" : "; it stays reachable"),
+                    path);
+    }
+  }
+
+  // Probe finalizers (the seed's SetFinalizer probe) on every canceled context without
+  // one. Only canceled ones: an uncanceled child and its parent form a cycle, and a
+  // finalizer there would keep both alive, which Go would not do without the probe.
+  void set_probes() {
+    for (const auto& c : env_.pkg.contexts()) {
+      rt::ObjId o = c->obj();
+      if (o < env_.program.baseline_objects || !heap_.alive(o) || heap_.has_finalizer(o)) continue;
+      if (err_of(env_.pkg, c.get()) == model::kNilError) continue;
+      if (heap_.object(o).finalized || heap_.object(o).queued) continue;
+      heap_.set_finalizer(o, [](rt::ObjId) {});
+      probes_.push_back(o);
+    }
+  }
+
+  // Collect until a fixpoint: a cycle that frees nothing and queues no finalizer.
+  void collect(std::vector<std::string>& gc_trace) {
+    for (uint32_t r = 0; r < rounds_; ++r) {
+      rt::GcStats st = env_.rt.gc();
+      gc_trace.push_back(st.to_string());
+      env_.rt.settle_now();
+      if (st.freed == 0 && st.finalizers_queued == 0 && heap_.queued_finalizers() == 0) break;
+    }
+  }
+
+  // finalizer-cycle: program finalizers that never ran, on a context in a cycle.
+  void find_finalizer_cycles() {
+    for (auto [h, o] : env_.program.finalizers) {
+      if (!heap_.alive(o) || heap_.object(o).finalized) continue;
+      if (heap_.reachable_from(o, o))
+        env_.out.find(Finding::FinalizerCycle,
+                      fmt::format("the finalizer set on h{} never runs: its context is reachable from itself", h),
+                      cycle_path(o));
+    }
+  }
+
+  // finalizer-delay: canceled contexts nobody in the program holds are finalized.
+  void check_finalizer_delay(const std::vector<uint8_t>& from_program) {
+    for (const auto& c : env_.pkg.contexts()) {
+      rt::ObjId o = c->obj();
+      if (err_of(env_.pkg, c.get()) == model::kNilError || !heap_.alive(o)) continue;
+      if (heap_.object(o).finalized || from_program[o]) continue;
+      if (std::find(probes_.begin(), probes_.end(), o) == probes_.end()) continue;
+      env_.out.violate({Invariant::FinalizerDelay,
+                        fmt::format("{} is canceled and unreferenced by the program but was not finalized "
+                                    "after {} GC cycles",
+                                    env_.view.name(c->id()), rounds_),
+                        {c->id()}},
+                       path_to(o));
+    }
+  }
+
+  // heap-leak: what is left must be the baseline, or held by the program.
+  void check_heap_leak(const std::vector<uint8_t>& from_program) {
+    for (rt::ObjId o = env_.program.baseline_objects; o < heap_.allocated(); ++o) {
+      if (!heap_.alive(o) || from_program[o]) continue;
+      if (heap_.object(o).type->name == std::string_view("goroutine")) continue;
+      env_.out.violate({Invariant::HeapLeak,
+                        fmt::format("{} is still alive after the program dropped everything and {} GC cycles ran",
+                                    describe(o), rounds_),
+                        {}},
+                       path_to(o));
+    }
+  }
+
+  // Objects the program still holds: through parked program goroutines, or through
+  // watchers that legitimately wait.
+  std::vector<uint8_t> reachable_from_program() const {
+    std::vector<uint8_t> seen(heap_.allocated(), 0);
+    std::vector<rt::ObjId> work;
+    for (const auto& g : env_.rt.goroutines()) {
+      bool program = (g.kind == rt::GoKind::Program || g.kind == rt::GoKind::Main) &&
+                     g.state != rt::GoState::Done && g.id != env_.rt.self();
+      if (program || legit_watcher(env_, g)) work.push_back(g.frame);
+    }
+    // And through objects the program set a finalizer on that sit in a cycle (a finding:
+    // they can never be collected, nor can anything they reference).
+    for (auto [h, fo] : env_.program.finalizers)
+      if (heap_.alive(fo) && heap_.reachable_from(fo, fo)) work.push_back(fo);
+    while (!work.empty()) {
+      rt::ObjId o = work.back();
+      work.pop_back();
+      if (o >= seen.size() || seen[o] || !heap_.alive(o)) continue;
+      seen[o] = 1;
+      for (const auto& e : heap_.object(o).edges) work.push_back(e.to);
+    }
+    return seen;
+  }
+
+  std::string path_to(rt::ObjId o) const {
+    rt::RetentionPath rp = heap_.retention_path(o);
+    if (!rp.found) return {};
+    std::string s = fmt::format("{} {}", rt::root_kind_name(rp.root.kind), rp.root.index);
+    for (const auto& st : rp.steps) {
+      if (*st.label) s += fmt::format(" -{}-> ", st.label);
+      else s += ": ";
+      s += describe(st.obj);
+    }
+    return s;
+  }
+
+  std::string describe(rt::ObjId o) const {
+    const auto& ho = heap_.object(o);
+    std::string d = heap_.describe(o);
+    for (const auto& c : env_.pkg.contexts())
+      if (c->obj() == o) return fmt::format("{} ({})", env_.view.name(c->id()), ho.type->name);
+    return d;
+  }
+
+  // The shortest cycle through o, printed from o back to o.
+  std::string cycle_path(rt::ObjId o) const {
+    std::vector<std::pair<rt::ObjId, const char*>> prev(heap_.allocated(), {rt::kNoObj, nullptr});
+    std::vector<uint8_t> seen(heap_.allocated(), 0);
+    std::vector<rt::ObjId> q{o};
+    seen[o] = 1;
+    for (size_t i = 0; i < q.size(); ++i) {
+      rt::ObjId cur = q[i];
+      for (const auto& e : heap_.object(cur).edges) {
+        if (e.to == o) {
+          std::vector<rt::ObjId> nodes;
+          for (rt::ObjId x = cur; x != o; x = prev[x].first) nodes.push_back(x);
+          std::string out = describe(o);
+          for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
+            out += fmt::format(" -{}-> {}", prev[*it].second, describe(*it));
+          return out + fmt::format(" -{}-> {}", e.label, describe(o));
+        }
+        if (seen[e.to]) continue;
+        seen[e.to] = 1;
+        prev[e.to] = {cur, e.label};
+        q.push_back(e.to);
+      }
+    }
+    return {};
+  }
+
+  const CheckEnv& env_;
+  rt::Heap& heap_;
+  std::vector<rt::ObjId> probes_;
+  uint32_t rounds_ = 0;
+};
+
+}  // namespace
+
+void run_end_phase(const CheckEnv& env, std::vector<std::string>& gc_trace) {
+  EndPhase(env).run(gc_trace);
+}
+
+}  // namespace ctxcheck::harness

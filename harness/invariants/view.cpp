@@ -1,0 +1,143 @@
+#include "harness/invariants/view.h"
+
+#include <fmt/format.h>
+
+namespace ctxcheck::harness {
+
+using model::Context;
+using model::Kind;
+
+namespace {
+
+bool transparent(Kind k) {
+  return k == Kind::Value || k == Kind::Wrapper || k == Kind::BrokenErr || k == Kind::OwnDone;
+}
+bool passes_cancel(Kind k) {
+  return k != Kind::WithoutCancel && k != Kind::OwnDone && k != Kind::AfterFuncer;
+}
+
+}  // namespace
+
+CtxFamily family_of(Kind k) {
+  switch (k) {
+    case Kind::Background: case Kind::TODO: return CtxFamily::Empty;
+    case Kind::Cancel: case Kind::Timer: case Kind::AfterFunc: return CtxFamily::Cancel;
+    case Kind::Value: return CtxFamily::Value;
+    case Kind::WithoutCancel: return CtxFamily::WithoutCancel;
+    default: return CtxFamily::Foreign;
+  }
+}
+
+model::Error err_of(const model::Package& pkg, Context* c) {
+  for (size_t i = 0; c != nullptr && i <= pkg.contexts().size(); ++i) {
+    switch (c->kind()) {
+      case Kind::Value: case Kind::Wrapper: c = c->parent(); break;
+      case Kind::Background: case Kind::TODO: case Kind::WithoutCancel: case Kind::BrokenErr:
+        return model::kNilError;
+      default: return c->peek_err();  // its own state
+    }
+  }
+  return model::kNilError;
+}
+
+std::optional<rt::Nanos> deadline_of(const model::Package& pkg, Context* c) {
+  for (size_t i = 0; c != nullptr && i <= pkg.contexts().size(); ++i) {
+    switch (c->kind()) {
+      case Kind::Timer: return static_cast<model::TimerCtx*>(c)->deadline();
+      case Kind::Background: case Kind::TODO: case Kind::WithoutCancel: return std::nullopt;
+      default: c = c->parent();
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ModelView::name(int64_t id) const {
+  auto i = static_cast<size_t>(id);
+  if (id >= 0 && i < handle_of.size() && handle_of[i] != 0) return fmt::format("h{}", handle_of[i]);
+  bool todo_implicit = todo_id >= 0 && (static_cast<size_t>(todo_id) >= handle_of.size() ||
+                                        handle_of[static_cast<size_t>(todo_id)] == 0);
+  if (todo_implicit && id == todo_id) return "context.TODO()";
+  return fmt::format("ctx{}", todo_implicit && id > todo_id ? id - 1 : id);
+}
+
+void ModelViewer::record_handle(uint32_t ctx, uint32_t h) {
+  if (view_.handle_of.size() <= ctx) view_.handle_of.resize(ctx + 1, 0);
+  if (view_.handle_of[ctx] == 0) view_.handle_of[ctx] = h;
+}
+
+void ModelViewer::record_stop(uint32_t ctx, int first_stop) {
+  if (stops_.size() <= ctx) stops_.resize(ctx + 1, -1);
+  stops_[ctx] = first_stop;
+}
+
+const ModelView& ModelViewer::fill() {
+  ModelView& v = view_;
+  const auto& all = pkg_.contexts();
+  v.contexts.resize(all.size());
+  v.now = rt_.now();
+  // What never changes after creation (unless an unsafe reparent) is filled once.
+  if (pkg_.reparents() != reparents_seen_) static_filled_ = 0, reparents_seen_ = pkg_.reparents();
+  for (size_t i = static_filled_; i < all.size(); ++i) {
+    Context* c = all[i].get();
+    CtxView& cv = v.contexts[i];
+    cv.id = c->id();
+    cv.kind = model::kind_name(c->kind());
+    cv.family = family_of(c->kind());
+    cv.transparent = transparent(c->kind());
+    cv.passes_cancel = passes_cancel(c->kind());
+    cv.parent = c->parent() ? static_cast<int64_t>(c->parent()->id()) : -1;
+    cv.deadline = deadline_of(pkg_, c);
+    cv.own_deadline = c->kind() == Kind::Timer;
+    cv.obj = c->obj();
+    if (c->kind() == Kind::TODO) v.todo_id = c->id();
+  }
+  static_filled_ = all.size();
+  for (size_t i = 0; i < all.size(); ++i) {
+    Context* c = all[i].get();
+    CtxView& cv = v.contexts[i];
+    cv.err = cv.family == CtxFamily::Cancel ? c->peek_err() : err_of(pkg_, c);
+    cv.children.clear();
+    if (cv.family == CtxFamily::Cancel) {
+      auto* cc = static_cast<model::CancelCtx*>(c);
+      for (const auto& e : cc->children()) cv.children.push_back(e.child->id());
+      cv.children_nil = cc->children_nil();
+      cv.cause = cc->peek_cause();
+      cv.done_created = cc->done_created();
+      cv.done_closed = cc->done_closed();
+      cv.mu_locked = cc->mu_locked();
+      cv.removing_cancels_returned = cc->removing_cancels_returned();
+      if (c->kind() == Kind::AfterFunc) {
+        cv.afterfunc_runs = static_cast<model::AfterFuncCtx*>(c)->runs();
+        cv.afterfunc_stop = i < stops_.size() ? stops_[i] : -1;
+      }
+    }
+  }
+  return v;
+}
+
+void ModelViewer::add_digest(rt::StateHasher& s) {
+  s.add(view_digest());
+  for (const auto& c : pkg_.contexts())  // a lock is not a model version change
+    if (family_of(c->kind()) == CtxFamily::Cancel) s.add(static_cast<model::CancelCtx*>(c.get())->mu_locked());
+}
+
+// Every field of CtxView that the program or an invariant can tell apart goes in here.
+uint64_t ModelViewer::view_digest() {
+  if (digest_version_ == pkg_.version()) return view_digest_;
+  fill();
+  rt::StateHasher s;
+  for (const CtxView& c : view_.contexts) {
+    s.add(c.kind).add(static_cast<uint64_t>(c.parent)).add(c.children.size());
+    for (uint32_t ch : c.children) s.add(ch);
+    s.add(static_cast<uint64_t>(c.children_nil) | static_cast<uint64_t>(c.done_created) << 1 |
+          static_cast<uint64_t>(c.done_closed) << 2);
+    s.add(static_cast<uint64_t>(static_cast<uint32_t>(c.err)) << 32 | static_cast<uint32_t>(c.cause));
+    s.add(c.removing_cancels_returned).add(c.afterfunc_runs).add(static_cast<uint64_t>(c.afterfunc_stop));
+    s.add(c.deadline ? static_cast<uint64_t>(*c.deadline) : ~0ULL);
+  }
+  digest_version_ = pkg_.version();
+  view_digest_ = s.value();
+  return view_digest_;
+}
+
+}  // namespace ctxcheck::harness
