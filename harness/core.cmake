@@ -8,6 +8,9 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/shrink/shrink.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/enumerate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/explore.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explore/strategies.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explore/dfs.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explore/pct.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp

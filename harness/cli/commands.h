@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "harness/explore/strategies.h"
 #include "harness/program/generate.h"
 #include "model/faults/faults.h"
+#include "model/runtime/runtime.h"
 
 namespace ctxcheck::harness {
 
@@ -37,7 +39,7 @@ struct RunArgs {
   bool keep_going = false;
   bool save_findings = false;
   int progress = -1;        // -1 = auto (a TTY)
-  uint64_t max_steps = 200000;
+  uint64_t max_steps = rt::kDefaultMaxSteps;
   bool shrink = true;       // shrink each failing case before writing it
 };
 int run_command(const RunArgs& a);
@@ -66,19 +68,19 @@ struct ExploreArgs {
   uint32_t goroutines = 3;   // scripts per program, main included
   bool unsafe = false;
   std::string shard;         // "I/M"
-  std::string strategy = "dfs";
-  uint32_t bound = 2;
+  std::string strategy{kDefaultStrategy};
+  uint32_t bound = kDefaultBound;
   bool state_caching = false;
-  uint64_t executions = 0;   // per program (0: exhaust / 1000 samples)
-  uint64_t seed = 1;
-  uint32_t pct_depth = 3;
+  uint64_t executions = 0;   // per program (0: exhaust / kDefaultSampleExecutions samples)
+  uint64_t seed = kDefaultExploreSeed;
+  uint32_t pct_depth = kDefaultPctDepth;
   std::string faults;
   bool keep_going = false;
   std::string out_dir;
   std::string checkpoint;
   uint64_t max_programs = 0; // stop after this many programs (resume with the checkpoint)
   int progress = -1;
-  uint64_t max_steps = 200000;
+  uint64_t max_steps = rt::kDefaultMaxSteps;
   bool shrink = true;
 };
 int explore_command(const ExploreArgs& a);

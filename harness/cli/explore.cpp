@@ -30,7 +30,7 @@ std::string fingerprint(const ExploreArgs& a, const SpaceOptions& sp, const Expl
   return fmt::format("ops {}..{} alphabet {} scripts {} shard {}/{} strategy {} bound {} cache {} executions {} "
                      "seed {} depth {} faults [{}] max-steps {}",
                      sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts, sp.shard,
-                     sp.shards, strategy_name(o.strategy), o.bound, o.state_caching, o.executions, o.seed,
+                     sp.shards, o.strategy, o.bound, o.state_caching, o.executions, o.seed,
                      o.pct_depth, o.exec.faults.to_string(), a.max_steps);
 }
 
@@ -108,11 +108,11 @@ int explore_one(const ExploreArgs& a, ExploreOptions& o) {
   ExploreCounts c = explore_program(p, o, [&](const Failure& f) {
     ++by_id[f.result.verdict_id()];
     rep.report(f, fmt::format("found by: ctxcheck explore {} --strategy {} --bound {}", a.file,
-                              strategy_name(o.strategy), o.bound));
+                              o.strategy, o.bound));
     return a.keep_going;
   });
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  fmt::print("explored {} under {} (bound {}): {}\n", a.file, strategy_name(o.strategy), o.bound, counts_line(c, secs));
+  fmt::print("explored {} under {} (bound {}): {}\n", a.file, o.strategy, o.bound, counts_line(c, secs));
   for (const auto& [id, n] : by_id) fmt::print("  {}: {} failing executions\n", id, n);
   if (c.nondeterminism) fmt::print("NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", c.nondeterminism);
   return c.violations > 0 || c.nondeterminism > 0 ? kExitViolation : kExitPass;
@@ -165,7 +165,7 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
   }
   fmt::print("ctxcheck explore: programs of {}..{} ops over [{}] ({} scripts max){}, {} bound {}{}, faults [{}]\n",
              sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts,
-             sp.shards > 1 ? fmt::format(", shard {}/{}", sp.shard, sp.shards) : "", strategy_name(o.strategy),
+             sp.shards > 1 ? fmt::format(", shard {}/{}", sp.shard, sp.shards) : "", o.strategy,
              o.bound, o.state_caching ? ", state caching" : "", o.exec.faults.to_string());
   std::fflush(stdout);
 
@@ -225,9 +225,9 @@ int explore_command(const ExploreArgs& a) {
   std::string bad;
   auto faults = model::FaultSet::parse(a.faults, &bad);
   if (!faults) throw UsageError(fmt::format("--faults: unknown fault \"{}\" (see ctxcheck faults)", bad));
-  auto strategy = strategy_by_name(a.strategy);
-  if (!strategy) throw UsageError(fmt::format("--strategy: unknown strategy \"{}\" (dfs, pct, random)", a.strategy));
-  o.strategy = *strategy;
+  if (find_strategy(a.strategy) == nullptr)
+    throw UsageError(fmt::format("--strategy: unknown strategy \"{}\" ({})", a.strategy, strategy_names()));
+  o.strategy = a.strategy;
   o.bound = a.bound;
   o.state_caching = a.state_caching;
   o.executions = a.executions;

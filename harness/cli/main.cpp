@@ -57,10 +57,11 @@ int main(int argc, char** argv) {
   ex_cmd->add_option("--goroutines", ex.goroutines, "Scripts per program, main included")->check(CLI::Range(1, 8));
   ex_cmd->add_flag("--unsafe", ex.unsafe, "Add reparent to the alphabet");
   ex_cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)");
-  ex_cmd->add_option("--strategy", ex.strategy, "dfs (exhaustive), pct, or random");
+  ex_cmd->add_option("--strategy", ex.strategy, fmt::format("Strategy (default {}): {}", kDefaultStrategy, strategy_help()));
   ex_cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
   ex_cmd->add_flag("--state-cache", ex_cache, "Prune states seen before (dfs; see README for when it pays)");
-  ex_cmd->add_option("--executions", ex.executions, "Executions per program (pct/random: default 1000; dfs: a cap)");
+  ex_cmd->add_option("--executions", ex.executions,
+                     fmt::format("Executions per program (pct/random: default {}; dfs: a cap)", kDefaultSampleExecutions));
   ex_cmd->add_option("--seed", ex.seed, "Seed (pct, random)");
   ex_cmd->add_option("--pct-depth", ex.pct_depth, "PCT bug depth d")->check(CLI::Range(1, 100));
   ex_cmd->add_option("--faults", ex.faults, "Comma-separated faults to inject");

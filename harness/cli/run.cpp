@@ -9,15 +9,14 @@
 #include "harness/program/text.h"
 #include "harness/report/text.h"
 #include "harness/shrink/shrink.h"
+#include "model/runtime/prng.h"
 
 namespace ctxcheck::harness {
 
 namespace {
+// The seed of case i of a campaign.
 uint64_t mix(uint64_t a, uint64_t b) {
-  uint64_t z = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL + (a << 6) + (a >> 2));
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return rt::splitmix64_mix(a * rt::kGoldenGamma ^ (b + 0x632be59bd9b4e019ULL + (a << 6) + (a >> 2)));
 }
 }  // namespace
 

@@ -1,28 +1,13 @@
 #include "harness/explore/explore.h"
 
 #include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "harness/report/text.h"
-#include "model/runtime/scheduler/dfs.h"
-#include "model/runtime/scheduler/pct.h"
-#include "model/runtime/scheduler/random.h"
 
 namespace ctxcheck::harness {
-
-const char* strategy_name(StrategyKind s) {
-  switch (s) {
-    case StrategyKind::Dfs: return "dfs";
-    case StrategyKind::Pct: return "pct";
-    case StrategyKind::Random: return "random";
-  }
-  return "?";
-}
-
-std::optional<StrategyKind> strategy_by_name(std::string_view s) {
-  for (StrategyKind k : {StrategyKind::Dfs, StrategyKind::Pct, StrategyKind::Random})
-    if (s == strategy_name(k)) return k;
-  return std::nullopt;
-}
 
 ExploreCounts& ExploreCounts::operator+=(const ExploreCounts& o) {
   programs += o.programs;
@@ -38,23 +23,15 @@ ExploreCounts& ExploreCounts::operator+=(const ExploreCounts& o) {
 
 ExploreCounts explore_program(const Program& p, const ExploreOptions& o,
                               const std::function<bool(const Failure&)>& on_failure, bool* stopped) {
-  std::unique_ptr<rt::Strategy> strategy;
-  rt::DfsStrategy* dfs = nullptr;
-  uint64_t sample = o.executions != 0 ? o.executions : 1000;
-  switch (o.strategy) {
-    case StrategyKind::Dfs: {
-      auto d = std::make_unique<rt::DfsStrategy>(rt::DfsOptions{o.bound, o.state_caching, o.executions});
-      dfs = d.get();
-      strategy = std::move(d);
-      break;
-    }
-    case StrategyKind::Pct: strategy = std::make_unique<rt::PctStrategy>(o.seed, sample, o.pct_depth); break;
-    case StrategyKind::Random: strategy = std::make_unique<rt::RandomStrategy>(o.seed, sample); break;
-  }
+  const StrategyEntry* entry = find_strategy(o.strategy);
+  if (entry == nullptr)
+    throw std::invalid_argument(fmt::format("unknown strategy \"{}\" ({})", o.strategy, strategy_names()));
+  SearchStats search;
+  std::unique_ptr<rt::ChoiceSource> strategy = entry->make(o, search);
   ExploreCounts c;
   c.programs = 1;
   if (stopped) *stopped = false;
-  while (strategy->next_execution()) {
+  do {
     ExecResult r = execute(p, *strategy, o.exec);
     ++c.executions;
     if (r.verdict == Verdict::Finding) ++c.findings;
@@ -65,13 +42,11 @@ ExploreCounts explore_program(const Program& p, const ExploreOptions& o,
     bool go_on = on_failure(f);
     if (!go_on && stopped) *stopped = true;
     if (!go_on || o.stop_at_failure) break;
-  }
-  if (dfs) {
-    c.distinct_states = dfs->stats().distinct_states;
-    c.pruned = dfs->stats().pruned;
-    c.nondeterminism = dfs->stats().nondeterminism;
-    c.incomplete = dfs->stats().exhausted || c.violations > 0 ? 0 : 1;
-  }
+  } while (strategy->next_execution());
+  c.distinct_states = search.distinct_states;
+  c.pruned = search.pruned;
+  c.nondeterminism = search.nondeterminism;
+  c.incomplete = search.exhaustive && !search.exhausted && c.violations == 0 ? 1 : 0;
   return c;
 }
 

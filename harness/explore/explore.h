@@ -16,21 +16,18 @@
 
 #include "harness/executor/executor.h"
 #include "harness/explore/enumerate.h"
+#include "harness/explore/strategies.h"
 #include "harness/program/program.h"
 
 namespace ctxcheck::harness {
 
-enum class StrategyKind : uint8_t { Dfs, Pct, Random };
-const char* strategy_name(StrategyKind s);
-std::optional<StrategyKind> strategy_by_name(std::string_view s);
-
 struct ExploreOptions {
-  StrategyKind strategy = StrategyKind::Dfs;
-  uint32_t bound = 2;            // DFS preemption bound
+  std::string strategy{kDefaultStrategy};  // a name of the strategy table (strategies.h)
+  uint32_t bound = kDefaultBound;          // DFS preemption bound
   bool state_caching = false;    // DFS: prune states seen before (costs a hash per resume)
-  uint64_t executions = 0;       // per program; 0 = exhaust (DFS) / 1000 (PCT, random)
-  uint32_t pct_depth = 3;
-  uint64_t seed = 1;             // PCT, random
+  uint64_t executions = 0;       // per program; 0 = exhaust (DFS) / kDefaultSampleExecutions (PCT, random)
+  uint32_t pct_depth = kDefaultPctDepth;
+  uint64_t seed = kDefaultExploreSeed;     // PCT, random
   bool stop_at_failure = true;   // per program: stop at its first violation
   ExecOptions exec;
 };
@@ -54,7 +51,8 @@ struct Failure {
 };
 
 // Explores the schedules of one program. on_failure returns false to stop everything.
-// Returns the counts; `stopped` is set when on_failure asked to stop.
+// Returns the counts; `stopped` is set when on_failure asked to stop. Throws
+// std::invalid_argument when o.strategy names no strategy of the table.
 ExploreCounts explore_program(const Program& p, const ExploreOptions& o,
                               const std::function<bool(const Failure&)>& on_failure, bool* stopped = nullptr);
 

@@ -67,10 +67,10 @@ std::string quote(const std::string& s) {
 class MainLast final : public rt::ChoiceSource {
  public:
   explicit MainLast(bool last) : last_(last) {}
-  uint32_t choose(rt::ChoiceKind kind, std::span<const uint32_t> options) override {
-    if (kind != rt::ChoiceKind::Schedule) return last_ ? static_cast<uint32_t>(options.size() - 1) : 0;
-    for (uint32_t i = 0; i < options.size(); ++i)
-      if ((options[i] != 0) == last_) return i;
+  uint32_t choose(const rt::ChoicePoint& p) override {
+    if (p.kind != rt::ChoiceKind::Schedule) return last_ ? static_cast<uint32_t>(p.options.size() - 1) : 0;
+    for (uint32_t i = 0; i < p.options.size(); ++i)
+      if ((p.options[i] != 0) == last_) return i;
     return 0;
   }
 

@@ -2,19 +2,16 @@
 
 #include <algorithm>
 
+#include "model/runtime/prng.h"
+
 namespace ctxcheck::harness {
 
 namespace {
 
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : s_(seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL) {}
-  uint64_t next() {
-    uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  explicit Rng(uint64_t seed) : s_(seed * rt::kGoldenGamma + 0x632be59bd9b4e019ULL) {}
+  uint64_t next() { return rt::splitmix64(s_); }
   uint32_t below(uint64_t n) { return n == 0 ? 0 : static_cast<uint32_t>(next() % n); }
   bool chance(uint32_t percent) { return below(100) < percent; }
   template <class T>

@@ -15,9 +15,8 @@
 #include "harness/program/text.h"
 #include "harness/shrink/shrink.h"
 #include "harness/util/atomic_file.h"
-#include "model/runtime/scheduler/dfs.h"
-#include "model/runtime/scheduler/pct.h"
-#include "model/runtime/scheduler/random.h"
+#include "harness/explore/dfs.h"
+#include "harness/explore/pct.h"
 
 namespace ctxcheck::harness {
 namespace {
@@ -70,22 +69,28 @@ TEST(Enumerate, SkipResumesAtTheSameProgram) {
 TEST(Dfs, CoversEverySchedule) {
   Program p = parse_program(kRace);
   ExecOptions o;
-  rt::DfsStrategy dfs({1000, false, 0});
+  SearchStats stats;
+  DfsStrategy dfs({1000, false, 0}, stats);
   std::set<uint64_t> dfs_hashes;
-  while (dfs.next_execution()) dfs_hashes.insert(execute(p, dfs, o).trace_hash);
-  EXPECT_TRUE(dfs.stats().exhausted);
-  EXPECT_EQ(dfs.stats().nondeterminism, 0u);
-  rt::RandomStrategy rnd(7, 1000);
+  do dfs_hashes.insert(execute(p, dfs, o).trace_hash);
+  while (dfs.next_execution());
+  EXPECT_TRUE(stats.exhausted);
+  EXPECT_EQ(stats.nondeterminism, 0u);
+  EXPECT_EQ(stats.executions, dfs_hashes.size());
+  rt::PrngChoices rnd = rt::PrngChoices::sample(7, 1000);
   std::set<uint64_t> random_hashes;
-  while (rnd.next_execution()) random_hashes.insert(execute(p, rnd, o).trace_hash);
+  do random_hashes.insert(execute(p, rnd, o).trace_hash);
+  while (rnd.next_execution());
   for (uint64_t h : random_hashes) EXPECT_TRUE(dfs_hashes.count(h)) << fmt::format("{:016x} not explored", h);
   EXPECT_GT(dfs_hashes.size(), 10u);
   // A preemption bound of 0 runs exactly one schedule; bounds explore monotonically more.
   uint64_t prev = 0;
   for (uint32_t bound : {0u, 1u, 2u, 3u}) {
-    rt::DfsStrategy d({bound, false, 0});
+    SearchStats st;
+    DfsStrategy d({bound, false, 0}, st);
     uint64_t n = 0;
-    while (d.next_execution()) execute(p, d, o), ++n;
+    do execute(p, d, o), ++n;
+    while (d.next_execution());
     if (bound == 0) {
       EXPECT_EQ(n, 1u);
     }
@@ -133,10 +138,11 @@ TEST(Pct, FindsTheRaceAndIsDeterministic) {
   ExecOptions o;
   o.faults = model::FaultSet::of(model::Fault::RegisterIntoCanceled);
   auto first_failure = [&](uint64_t seed) -> int64_t {
-    rt::PctStrategy pct(seed, 2000, 2);
-    for (int64_t i = 0; pct.next_execution(); ++i)
+    PctStrategy pct(seed, 2000, 2);
+    for (int64_t i = 0;; ++i) {
       if (execute(p, pct, o).verdict == Verdict::Violation) return i;
-    return -1;
+      if (!pct.next_execution()) return -1;
+    }
   };
   int found = 0;
   for (uint64_t seed = 1; seed <= 5; ++seed) {

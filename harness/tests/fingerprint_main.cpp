@@ -25,18 +25,12 @@
 #include "harness/report/text.h"
 #include "harness/shrink/shrink.h"
 #include "model/faults/faults.h"
+#include "model/runtime/prng.h"
 
 using namespace ctxcheck;
 using namespace ctxcheck::harness;
 
 namespace {
-
-uint64_t splitmix(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 std::string ids(const ExecResult& r) {
   std::string s = r.violation ? std::string(name_of(r.violation->id)) : "-";
@@ -56,7 +50,7 @@ void generated(const char* mode, uint64_t count, GenOptions gen, const model::Fa
   opts.limits.keep_events = false;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t x = i * 1000003 + std::strlen(mode);
-    uint64_t seed = splitmix(x);
+    uint64_t seed = rt::splitmix64(x);
     Program p = generate(seed, gen);
     if (!faults.empty()) p.faults = faults.to_string();
     rt::PrngChoices choices(seed);
@@ -78,8 +72,8 @@ void generated(const char* mode, uint64_t count, GenOptions gen, const model::Fa
 void decoded(uint64_t count) {
   uint64_t x = 77;
   for (uint64_t i = 0; i < count; ++i) {
-    std::vector<uint8_t> bytes(2 + splitmix(x) % 300);
-    for (auto& b : bytes) b = static_cast<uint8_t>(splitmix(x));
+    std::vector<uint8_t> bytes(2 + rt::splitmix64(x) % 300);
+    for (auto& b : bytes) b = static_cast<uint8_t>(rt::splitmix64(x));
     auto layout = i % 2 ? FuzzLayout::Faults : FuzzLayout::Programs;
     DecodedInput in = read_fuzz_input(layout, bytes);
     ExecResult r = execute_input(in);

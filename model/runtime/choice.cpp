@@ -1,5 +1,7 @@
 #include "model/runtime/choice.h"
 
+#include "model/runtime/prng.h"
+
 namespace ctxcheck::rt {
 
 std::string_view choice_kind_name(ChoiceKind k) {
@@ -13,20 +15,34 @@ std::string_view choice_kind_name(ChoiceKind k) {
   return "?";
 }
 
-uint64_t PrngChoices::next_u64() {
-  uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+PrngChoices PrngChoices::sample(uint64_t seed, uint64_t executions) {
+  PrngChoices s(seed);
+  s.sampling_ = true;
+  s.executions_ = executions;
+  return s;
 }
 
-uint32_t PrngChoices::choose(ChoiceKind, std::span<const uint32_t> options) {
-  return static_cast<uint32_t>(next_u64() % options.size());
+ExecutionNeeds PrngChoices::begin_execution() {
+  state_ = sampling_ ? execution_seed(seed_, index_) : seed_;
+  return {};
 }
 
-uint32_t ByteChoices::choose(ChoiceKind, std::span<const uint32_t> options) {
+uint64_t PrngChoices::next_u64() { return splitmix64(state_); }
+
+uint32_t PrngChoices::choose(const ChoicePoint& p) {
+  uint32_t n = static_cast<uint32_t>(p.options.size());
+  return sampling_ ? uniform(state_, n) : static_cast<uint32_t>(next_u64() % n);
+}
+
+bool PrngChoices::next_execution() {
+  if (!sampling_) return false;
+  ++index_;
+  return executions_ == 0 || index_ < executions_;
+}
+
+uint32_t ByteChoices::choose(const ChoicePoint& p) {
   if (pos_ >= bytes_.size()) return 0;
-  return static_cast<uint32_t>(bytes_[pos_++] % options.size());
+  return static_cast<uint32_t>(bytes_[pos_++] % p.options.size());
 }
 
 ReplayChoices::ReplayChoices(std::vector<Decision> recorded) : recorded_(std::move(recorded)) {
@@ -34,14 +50,14 @@ ReplayChoices::ReplayChoices(std::vector<Decision> recorded) : recorded_(std::mo
   for (const auto& d : recorded_) chosen_.push_back(d.chosen);
 }
 
-uint32_t ReplayChoices::choose(ChoiceKind kind, std::span<const uint32_t> options) {
+uint32_t ReplayChoices::choose(const ChoicePoint& p) {
   if (pos_ >= chosen_.size()) return 0;
   size_t i = pos_++;
   if (!recorded_.empty() && diverged_at_ < 0 &&
-      (recorded_[i].kind != kind || recorded_[i].n != options.size()))
+      (recorded_[i].kind != p.kind || recorded_[i].n != p.options.size()))
     diverged_at_ = static_cast<long>(i);
   uint32_t c = chosen_[i];
-  if (c >= options.size()) {
+  if (c >= p.options.size()) {
     if (diverged_at_ < 0) diverged_at_ = static_cast<long>(i);
     return 0;
   }

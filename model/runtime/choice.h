@@ -10,6 +10,10 @@
 // goroutine, insertion order, earliest timer). A source with nothing to say answers 0,
 // which makes exhausted fuzz input mean "no preemption" and lets shrinkers head towards
 // fewer switches.
+//
+// This file is all the runtime knows of strategies: the interface and the sources the
+// model's own tests run on (seeded PRNG, bytes, replay). The search strategies (PCT, DFS)
+// and the table that names them are the explorer's, in harness/explore.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +47,21 @@ struct Decision {
   friend bool operator==(const Decision&, const Decision&) = default;
 };
 
+// The hash of the whole state at a choice point (Runtime::state_hash), which a strategy
+// may call: state caching needs it, every other strategy never pays for it. Empty when the
+// execution keeps no state hash.
+class StateHashThunk {
+ public:
+  StateHashThunk() = default;
+  StateHashThunk(uint64_t (*hash)(void*), void* state) : hash_(hash), state_(state) {}
+  explicit operator bool() const { return hash_ != nullptr; }
+  uint64_t operator()() const { return hash_(state_); }
+
+ private:
+  uint64_t (*hash_)(void*) = nullptr;
+  void* state_ = nullptr;
+};
+
 // One decision as the runtime presents it to a strategy.
 struct ChoicePoint {
   ChoiceKind kind;
@@ -52,47 +71,74 @@ struct ChoicePoint {
   // the running goroutine blocked or exited and some switch is forced (free).
   bool preemptive = false;
   uint32_t current = UINT32_MAX;  // the goroutine running at the decision (kNoGo: none)
+  // Set only when the strategy asked for it (ExecutionNeeds) and the harness supplies its
+  // part of the state (Runtime::set_state_hasher).
+  StateHashThunk state_hash{};
 };
 
-// The interface every strategy implements (random, bytes, replay, PCT, the exhaustive
-// explorer): they see the kind and the option identities.
+// What a strategy asks of the execution it begins.
+struct ExecutionNeeds {
+  // Keep a hash of the whole state (ChoicePoint::state_hash). It costs a digest update at
+  // every resume, so only state-caching explorers ask for it.
+  bool state_hash = false;
+};
+
+// The answer to choose that stops the execution as Outcome::Pruned (the strategy reached a
+// state it explored before with at least the same budget left). Honoured at preemptive
+// points, the only ones state caching hashes; anywhere else it counts as option 0.
+inline constexpr uint32_t kPrune = UINT32_MAX;
+
+// The one interface of every strategy (seeded PRNG, bytes, replay, PCT, the exhaustive
+// explorer), in the spirit of shuttle's Scheduler: begin an execution, choose at each
+// choice point, and say at the end whether there is another execution to run. The runtime
+// calls the first two; a driver that runs many executions (the explorer) runs the program
+// again while next_execution() answers true.
 class ChoiceSource {
  public:
   virtual ~ChoiceSource() = default;
-  // Called only when options.size() >= 2. Must return an index < options.size();
-  // the runtime reduces anything else modulo n and counts it as a source bug.
-  virtual uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options) = 0;
-  // What the runtime calls; strategies that need more than the options override it.
-  virtual uint32_t choose_at(const ChoicePoint& p) { return choose(p.kind, p.options); }
-  // Called by the runtime when an execution starts, so sources can be reused.
-  virtual void begin_execution() {}
-  // Checked after every preemptive decision: true stops the execution as Outcome::Pruned
-  // (the explorer saw this state before, with at least the same budget left).
-  virtual bool prune_requested() const { return false; }
-  // True: the runtime keeps a state hash (Runtime::state_hash) for this source. It costs a
-  // hash of the whole state at every resume, so only state-caching explorers ask for it.
-  virtual bool wants_state_hash() const { return false; }
+  // An execution begins (Runtime::run calls this first, so a source can be reused).
+  virtual ExecutionNeeds begin_execution() { return {}; }
+  // Called only when options.size() >= 2. Returns an index < options.size() (the runtime
+  // reduces anything else modulo n), or kPrune.
+  virtual uint32_t choose(const ChoicePoint& p) = 0;
+  // The execution that began last has ended. True: the source has another one to try (run
+  // the program again); false: it is done. A single-execution source answers false.
+  virtual bool next_execution() { return false; }
 };
 
-// Seeded PRNG (splitmix64). Uniform over the options.
+// Uniform choices from splitmix64, in one of two forms:
+// - PrngChoices(seed): every execution draws the same stream, from `seed`, and takes
+//   index = draw % n (`ctxcheck run`, export-go's samples, the tests and their vectors);
+// - PrngChoices::sample(seed, executions): a sample of executions (0 = unbounded), the
+//   i-th with its own seed, a function of `seed` and i, so any one of them can be re-run
+//   alone; index by multiply-shift (`explore --strategy random`).
+// The two reductions differ only because the traces recorded under each keep their hashes.
 class PrngChoices final : public ChoiceSource {
  public:
   explicit PrngChoices(uint64_t seed) : seed_(seed), state_(seed) {}
-  uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options) override;
-  void begin_execution() override { state_ = seed_; }
+  static PrngChoices sample(uint64_t seed, uint64_t executions);
+  ExecutionNeeds begin_execution() override;
+  uint32_t choose(const ChoicePoint& p) override;
+  bool next_execution() override;
   uint64_t next_u64();
 
  private:
   uint64_t seed_;
   uint64_t state_;
+  bool sampling_ = false;
+  uint64_t executions_ = 1;  // sample size (0 = unbounded)
+  uint64_t index_ = 0;       // the execution being run, within the sample
 };
 
 // A byte string, one byte per decision: index = byte % n. Exhausted input answers 0.
 class ByteChoices final : public ChoiceSource {
  public:
   explicit ByteChoices(std::span<const uint8_t> bytes) : bytes_(bytes) {}
-  uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options) override;
-  void begin_execution() override { pos_ = 0; }
+  ExecutionNeeds begin_execution() override {
+    pos_ = 0;
+    return {};
+  }
+  uint32_t choose(const ChoicePoint& p) override;
   size_t consumed() const { return pos_; }
 
  private:
@@ -108,8 +154,12 @@ class ReplayChoices final : public ChoiceSource {
   explicit ReplayChoices(std::vector<uint32_t> chosen) : chosen_(std::move(chosen)) {}
   // Stricter form: also checks kind and option count against the recording.
   explicit ReplayChoices(std::vector<Decision> recorded);
-  uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options) override;
-  void begin_execution() override { pos_ = 0; diverged_at_ = -1; }
+  ExecutionNeeds begin_execution() override {
+    pos_ = 0;
+    diverged_at_ = -1;
+    return {};
+  }
+  uint32_t choose(const ChoicePoint& p) override;
   long diverged_at() const { return diverged_at_; }
   size_t consumed() const { return pos_; }
 

@@ -97,7 +97,6 @@ Runtime& Runtime::current() {
   if (t_current == nullptr) throw InternalError("no ctxcheck runtime is running on this thread");
   return *t_current;
 }
-Runtime* Runtime::current_or_null() { return t_current; }
 
 uint32_t Runtime::num_goroutines() const {
   uint32_t n = 0;
@@ -130,7 +129,7 @@ RunResult Runtime::run(std::function<void()> main) {
   live_ = 0;
   max_live_ = 0;
   result_ = RunResult{};
-  choices_.begin_execution();
+  needs_ = choices_.begin_execution();
 
   current_ = kNoGo;
   go(GoKind::Main, "main", std::move(main));
@@ -290,9 +289,18 @@ void Runtime::set_not_runnable(GoId id) {
 // scheduling
 
 uint32_t Runtime::choose(ChoiceKind kind, std::span<const uint32_t> options, bool preemptive) {
+  bool pruned = false;  // only a preemptive scheduling point acts on it (see kPrune)
+  return decide(kind, options, preemptive, pruned);
+}
+
+uint32_t Runtime::decide(ChoiceKind kind, std::span<const uint32_t> options, bool preemptive, bool& pruned) {
   if (options.size() <= 1) return 0;
   uint32_t n = static_cast<uint32_t>(options.size());
-  uint32_t c = choices_.choose_at({kind, options, preemptive, current_}) % n;
+  StateHashThunk hash;
+  if (hashing()) hash = {[](void* rt) { return static_cast<Runtime*>(rt)->state_hash(); }, this};
+  uint32_t answer = choices_.choose({kind, options, preemptive, current_, hash});
+  pruned = answer == kPrune;
+  uint32_t c = pruned ? 0 : answer % n;
   decisions_.push_back({kind, n, c});
   trace_.add(Ev::Choice, current_, static_cast<uint32_t>(kind), (c << 16) | n);
   return c;
@@ -318,8 +326,9 @@ void Runtime::point(Ev kind, uint32_t a, uint32_t b) {
   options_.push_back(current_);
   for (GoId g : runnable_)
     if (g != current_) options_.push_back(g);
-  uint32_t c = choose(ChoiceKind::Schedule, options_, /*preemptive=*/true);
-  if (choices_.prune_requested()) fail(Outcome::Pruned, "state explored before");
+  bool pruned = false;
+  uint32_t c = decide(ChoiceKind::Schedule, options_, /*preemptive=*/true, pruned);
+  if (pruned) fail(Outcome::Pruned, "state explored before");
   if (c != 0) {
     switch_to(options_[c]);
     if (aborting_ && std::uncaught_exceptions() == 0) throw Aborted{};

@@ -114,8 +114,10 @@ enum class Outcome : uint8_t {
 };
 const char* outcome_name(Outcome o);
 
+inline constexpr uint64_t kDefaultMaxSteps = 200000;  // scheduling steps per execution
+
 struct Limits {
-  uint64_t max_steps = 200000;
+  uint64_t max_steps = kDefaultMaxSteps;
   uint32_t max_goroutines = 4096;
   bool keep_events = true;  // off: only the hash is kept (fuzzing speed)
 };
@@ -160,7 +162,6 @@ class Runtime {
 
   // The runtime executing on this thread (valid inside run()).
   static Runtime& current();
-  static Runtime* current_or_null();
 
   // ---- goroutines (called from inside goroutines) ----
   // `captures` (heap objects the go statement's closure captures, each with its edge label)
@@ -228,10 +229,11 @@ class Runtime {
   // ---- state hashing (explorers with state caching) ----
   // The harness supplies the digest of what the runtime cannot see (the model and the
   // interpreter). state_hash() combines it with the clock, goroutines (state, wait,
-  // digest), pending timers and the heap. Only active when the ChoiceSource asks for it.
+  // digest), pending timers and the heap. Only active when the ChoiceSource asked for it
+  // when the execution began; it then reaches the source as ChoicePoint::state_hash.
   void set_state_hasher(std::function<uint64_t()> h) {
     state_hasher_ = std::move(h);
-    hashing_ = state_hasher_ && choices_.wants_state_hash();
+    hashing_ = state_hasher_ && needs_.state_hash;
   }
   // Checked at every scheduling point: a flag, not a virtual call.
   bool hashing() const { return hashing_; }
@@ -269,6 +271,8 @@ class Runtime {
   // goroutine only designates (its fiber ends right after); a blocked one switches.
   bool dispatch_next(bool exiting);  // true: the execution is aborting
   GoId spawn(GoKind kind, std::string label, std::function<void()> fn);
+  // One decision of the ChoiceSource, recorded; `pruned` is set when it answered kPrune.
+  uint32_t decide(ChoiceKind kind, std::span<const uint32_t> options, bool preemptive, bool& pruned);
   void switch_to(GoId next);
   void switch_to_main();
   void on_resume();  // the current goroutine runs again: fold what it now sees into its digest
@@ -281,6 +285,7 @@ class Runtime {
   void record_failure(Outcome o, std::string message, GoId g, std::string code = {});
 
   ChoiceSource& choices_;
+  ExecutionNeeds needs_;  // what the source asked of the running execution
   Limits limits_;
   detail::GoAlgorithm* algo_;
 

@@ -11,10 +11,10 @@
 // every other option costs one preemption. A forced switch (the running goroutine blocked
 // or exited) and every non-schedule decision are free: they are explored in full.
 //
-// State caching (optional): at each new preemptive decision the strategy asks the runtime
-// for a hash of the whole state (model, interpreter, goroutines with digests of their
-// local state, timers, heap; Runtime::state_hash). If that state was already reached with
-// at least as much budget left, its subtree has been explored: the execution is pruned.
+// State caching (optional): at each new preemptive decision the strategy calls the choice
+// point's state-hash thunk (model, interpreter, goroutines with digests of their local
+// state, timers, heap; Runtime::state_hash). If that state was already reached with at
+// least as much budget left, its subtree has been explored: the execution is pruned.
 // Equal hashes are taken as equal states (64-bit; a collision could hide a subtree).
 #pragma once
 
@@ -22,42 +22,27 @@
 #include <unordered_map>
 #include <vector>
 
-#include "model/runtime/scheduler/strategy.h"
+#include "harness/explore/strategies.h"
 
-namespace ctxcheck::rt {
+namespace ctxcheck::harness {
 
 struct DfsOptions {
-  uint32_t preemption_bound = 2;
+  uint32_t preemption_bound = kDefaultBound;
   bool state_caching = false;
   uint64_t max_executions = 0;  // 0 = until the tree is exhausted
 };
 
-struct DfsStats {
-  uint64_t executions = 0;
-  uint64_t pruned = 0;          // executions cut at a state seen before
-  uint64_t distinct_states = 0; // states cached (preemptive decisions reached first)
-  uint64_t nondeterminism = 0;  // replays whose decision shape differed (must stay 0)
-  bool exhausted = false;       // every path within the bound was run (or pruned)
-};
-
-class DfsStrategy final : public Strategy {
+class DfsStrategy final : public rt::ChoiceSource {
  public:
-  explicit DfsStrategy(DfsOptions o = {}) : opts_(o) {}
+  // Reports into `stats` as it goes (stats.exhaustive is set).
+  DfsStrategy(DfsOptions o, SearchStats& stats);
+  rt::ExecutionNeeds begin_execution() override;
+  uint32_t choose(const rt::ChoicePoint& p) override;
   bool next_execution() override;
-  uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options) override;
-  uint32_t choose_at(const ChoicePoint& p) override;
-  void begin_execution() override;
-  bool prune_requested() const override { return prune_; }
-  bool wants_state_hash() const override { return opts_.state_caching; }
-  std::string_view name() const override { return "dfs"; }
-
-  const DfsStats& stats() const { return stats_; }
-  // The path of the execution that just ran (chosen index per decision).
-  std::vector<uint32_t> current_schedule() const;
 
  private:
   struct Node {
-    ChoiceKind kind;
+    rt::ChoiceKind kind;
     uint32_t n;
     uint32_t chosen;
     bool preemptive;
@@ -66,17 +51,16 @@ class DfsStrategy final : public Strategy {
   uint32_t cost(const Node& n, uint32_t option) const {
     return n.preemptive && option != 0 ? 1 : 0;
   }
+  bool seen_before(uint64_t state);  // with at least the budget left now (else: remember it)
 
   DfsOptions opts_;
-  DfsStats stats_;
+  SearchStats& stats_;
   std::vector<Node> path_;   // invariant: path_[0, replay_) is replayed as recorded
   size_t replay_ = 0;
   size_t pos_ = 0;           // next decision of the running execution
   uint32_t budget_ = 0;      // preemptions left in the running execution
-  bool prune_ = false;
-  bool started_ = false;
   // State hash -> the most budget it was explored with. Lookups only, never iterated.
   std::unordered_map<uint64_t, uint32_t> seen_;
 };
 
-}  // namespace ctxcheck::rt
+}  // namespace ctxcheck::harness

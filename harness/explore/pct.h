@@ -11,18 +11,18 @@
 
 #include <vector>
 
-#include "model/runtime/scheduler/strategy.h"
+#include "harness/explore/strategies.h"
 
-namespace ctxcheck::rt {
+namespace ctxcheck::harness {
 
-class PctStrategy final : public Strategy {
+class PctStrategy final : public rt::ChoiceSource {
  public:
-  PctStrategy(uint64_t seed, uint64_t executions, uint32_t depth = 3)
+  // `executions` executions (0 = unbounded), the i-th from rt::execution_seed(seed, i).
+  PctStrategy(uint64_t seed, uint64_t executions, uint32_t depth = kDefaultPctDepth)
       : seed_(seed), executions_(executions), depth_(depth < 1 ? 1 : depth) {}
+  rt::ExecutionNeeds begin_execution() override;
+  uint32_t choose(const rt::ChoicePoint& p) override;
   bool next_execution() override;
-  uint32_t choose(ChoiceKind kind, std::span<const uint32_t> options) override;
-  uint32_t choose_at(const ChoicePoint& p) override;
-  std::string_view name() const override { return "pct"; }
 
  private:
   uint64_t priority_of(uint32_t g);
@@ -30,7 +30,7 @@ class PctStrategy final : public Strategy {
   uint64_t seed_;
   uint64_t executions_;
   uint32_t depth_;
-  uint64_t done_ = 0;
+  uint64_t index_ = 0;            // the execution being run
   uint64_t state_ = 0;
   uint64_t steps_ = 0;            // schedule decisions in the current execution
   uint64_t k_ = 16;               // invariant: >= the most schedule decisions seen
@@ -38,4 +38,4 @@ class PctStrategy final : public Strategy {
   std::vector<uint64_t> priority_;       // by goroutine id; 0 = not assigned yet
 };
 
-}  // namespace ctxcheck::rt
+}  // namespace ctxcheck::harness
