@@ -6,12 +6,14 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/program/decode.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/fuzz_input.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/shrink/shrink.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/sink/failure_sink.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/enumerate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/explore.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/invariants/checks.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/verdict.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/campaign/campaign.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/executor.cpp

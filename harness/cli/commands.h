@@ -55,8 +55,6 @@ struct ShrinkArgs {
   std::string out;  // "" = overwrite the input
 };
 int shrink_command(const ShrinkArgs& a);
-struct ShrinkResult;
-std::string shrunk_trace(const ShrinkResult& s, const std::string& headline);
 
 struct ExploreArgs {
   std::string file;          // one program; or:

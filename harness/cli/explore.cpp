@@ -15,7 +15,7 @@
 #include "harness/explore/explore.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
-#include "harness/shrink/shrink.h"
+#include "harness/sink/failure_sink.h"
 #include "harness/util/atomic_file.h"
 
 namespace ctxcheck::harness {
@@ -61,41 +61,24 @@ std::string counts_line(const ExploreCounts& c, double secs) {
                      static_cast<double>(c.distinct_states) / s);
 }
 
+// Hands each violation to the failure sink (shrink unless --no-shrink, name, dedupe, write)
+// and prints the first of each kind.
 class Reporter {
  public:
-  Reporter(const ExploreArgs& a, const ExecOptions& exec) : a_(a), exec_(exec) {}
+  Reporter(const ExploreArgs& a, const ExecOptions& exec)
+      : sink_({.exec = exec, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = true}) {}
 
-  // Shrinks (unless --no-shrink), prints, writes. Returns the file written ("" if none).
-  std::string report(const Failure& f, const std::string& headline) {
-    std::string id = f.result.verdict_id();
-    Program out;
-    ExecResult res;
-    std::string text;
-    if (a_.shrink) {
-      ShrinkResult s = shrink(f.program, exec_, id);
-      out = s.program;
-      res = s.result;
-      text = shrunk_trace(s, headline);
-    } else {
-      out = annotate(f.program, f.result, headline);
-      res = f.result;
-      text = print_program(out);
-    }
-    std::string stem = fmt::format("{}-{:016x}", id, res.trace_hash);
-    if (!seen_.insert(stem).second) return {};
-    fmt::print("violation {}{}:\n{}{}", id, a_.shrink ? " (shrunk)" : "", print_program(out), text_report(out, res));
-    if (a_.out_dir.empty()) return {};
-    std::filesystem::create_directories(a_.out_dir);
-    std::string path = (std::filesystem::path(a_.out_dir) / (stem + ".trace")).string();
-    write_file_atomically(path, text);
-    fmt::print("written to {}\nreplay it with: ctxcheck replay {}\n", path, path);
-    return path;
+  void report(const Failure& f, const std::string& headline) {
+    FailureCase c = sink_.prepare(f.program, f.result, headline);
+    FailureSink::Kept kept = sink_.keep(c);
+    if (!kept.first) return;
+    fmt::print("violation {}{}:\n{}{}", c.verdict.id(), c.shrunk ? " (shrunk)" : "", print_program(c.program),
+               text_report(c.program, c.result));
+    if (!kept.path.empty()) fmt::print("written to {}\nreplay it with: ctxcheck replay {}\n", kept.path, kept.path);
   }
 
  private:
-  const ExploreArgs& a_;
-  const ExecOptions& exec_;
-  std::set<std::string> seen_;
+  FailureSink sink_;
 };
 
 int explore_one(const ExploreArgs& a, ExploreOptions& o) {
@@ -106,7 +89,7 @@ int explore_one(const ExploreArgs& a, ExploreOptions& o) {
   auto t0 = Clock::now();
   std::map<std::string, uint64_t> by_id;
   ExploreCounts c = explore_program(p, o, [&](const Failure& f) {
-    ++by_id[f.result.verdict_id()];
+    ++by_id[std::string(f.result.expect().id())];
     rep.report(f, fmt::format("found by: ctxcheck explore {} --strategy {} --bound {}", a.file,
                               strategy_name(o.strategy), o.bound));
     return a.keep_going;

@@ -8,7 +8,7 @@
 #include "harness/executor/executor.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
-#include "harness/shrink/shrink.h"
+#include "harness/sink/failure_sink.h"
 
 namespace ctxcheck::harness {
 
@@ -47,10 +47,10 @@ int run_command(const RunArgs& a) {
   CampaignOptions co;
   co.max_cases = a.count;
   co.max_seconds = a.seconds;
-  co.out_dir = a.out_dir;
   co.progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
   co.stop_on_violation = !a.keep_going;
-  co.save_findings = a.save_findings;
+  FailureSink sink({.exec = opts, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = a.save_findings});
+  sink.create_out_dir();
   fmt::print("ctxcheck run: seed {}, faults [{}], {} ops, {} goroutines, {}{}\n", a.seed,
              faults->to_string(), gen.ops, gen.goroutines, gen.well_formed ? "well-formed" : "any programs",
              gen.unsafe ? ", unsafe ops" : "");
@@ -63,24 +63,18 @@ int run_command(const RunArgs& a) {
     rt::PrngChoices choices(s);
     ExecResult r = execute(p, choices, opts);
     CaseOutcome out;
-    if (r.verdict == Verdict::Pass) return out;
-    out.kind = r.verdict == Verdict::Violation ? CaseOutcome::Kind::Violation : CaseOutcome::Kind::Finding;
-    out.id = r.verdict_id();
-    std::string headline = fmt::format("found by: ctxcheck run --seed {} (case {})", a.seed, i);
-    if (a.shrink && out.kind == CaseOutcome::Kind::Violation) {
-      Program found = annotate(p, r, "");
-      found.notes.clear();
-      ShrinkResult small = shrink(found, opts, out.id);
-      out.file_stem = fmt::format("{}-{:016x}", out.id, small.result.trace_hash);
-      out.trace_text = shrunk_trace(small, headline);
-      if (co.stop_on_violation)
-        fmt::print("case {} (shrunk):\n{}{}", i, print_program(small.program), text_report(small.program, small.result));
-    } else {
-      out.file_stem = fmt::format("{}-{:016x}", out.id, r.trace_hash);
-      out.trace_text = print_program(annotate(p, r, headline));
-      if (out.kind == CaseOutcome::Kind::Violation && co.stop_on_violation)
-        fmt::print("case {}:\n{}", i, text_report(p, r));
-    }
+    out.verdict = r.expect();
+    if (out.verdict.passes()) return out;
+    Program found = annotate(p, r, "");  // with the failing schedule
+    found.notes.clear();
+    FailureCase c = sink.prepare(found, r, fmt::format("found by: ctxcheck run --seed {} (case {})", a.seed, i));
+    FailureSink::Kept kept = sink.keep(c);
+    out.file = kept.path;
+    out.written = kept.written;
+    if (c.shrunk && co.stop_on_violation)
+      fmt::print("case {} (shrunk):\n{}{}", i, print_program(c.program), text_report(c.program, c.result));
+    else if (c.verdict.is_violation() && co.stop_on_violation)
+      fmt::print("case {}:\n{}", i, text_report(p, r));
     return out;
   });
   fmt::print("{}\n", sum.to_string());
