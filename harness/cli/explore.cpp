@@ -9,9 +9,9 @@
 #include <map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
+#include "harness/explore/checkpoint.h"
 #include "harness/explore/explore.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
@@ -23,34 +23,6 @@ namespace ctxcheck::harness {
 namespace {
 
 using Clock = std::chrono::steady_clock;  // progress and checkpoint pacing only
-
-// Everything that decides which programs and schedules are explored: a checkpoint only
-// resumes an exploration with the same configuration.
-std::string fingerprint(const ExploreArgs& a, const SpaceOptions& sp, const ExploreOptions& o) {
-  return fmt::format("ops {}..{} alphabet {} scripts {} shard {}/{} strategy {} bound {} cache {} executions {} "
-                     "seed {} depth {} faults [{}] max-steps {}",
-                     sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts, sp.shard,
-                     sp.shards, strategy_name(o.strategy), o.bound, o.state_caching, o.executions, o.seed,
-                     o.pct_depth, o.exec.faults.to_string(), a.max_steps);
-}
-
-nlohmann::json counts_json(const ExploreCounts& c) {
-  return {{"programs", c.programs},     {"executions", c.executions},   {"distinct_states", c.distinct_states},
-          {"pruned", c.pruned},         {"violations", c.violations},   {"findings", c.findings},
-          {"incomplete", c.incomplete}, {"nondeterminism", c.nondeterminism}};
-}
-ExploreCounts counts_from(const nlohmann::json& j) {
-  ExploreCounts c;
-  c.programs = j.at("programs");
-  c.executions = j.at("executions");
-  c.distinct_states = j.at("distinct_states");
-  c.pruned = j.at("pruned");
-  c.violations = j.at("violations");
-  c.findings = j.at("findings");
-  c.incomplete = j.at("incomplete");
-  c.nondeterminism = j.at("nondeterminism");
-  return c;
-}
 
 std::string counts_line(const ExploreCounts& c, double secs) {
   double s = secs > 0 ? secs : 1e-9;
@@ -124,28 +96,21 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
     sp.shard = i;
     sp.shards = m;
   }
-  std::string fp = fingerprint(a, sp, o);
-  ExploreCounts base;
-  if (!a.checkpoint.empty() && std::filesystem::exists(a.checkpoint)) {
+  std::optional<Checkpoint> resume;
+  if (!a.checkpoint.empty()) {
     try {
-      auto j = nlohmann::json::parse(read_file(a.checkpoint));
-      if (j.at("config") != fp)
-        throw UsageError(fmt::format("{}: checkpoint of another exploration ({}); remove it or use the same flags",
-                                     a.checkpoint, j.at("config").get<std::string>()));
-      sp.start = {j.at("next_ops"), j.at("next_index")};
-      base = counts_from(j.at("counts"));
-      if (j.value("done", false)) {
-        fmt::print("{}: this exploration is complete: {}\n", a.checkpoint, counts_line(base, 0));
-        return base.violations > 0 ? kExitViolation : kExitPass;
-      }
-      fmt::print("resuming from {}: {} ops, program {} ({} programs done)\n", a.checkpoint, sp.start.ops,
-                 sp.start.index, base.programs);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw UsageError(fmt::format("{}: not a ctxcheck checkpoint: {}", a.checkpoint, e.what()));
+      resume = read_checkpoint(a.checkpoint, exploration_config(sp, o));
+    } catch (const CheckpointError& e) {
+      throw UsageError(e.what());
     }
   }
+  if (resume && resume->done) {
+    fmt::print("{}: this exploration is complete: {}\n", a.checkpoint, counts_line(resume->counts, 0));
+    return resume->counts.violations > 0 ? kExitViolation : kExitPass;
+  }
+  if (resume)
+    fmt::print("resuming from {}: {} ops, program {} ({} programs done)\n", a.checkpoint, resume->next.ops,
+               resume->next.index, resume->counts.programs);
   fmt::print("ctxcheck explore: programs of {}..{} ops over [{}] ({} scripts max){}, {} bound {}{}, faults [{}]\n",
              sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts,
              sp.shards > 1 ? fmt::format(", shard {}/{}", sp.shard, sp.shards) : "", strategy_name(o.strategy),
@@ -155,46 +120,30 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
   Reporter rep(a, o.exec);
   bool progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
   auto t0 = Clock::now(), last_progress = t0, last_checkpoint = t0;
-  auto write_checkpoint = [&](SpacePosition next, const ExploreCounts& total, bool done) {
-    if (a.checkpoint.empty()) return;
-    ExploreCounts all = base;
-    all += total;
-    nlohmann::json j = {{"version", 1},           {"config", fp},       {"next_ops", next.ops},
-                        {"next_index", next.index}, {"done", done},      {"counts", counts_json(all)}};
-    write_file_atomically(a.checkpoint, j.dump(2) + "\n");
-  };
-  SpacePosition reached = sp.start;
-  bool stopped_early = false;
-  ExploreCounts total = explore_space(
-      sp, o,
+  ResumedExploration run = explore_space_resumable(
+      sp, o, resume, a.max_programs,
       [&](const Failure& f, SpacePosition at) {
         rep.report(f, fmt::format("found by: ctxcheck explore --ops {} --kinds {} --bound {} (program {} of size {})",
                                   sp.max_ops, alphabet_to_string(sp.alphabet), o.bound, at.index, at.ops));
-        if (!a.keep_going) stopped_early = true;
         return a.keep_going;
       },
-      [&](SpacePosition next, const ExploreCounts& t) {
-        reached = next;
+      [&](const Checkpoint& now_at, const ExploreCounts& session) {
         auto now = Clock::now();
         if (progress && now - last_progress >= std::chrono::seconds(1)) {
           last_progress = now;
-          fmt::print(stderr, "\rexplore: size {} program {}: {}   ", next.ops, next.index,
-                     counts_line(t, std::chrono::duration<double>(now - t0).count()));
+          fmt::print(stderr, "\rexplore: size {} program {}: {}   ", now_at.next.ops, now_at.next.index,
+                     counts_line(session, std::chrono::duration<double>(now - t0).count()));
         }
-        if (now - last_checkpoint >= std::chrono::seconds(2)) {
+        if (!a.checkpoint.empty() && now - last_checkpoint >= std::chrono::seconds(2)) {
           last_checkpoint = now;
-          write_checkpoint(next, t, false);
+          write_checkpoint(a.checkpoint, now_at);
         }
-        return a.max_programs == 0 || t.programs < a.max_programs;
       });
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   if (progress) fmt::print(stderr, "\n");
-  bool complete = !stopped_early && (a.max_programs == 0 || total.programs < a.max_programs);
-  // A stop at a violation resumes after the failing program; a --max-programs cut resumes
-  // where it stopped.
-  write_checkpoint(complete ? SpacePosition{sp.max_ops + 1, 0} : reached, total, complete);
-  ExploreCounts all = base;
-  all += total;
+  if (!a.checkpoint.empty()) write_checkpoint(a.checkpoint, run.checkpoint);
+  const ExploreCounts& all = run.checkpoint.counts;
+  bool complete = run.complete;
   fmt::print("explored: {}\n", counts_line(all, secs));
   if (!complete) fmt::print("stopped before the end of the space{}\n", a.checkpoint.empty() ? "" : "; run again to resume");
   if (all.nondeterminism) fmt::print("NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", all.nondeterminism);
