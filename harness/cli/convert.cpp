@@ -11,6 +11,7 @@
 // bytes and checks they reproduce the trace's recorded verdict.
 // Exit: 0 converted (and reproduced); 1 the bytes were written but do not reproduce the
 // recorded verdict; 2 bad usage or bad input.
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
@@ -74,6 +75,18 @@ int convert_command(const ConvertArgs& a) {
   fmt::print("{}: written to {} ({} bytes, {}); the bytes run to \"{}\"\n", a.to_bytes, a.out, bytes.size(), target,
              got);
   return kExitPass;
+}
+
+void add_convert_command(CommandRegistry& r) {
+  auto a = std::make_shared<ConvertArgs>();
+  CLI::App* cmd = r.add("convert", "Convert a fuzzer crash file to a text trace, or a trace to fuzzer bytes",
+                        [a] { return convert_command(*a); });
+  cmd->add_option("--to-trace", a->to_trace, "Fuzz input (crash file) to convert to a text trace");
+  cmd->add_option("--to-bytes", a->to_bytes, "Text trace to convert to a fuzz input");
+  cmd->add_option("-o,--out", a->out, "Write here, atomically (--to-trace default: stdout)");
+  cmd->add_option("--target", a->target,
+                  "Input layout: fuzz_programs or fuzz_faults (default: fuzz_programs; --to-bytes: fuzz_faults when "
+                  "the trace names faults)");
 }
 
 }  // namespace ctxcheck::harness

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
@@ -175,6 +176,44 @@ int explore_command(const ExploreArgs& a) {
   }
   if (a.ops == 0) throw UsageError("give a trace FILE to explore, or --ops N to explore every program of up to N ops");
   return explore_space_command(a, o);
+}
+
+void add_explore_command(CommandRegistry& r) {
+  struct Flags {
+    ExploreArgs ex;
+    bool cache = false, no_shrink = false, progress = false, no_progress = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = r.add("explore", "Model-check: all schedules of one program, or of every program up to N ops", [f] {
+    f->ex.state_caching = f->cache;
+    f->ex.shrink = !f->no_shrink;
+    f->ex.progress = f->no_progress ? 0 : f->progress ? 1 : -1;
+    return explore_command(f->ex);
+  });
+  ExploreArgs& ex = f->ex;
+  cmd->add_option("file", ex.file, "Trace file: explore this program's schedules");
+  cmd->add_option("--ops", ex.ops, "Explore every program of up to N ops (besides h1 = background)")
+      ->check(CLI::Range(1, 12));
+  cmd->add_option("--min-ops", ex.min_ops, "Smallest program size to explore")->check(CLI::Range(1, 12));
+  cmd->add_option("--kinds", ex.kinds, "Op alphabet, comma-separated op names (default: ctxcheck's lifecycle ops)");
+  cmd->add_option("--goroutines", ex.goroutines, "Scripts per program, main included")->check(CLI::Range(1, 8));
+  cmd->add_flag("--unsafe", ex.unsafe, "Add reparent to the alphabet");
+  cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)");
+  cmd->add_option("--strategy", ex.strategy, "dfs (exhaustive), pct, or random");
+  cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
+  cmd->add_flag("--state-cache", f->cache, "Prune states seen before (dfs; see README for when it pays)");
+  cmd->add_option("--executions", ex.executions, "Executions per program (pct/random: default 1000; dfs: a cap)");
+  cmd->add_option("--seed", ex.seed, "Seed (pct, random)");
+  cmd->add_option("--pct-depth", ex.pct_depth, "PCT bug depth d")->check(CLI::Range(1, 100));
+  cmd->add_option("--faults", ex.faults, "Comma-separated faults to inject");
+  cmd->add_flag("--keep-going", ex.keep_going, "Do not stop at the first violation");
+  cmd->add_option("--out", ex.out_dir, "Directory for failing cases (shrunk text traces, written atomically)");
+  cmd->add_option("--checkpoint", ex.checkpoint, "Resume from / save progress to this file");
+  cmd->add_option("--max-programs", ex.max_programs, "Stop after this many programs (resume later)");
+  cmd->add_option("--max-steps", ex.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
+  cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found");
+  cmd->add_flag("--progress", f->progress, "Print a progress line every second");
+  cmd->add_flag("--no-progress", f->no_progress, "Never print the progress line");
 }
 
 }  // namespace ctxcheck::harness

@@ -4,6 +4,7 @@
 // recording (or a violation when none was expected), 2 bad input.
 #include <cstdlib>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
@@ -50,6 +51,15 @@ int replay_command(const ReplayArgs& a) {
   if (!a.write.empty()) write_file_atomically(a.write, print_program(annotate(p, r, "replayed by ctxcheck")));
   if (!p.expect && !p.hash) return r.violation ? kExitViolation : kExitPass;
   return reproduced ? kExitPass : kExitViolation;
+}
+
+void add_replay_command(CommandRegistry& r) {
+  auto a = std::make_shared<ReplayArgs>();
+  CLI::App* cmd = r.add("replay", "Re-execute a text trace and check it reproduces", [a] { return replay_command(*a); });
+  cmd->add_option("file", a->file, "Trace file")->required();
+  cmd->add_flag("--json", a->json, "Print the outcome and every observation as JSON");
+  cmd->add_option("--dot", a->dot, "Write the context tree at the violation as DOT (and SVG)");
+  cmd->add_option("--write", a->write, "Write the re-annotated trace here");
 }
 
 }  // namespace ctxcheck::harness

@@ -1,6 +1,7 @@
 // `ctxcheck run`: generate programs and schedules from a seed and run them on the model.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/campaign/campaign.h"
@@ -82,6 +83,38 @@ int run_command(const RunArgs& a) {
     fmt::print("first violation written to {}\nreplay it with: ctxcheck replay {}\n", sum.first_violation_file,
                sum.first_violation_file);
   return sum.violations > 0 ? kExitViolation : kExitPass;
+}
+
+void add_run_command(CommandRegistry& r) {
+  struct Flags {
+    RunArgs run;
+    bool any_programs = false, no_progress = false, force_progress = false, no_shrink = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = r.add("run", "Generate programs and schedules and run them on the model", [f] {
+    f->run.gen.well_formed = !(f->any_programs || f->run.gen.unsafe);
+    f->run.progress = f->no_progress ? 0 : f->force_progress ? 1 : -1;
+    f->run.shrink = !f->no_shrink;
+    return run_command(f->run);
+  });
+  RunArgs& run = f->run;
+  cmd->add_option("--seed", run.seed, "Campaign seed (case i is a function of seed and i)");
+  cmd->add_option("--count", run.count, "Number of executions")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--time", run.seconds, "Time budget in seconds")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--faults", run.faults, "Comma-separated faults to inject (see: ctxcheck faults)");
+  cmd->add_option("--ops", run.gen.ops, "Ops per program, about")->check(CLI::Range(1, 10000));
+  cmd->add_option("--goroutines", run.gen.goroutines, "Goroutine scripts per program, main included")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--kinds", run.kinds, "Comma-separated op kinds the generator may use");
+  cmd->add_flag("--unsafe", run.gen.unsafe, "Allow unsafe ops (reparent); implies --any-programs");
+  cmd->add_flag("--any-programs", f->any_programs, "Not only well-formed programs (findings expected)");
+  cmd->add_option("--out", run.out_dir, "Directory for failing cases (text traces, written atomically)");
+  cmd->add_flag("--keep-going", run.keep_going, "Do not stop at the first violation");
+  cmd->add_flag("--save-findings", run.save_findings, "Also write program findings to --out");
+  cmd->add_flag("--progress", f->force_progress, "Print a progress line every second");
+  cmd->add_flag("--no-progress", f->no_progress, "Never print the progress line");
+  cmd->add_option("--max-steps", run.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
+  cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found, without shrinking them");
 }
 
 }  // namespace ctxcheck::harness

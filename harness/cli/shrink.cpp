@@ -1,4 +1,5 @@
 // `ctxcheck shrink FILE [-o OUT]`: reduce a failing trace to a 1-minimal one.
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
@@ -26,6 +27,13 @@ int shrink_command(const ShrinkArgs& a) {
              c.stats.attempts, out);
   fmt::print("{}", text_report(c.program, c.result));
   return kExitPass;
+}
+
+void add_shrink_command(CommandRegistry& r) {
+  auto a = std::make_shared<ShrinkArgs>();
+  CLI::App* cmd = r.add("shrink", "Reduce a failing trace to a 1-minimal one", [a] { return shrink_command(*a); });
+  cmd->add_option("file", a->file, "Trace file")->required();
+  cmd->add_option("-o,--out", a->out, "Write here (default: overwrite FILE)");
 }
 
 }  // namespace ctxcheck::harness
