@@ -54,7 +54,7 @@ void BM_ShrinkFirstCase(benchmark::State& state) {
   }
   size_t ops = 0;
   for (auto _ : state) {
-    ShrinkResult s = shrink(found->program, eo, found->result.verdict_id());
+    ShrinkResult s = shrink(found->program, eo, found->result.expect());
     ops = s.program.op_count();
   }
   state.SetLabel(std::string(model::name_of(f)) + ": " + std::to_string(found->program.op_count()) + " -> " +

@@ -18,6 +18,7 @@
 #include "harness/program/decode.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
+#include "harness/sink/failure_sink.h"
 #include "harness/util/atomic_file.h"
 
 namespace ctxcheck::fuzz {
@@ -40,7 +41,7 @@ bool is_crash(const Program& p, const harness::ExecResult& r) {
     const char* env = std::getenv("CTXCHECK_FUZZ_IGNORE");
     return env ? "," + std::string(env) + "," : std::string();
   }();
-  if (!ignore.empty() && ignore.find("," + r.verdict_id() + ",") != std::string::npos) return false;
+  if (!ignore.empty() && ignore.find("," + std::string(r.expect().id()) + ",") != std::string::npos) return false;
   if (p.unsafe) return r.violation->id == harness::Invariant::Termination;
   return true;
 }
@@ -94,16 +95,16 @@ void crash_with_trace(std::span<const uint8_t> data, const Program& p, const har
     harness::ExecResult full = harness::execute(p, replay, o);
     const harness::ExecResult& use = full.trace_hash == r.trace_hash ? full : r;
     std::string headline = fmt::format("found by {} (libFuzzer); input sha1 {}", target, sha1_hex(data));
-    std::string text = harness::print_program(harness::annotate(p, use, headline));
+    harness::FailureCase c = harness::annotated_case(p, use, headline);
     const char* env = std::getenv("CTXCHECK_FUZZ_TRACE_DIR");
     std::string prefix = env && *env ? std::string(env) + "/" : artifact_prefix();
     where = prefix + "crash-" + sha1_hex(data) + ".trace";
-    harness::write_file_atomically(where, text);
+    harness::write_case(where, c);
     std::fprintf(stderr, "\n== ctxcheck %s: %s\n%s== text trace written to %s (ctxcheck replay %s)\n", target,
-                 use.verdict_id().c_str(), harness::text_report(p, use).c_str(), where.c_str(), where.c_str());
+                 std::string(use.expect().id()).c_str(), harness::text_report(p, use).c_str(), where.c_str(), where.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "\n== ctxcheck %s: %s (could not write the text trace: %s)\n", target,
-                 r.verdict_id().c_str(), e.what());
+                 std::string(r.expect().id()).c_str(), e.what());
   }
   std::fflush(stderr);
   std::abort();

@@ -6,11 +6,13 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/program/decode.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/program/fuzz_input.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/shrink/shrink.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/sink/failure_sink.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/enumerate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/explore.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/strategies.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/dfs.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/explore/pct.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/explore/checkpoint.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp
@@ -19,6 +21,7 @@ add_library(ctxcheck_harness
   ${CMAKE_CURRENT_SOURCE_DIR}/invariants/program_checks.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/invariants/quiescence.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/invariants/end_phase.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/verdict.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/campaign/campaign.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/result.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/executor/executor.cpp
@@ -56,7 +59,9 @@ add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/executor_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/invariants_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/tests/explore_test.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/explore_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/checkpoint_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/failure_sink_test.cpp)
 target_link_libraries(harness_tests PRIVATE ctxcheck_harness rapidcheck_gtest rapidcheck GTest::gtest_main ctxcheck_warnings)
 target_compile_definitions(harness_tests PRIVATE CTXCHECK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(harness_tests DISCOVERY_TIMEOUT 60)

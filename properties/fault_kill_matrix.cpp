@@ -34,7 +34,7 @@ TEST_P(FaultKillMatrix, PropertyFailsWithinBudget) {
   ASSERT_TRUE(failure) << model::name_of(f) << " survived " << kBudget << " cases";
   // RapidCheck shrank the bytes; ctxcheck's shrinker finishes the job on the program.
   harness::Program found = harness::parse_program(counterexample);
-  harness::ShrinkResult small = harness::shrink(found, o, found.expect.substr(found.expect.find(' ') + 1));
+  harness::ShrinkResult small = harness::shrink(found, o, found.expect.value());
   std::string text = harness::print_program(harness::annotate(small.program, small.result, "fault-kill matrix"));
   std::printf("%s killed after %d cases; minimal counterexample (ctxcheck replay reproduces it):\n%s\n",
               std::string(model::name_of(f)).c_str(), failure->numSuccess + 1, text.c_str());

@@ -111,7 +111,7 @@ inline void save_failure(const std::string& trace, const harness::ExecResult& r)
   if (!dir || !*dir) return;
   std::filesystem::create_directories(dir);
   harness::write_file_atomically(
-      std::string(dir) + "/property-" + r.verdict_id() + "-" + std::to_string(r.trace_hash) + ".trace", trace);
+      std::string(dir) + "/property-" + std::string(r.expect().id()) + "-" + std::to_string(r.trace_hash) + ".trace", trace);
 }
 
 }  // namespace ctxcheck::properties

@@ -1,14 +1,10 @@
 #include "harness/campaign/campaign.h"
 
 #include <chrono>
-#include <filesystem>
-#include <system_error>
 
 #include <unistd.h>
 
 #include <fmt/format.h>
-
-#include "harness/util/atomic_file.h"
 
 namespace ctxcheck::harness {
 
@@ -25,11 +21,6 @@ CampaignSummary run_campaign(const CampaignOptions& opts,
                              const std::function<CaseOutcome(uint64_t index)>& run_case) {
   using clock = std::chrono::steady_clock;
   CampaignSummary sum;
-  if (!opts.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(opts.out_dir, ec);
-    if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", opts.out_dir, ec.message()));
-  }
   const bool tty = ::isatty(2) != 0;
   const auto start = clock::now();
   auto last_progress = start;
@@ -49,18 +40,12 @@ CampaignSummary run_campaign(const CampaignOptions& opts,
     }
     CaseOutcome out = run_case(i);
     ++sum.cases;
-    if (out.kind == CaseOutcome::Kind::Pass) continue;
-    bool violation = out.kind == CaseOutcome::Kind::Violation;
+    if (out.verdict.passes()) continue;
+    bool violation = out.verdict.is_violation();
     (violation ? sum.violations : sum.findings)++;
-    sum.by_id[fmt::format("{}{}", violation ? "" : "finding:", out.id)]++;
-    if (!opts.out_dir.empty() && (violation || opts.save_findings)) {
-      std::string path = fmt::format("{}/{}.trace", opts.out_dir, out.file_stem);
-      if (!std::filesystem::exists(path)) {
-        write_file_atomically(path, out.trace_text);
-        ++sum.written;
-      }
-      if (violation && sum.first_violation_file.empty()) sum.first_violation_file = path;
-    }
+    sum.by_id[fmt::format("{}{}", violation ? "" : "finding:", out.verdict.id())]++;
+    if (out.written) ++sum.written;
+    if (violation && sum.first_violation_file.empty()) sum.first_violation_file = out.file;
     if (violation && opts.stop_on_violation) break;
   }
   sum.seconds = elapsed();

@@ -1,6 +1,6 @@
 // The loop behind `ctxcheck run`: execute cases 0, 1, 2, ... until a count or a time budget
-// is spent, print a progress line every second on a TTY, write every failing case
-// atomically into an output directory, and end with a summary.
+// is spent, print a progress line every second on a TTY, count what each case came to
+// (the case itself hands its failure to a FailureSink), and end with a summary.
 //
 // Real time is read only here, for the budget and the progress line; it never reaches an
 // execution. Case i is a pure function of (seed, i), so a campaign is reproducible up to the
@@ -12,23 +12,21 @@
 #include <map>
 #include <string>
 
+#include "harness/invariants/verdict.h"
+
 namespace ctxcheck::harness {
 
 struct CaseOutcome {
-  enum class Kind { Pass, Violation, Finding } kind = Kind::Pass;
-  std::string id;          // invariant or finding id
-  std::string file_stem;   // e.g. "residue-4f2a19c0": dedups identical failures
-  std::string trace_text;  // what to write for a failing case
-  std::string summary;     // one line for the log
+  Expect verdict;          // pass, violation <invariant>, finding <finding>
+  std::string file;        // the case's trace file, if it has one
+  bool written = false;    // ... written by this case (not a duplicate)
 };
 
 struct CampaignOptions {
   uint64_t max_cases = 0;   // 0 = no limit
   double max_seconds = 0;   // 0 = no limit
-  std::string out_dir;      // "" = do not write
   bool progress = false;    // print a progress line every second (stderr)
   bool stop_on_violation = false;
-  bool save_findings = false;  // also write program findings (not only violations)
 };
 
 struct CampaignSummary {

@@ -1,3 +1,4 @@
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
@@ -20,6 +21,11 @@ int list_faults() {
   fmt::print("faults (select with --faults a,b):\n");
   for (const auto& f : model::kFaults) fmt::print("  {:<24} {}\n", f.name, f.description);
   return kExitPass;
+}
+
+void add_catalog_commands(CommandRegistry& r) {
+  r.add("invariants", "List the invariant and finding catalogs", list_invariants);
+  r.add("faults", "List the fault catalog", list_faults);
 }
 
 }  // namespace ctxcheck::harness

@@ -1,9 +1,14 @@
-// Entry points of the ctxcheck subcommands (one file each); main.cpp only parses flags.
+// Entry points of the ctxcheck subcommands, one file each. Each file also registers its
+// subcommand: its flags, bound to its Args struct (whose initializers are the defaults
+// --help shows), and what runs it; main.cpp only parses and dispatches.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/explore/strategies.h"
@@ -27,6 +32,35 @@ struct UsageError : std::runtime_error {
 // UsageError naming the file (and line and column) on any problem.
 Program read_trace(const std::string& file);
 model::FaultSet trace_faults(const Program& p, const std::string& file);
+
+}  // namespace ctxcheck::harness
+namespace CLI {
+class App;
+}
+namespace ctxcheck::harness {
+
+// The subcommands, as main parses them: add() creates one with what runs it once parsed;
+// its file then adds its flags to the returned App.
+class CommandRegistry {
+ public:
+  explicit CommandRegistry(CLI::App& app) : app_(app) {}
+  CLI::App* add(const std::string& name, const std::string& help, std::function<int()> run);
+  // Runs the parsed subcommand (kExitUsage if none).
+  int run_parsed() const;
+
+ private:
+  CLI::App& app_;
+  std::vector<std::pair<CLI::App*, std::function<int()>>> commands_;
+};
+
+void add_run_command(CommandRegistry& r);
+void add_shrink_command(CommandRegistry& r);
+void add_replay_command(CommandRegistry& r);
+void add_explore_command(CommandRegistry& r);
+void add_export_go_command(CommandRegistry& r);
+void add_demo_command(CommandRegistry& r);
+void add_catalog_commands(CommandRegistry& r);
+void add_convert_command(CommandRegistry& r);
 
 struct RunArgs {
   uint64_t seed = 1;
@@ -57,8 +91,6 @@ struct ShrinkArgs {
   std::string out;  // "" = overwrite the input
 };
 int shrink_command(const ShrinkArgs& a);
-struct ShrinkResult;
-std::string shrunk_trace(const ShrinkResult& s, const std::string& headline);
 
 struct ExploreArgs {
   std::string file;          // one program; or:

@@ -11,26 +11,17 @@
 // bytes and checks they reproduce the trace's recorded verdict.
 // Exit: 0 converted (and reproduced); 1 the bytes were written but do not reproduce the
 // recorded verdict; 2 bad usage or bad input.
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
 #include "harness/executor/executor.h"
 #include "harness/program/fuzz_input.h"
 #include "harness/program/text.h"
-#include "harness/report/text.h"
+#include "harness/sink/failure_sink.h"
 #include "harness/util/atomic_file.h"
 
 namespace ctxcheck::harness {
-
-namespace {
-
-std::string expect_of(const ExecResult& r) {
-  if (r.violation) return fmt::format("violation {}", r.verdict_id());
-  if (!r.findings.empty()) return fmt::format("finding {}", r.verdict_id());
-  return "pass";
-}
-
-}  // namespace
 
 int convert_command(const ConvertArgs& a) {
   if (a.to_trace.empty() == a.to_bytes.empty()) throw UsageError("convert: give exactly one of --to-trace or --to-bytes");
@@ -49,15 +40,14 @@ int convert_command(const ConvertArgs& a) {
     std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
     DecodedInput in = read_fuzz_input(layout.value_or(FuzzLayout::Programs), data);
     ExecResult r = execute_input(in);
-    std::string text = print_program(annotate(
-        in.program, r,
-        fmt::format("converted by ctxcheck from {} ({})", a.to_trace,
-                    layout == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs")));
+    FailureCase c = annotated_case(in.program, r,
+                                   fmt::format("converted by ctxcheck from {} ({})", a.to_trace,
+                                               layout == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs"));
     if (a.out.empty()) {
-      fmt::print("{}", text);
+      fmt::print("{}", c.text);
     } else {
-      write_file_atomically(a.out, text);
-      fmt::print("{}: {} ({} ops, {} decisions); written to {}\n", a.to_trace, expect_of(r), in.program.op_count(),
+      write_case(a.out, c);
+      fmt::print("{}: {} ({} ops, {} decisions); written to {}\n", a.to_trace, r.expect().to_string(), in.program.op_count(),
                  r.decisions.size(), a.out);
     }
     return kExitPass;
@@ -75,16 +65,28 @@ int convert_command(const ConvertArgs& a) {
   }
   write_file_atomically(a.out, std::string(bytes.begin(), bytes.end()));
   ExecResult r = execute_input(read_fuzz_input(l, bytes));
-  std::string got = expect_of(r);
+  std::string got = r.expect().to_string();
   const char* target = l == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs";
-  if (!p.expect.empty() && got != p.expect) {
+  if (p.expect && r.expect() != *p.expect) {
     fmt::print("{}: written to {} ({} bytes, {}), but the bytes run to \"{}\", not the recorded \"{}\"\n", a.to_bytes,
-               a.out, bytes.size(), target, got, p.expect);
+               a.out, bytes.size(), target, got, p.expect->to_string());
     return kExitViolation;
   }
   fmt::print("{}: written to {} ({} bytes, {}); the bytes run to \"{}\"\n", a.to_bytes, a.out, bytes.size(), target,
              got);
   return kExitPass;
+}
+
+void add_convert_command(CommandRegistry& r) {
+  auto a = std::make_shared<ConvertArgs>();
+  CLI::App* cmd = r.add("convert", "Convert a fuzzer crash file to a text trace, or a trace to fuzzer bytes",
+                        [a] { return convert_command(*a); });
+  cmd->add_option("--to-trace", a->to_trace, "Fuzz input (crash file) to convert to a text trace");
+  cmd->add_option("--to-bytes", a->to_bytes, "Text trace to convert to a fuzz input");
+  cmd->add_option("-o,--out", a->out, "Write here, atomically (--to-trace default: stdout)");
+  cmd->add_option("--target", a->target,
+                  "Input layout: fuzz_programs or fuzz_faults (default: fuzz_programs; --to-bytes: fuzz_faults when "
+                  "the trace names faults)");
 }
 
 }  // namespace ctxcheck::harness

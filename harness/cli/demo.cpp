@@ -3,6 +3,7 @@
 // prints the same lines, a different seed (usually) a different interleaving.
 #include "harness/cli/commands.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "model/runtime/runtime.h"
@@ -55,6 +56,18 @@ int run_demo(uint64_t seed, bool show_trace) {
              res.stats.goroutines, res.trace_hash);
   if (show_trace) fmt::print("{}", runtime.trace().to_string());
   return res.outcome == Outcome::Ok ? 0 : 1;
+}
+
+void add_demo_command(CommandRegistry& r) {
+  struct Flags {
+    uint64_t seed = 1;
+    bool trace = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = r.add("demo", "Run a runtime-only scenario and print its interleaving",
+                        [f] { return run_demo(f->seed, f->trace); });
+  cmd->add_option("--seed", f->seed, "Scheduler seed");
+  cmd->add_flag("--trace", f->trace, "Also print every recorded event");
 }
 
 }  // namespace ctxcheck::harness

@@ -8,14 +8,16 @@
 #include <filesystem>
 #include <map>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "harness/cli/commands.h"
+#include "harness/explore/checkpoint.h"
 #include "harness/explore/explore.h"
+#include "harness/explore/strategies.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
-#include "harness/shrink/shrink.h"
+#include "harness/sink/failure_sink.h"
 #include "harness/util/atomic_file.h"
 
 namespace ctxcheck::harness {
@@ -23,34 +25,6 @@ namespace ctxcheck::harness {
 namespace {
 
 using Clock = std::chrono::steady_clock;  // progress and checkpoint pacing only
-
-// Everything that decides which programs and schedules are explored: a checkpoint only
-// resumes an exploration with the same configuration.
-std::string fingerprint(const ExploreArgs& a, const SpaceOptions& sp, const ExploreOptions& o) {
-  return fmt::format("ops {}..{} alphabet {} scripts {} shard {}/{} strategy {} bound {} cache {} executions {} "
-                     "seed {} depth {} faults [{}] max-steps {}",
-                     sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts, sp.shard,
-                     sp.shards, o.strategy, o.bound, o.state_caching, o.executions, o.seed,
-                     o.pct_depth, o.exec.faults.to_string(), a.max_steps);
-}
-
-nlohmann::json counts_json(const ExploreCounts& c) {
-  return {{"programs", c.programs},     {"executions", c.executions},   {"distinct_states", c.distinct_states},
-          {"pruned", c.pruned},         {"violations", c.violations},   {"findings", c.findings},
-          {"incomplete", c.incomplete}, {"nondeterminism", c.nondeterminism}};
-}
-ExploreCounts counts_from(const nlohmann::json& j) {
-  ExploreCounts c;
-  c.programs = j.at("programs");
-  c.executions = j.at("executions");
-  c.distinct_states = j.at("distinct_states");
-  c.pruned = j.at("pruned");
-  c.violations = j.at("violations");
-  c.findings = j.at("findings");
-  c.incomplete = j.at("incomplete");
-  c.nondeterminism = j.at("nondeterminism");
-  return c;
-}
 
 std::string counts_line(const ExploreCounts& c, double secs) {
   double s = secs > 0 ? secs : 1e-9;
@@ -61,41 +35,24 @@ std::string counts_line(const ExploreCounts& c, double secs) {
                      static_cast<double>(c.distinct_states) / s);
 }
 
+// Hands each violation to the failure sink (shrink unless --no-shrink, name, dedupe, write)
+// and prints the first of each kind.
 class Reporter {
  public:
-  Reporter(const ExploreArgs& a, const ExecOptions& exec) : a_(a), exec_(exec) {}
+  Reporter(const ExploreArgs& a, const ExecOptions& exec)
+      : sink_({.exec = exec, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = true}) {}
 
-  // Shrinks (unless --no-shrink), prints, writes. Returns the file written ("" if none).
-  std::string report(const Failure& f, const std::string& headline) {
-    std::string id = f.result.verdict_id();
-    Program out;
-    ExecResult res;
-    std::string text;
-    if (a_.shrink) {
-      ShrinkResult s = shrink(f.program, exec_, id);
-      out = s.program;
-      res = s.result;
-      text = shrunk_trace(s, headline);
-    } else {
-      out = annotate(f.program, f.result, headline);
-      res = f.result;
-      text = print_program(out);
-    }
-    std::string stem = fmt::format("{}-{:016x}", id, res.trace_hash);
-    if (!seen_.insert(stem).second) return {};
-    fmt::print("violation {}{}:\n{}{}", id, a_.shrink ? " (shrunk)" : "", print_program(out), text_report(out, res));
-    if (a_.out_dir.empty()) return {};
-    std::filesystem::create_directories(a_.out_dir);
-    std::string path = (std::filesystem::path(a_.out_dir) / (stem + ".trace")).string();
-    write_file_atomically(path, text);
-    fmt::print("written to {}\nreplay it with: ctxcheck replay {}\n", path, path);
-    return path;
+  void report(const Failure& f, const std::string& headline) {
+    FailureCase c = sink_.prepare(f.program, f.result, headline);
+    FailureSink::Kept kept = sink_.keep(c);
+    if (!kept.first) return;
+    fmt::print("violation {}{}:\n{}{}", c.verdict.id(), c.shrunk ? " (shrunk)" : "", print_program(c.program),
+               text_report(c.program, c.result));
+    if (!kept.path.empty()) fmt::print("written to {}\nreplay it with: ctxcheck replay {}\n", kept.path, kept.path);
   }
 
  private:
-  const ExploreArgs& a_;
-  const ExecOptions& exec_;
-  std::set<std::string> seen_;
+  FailureSink sink_;
 };
 
 int explore_one(const ExploreArgs& a, ExploreOptions& o) {
@@ -106,7 +63,7 @@ int explore_one(const ExploreArgs& a, ExploreOptions& o) {
   auto t0 = Clock::now();
   std::map<std::string, uint64_t> by_id;
   ExploreCounts c = explore_program(p, o, [&](const Failure& f) {
-    ++by_id[f.result.verdict_id()];
+    ++by_id[std::string(f.result.expect().id())];
     rep.report(f, fmt::format("found by: ctxcheck explore {} --strategy {} --bound {}", a.file,
                               o.strategy, o.bound));
     return a.keep_going;
@@ -141,28 +98,21 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
     sp.shard = i;
     sp.shards = m;
   }
-  std::string fp = fingerprint(a, sp, o);
-  ExploreCounts base;
-  if (!a.checkpoint.empty() && std::filesystem::exists(a.checkpoint)) {
+  std::optional<Checkpoint> resume;
+  if (!a.checkpoint.empty()) {
     try {
-      auto j = nlohmann::json::parse(read_file(a.checkpoint));
-      if (j.at("config") != fp)
-        throw UsageError(fmt::format("{}: checkpoint of another exploration ({}); remove it or use the same flags",
-                                     a.checkpoint, j.at("config").get<std::string>()));
-      sp.start = {j.at("next_ops"), j.at("next_index")};
-      base = counts_from(j.at("counts"));
-      if (j.value("done", false)) {
-        fmt::print("{}: this exploration is complete: {}\n", a.checkpoint, counts_line(base, 0));
-        return base.violations > 0 ? kExitViolation : kExitPass;
-      }
-      fmt::print("resuming from {}: {} ops, program {} ({} programs done)\n", a.checkpoint, sp.start.ops,
-                 sp.start.index, base.programs);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw UsageError(fmt::format("{}: not a ctxcheck checkpoint: {}", a.checkpoint, e.what()));
+      resume = read_checkpoint(a.checkpoint, exploration_config(sp, o));
+    } catch (const CheckpointError& e) {
+      throw UsageError(e.what());
     }
   }
+  if (resume && resume->done) {
+    fmt::print("{}: this exploration is complete: {}\n", a.checkpoint, counts_line(resume->counts, 0));
+    return resume->counts.violations > 0 ? kExitViolation : kExitPass;
+  }
+  if (resume)
+    fmt::print("resuming from {}: {} ops, program {} ({} programs done)\n", a.checkpoint, resume->next.ops,
+               resume->next.index, resume->counts.programs);
   fmt::print("ctxcheck explore: programs of {}..{} ops over [{}] ({} scripts max){}, {} bound {}{}, faults [{}]\n",
              sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts,
              sp.shards > 1 ? fmt::format(", shard {}/{}", sp.shard, sp.shards) : "", o.strategy,
@@ -172,46 +122,30 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
   Reporter rep(a, o.exec);
   bool progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
   auto t0 = Clock::now(), last_progress = t0, last_checkpoint = t0;
-  auto write_checkpoint = [&](SpacePosition next, const ExploreCounts& total, bool done) {
-    if (a.checkpoint.empty()) return;
-    ExploreCounts all = base;
-    all += total;
-    nlohmann::json j = {{"version", 1},           {"config", fp},       {"next_ops", next.ops},
-                        {"next_index", next.index}, {"done", done},      {"counts", counts_json(all)}};
-    write_file_atomically(a.checkpoint, j.dump(2) + "\n");
-  };
-  SpacePosition reached = sp.start;
-  bool stopped_early = false;
-  ExploreCounts total = explore_space(
-      sp, o,
+  ResumedExploration run = explore_space_resumable(
+      sp, o, resume, a.max_programs,
       [&](const Failure& f, SpacePosition at) {
         rep.report(f, fmt::format("found by: ctxcheck explore --ops {} --kinds {} --bound {} (program {} of size {})",
                                   sp.max_ops, alphabet_to_string(sp.alphabet), o.bound, at.index, at.ops));
-        if (!a.keep_going) stopped_early = true;
         return a.keep_going;
       },
-      [&](SpacePosition next, const ExploreCounts& t) {
-        reached = next;
+      [&](const Checkpoint& now_at, const ExploreCounts& session) {
         auto now = Clock::now();
         if (progress && now - last_progress >= std::chrono::seconds(1)) {
           last_progress = now;
-          fmt::print(stderr, "\rexplore: size {} program {}: {}   ", next.ops, next.index,
-                     counts_line(t, std::chrono::duration<double>(now - t0).count()));
+          fmt::print(stderr, "\rexplore: size {} program {}: {}   ", now_at.next.ops, now_at.next.index,
+                     counts_line(session, std::chrono::duration<double>(now - t0).count()));
         }
-        if (now - last_checkpoint >= std::chrono::seconds(2)) {
+        if (!a.checkpoint.empty() && now - last_checkpoint >= std::chrono::seconds(2)) {
           last_checkpoint = now;
-          write_checkpoint(next, t, false);
+          write_checkpoint(a.checkpoint, now_at);
         }
-        return a.max_programs == 0 || t.programs < a.max_programs;
       });
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   if (progress) fmt::print(stderr, "\n");
-  bool complete = !stopped_early && (a.max_programs == 0 || total.programs < a.max_programs);
-  // A stop at a violation resumes after the failing program; a --max-programs cut resumes
-  // where it stopped.
-  write_checkpoint(complete ? SpacePosition{sp.max_ops + 1, 0} : reached, total, complete);
-  ExploreCounts all = base;
-  all += total;
+  if (!a.checkpoint.empty()) write_checkpoint(a.checkpoint, run.checkpoint);
+  const ExploreCounts& all = run.checkpoint.counts;
+  bool complete = run.complete;
   fmt::print("explored: {}\n", counts_line(all, secs));
   if (!complete) fmt::print("stopped before the end of the space{}\n", a.checkpoint.empty() ? "" : "; run again to resume");
   if (all.nondeterminism) fmt::print("NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", all.nondeterminism);
@@ -243,6 +177,45 @@ int explore_command(const ExploreArgs& a) {
   }
   if (a.ops == 0) throw UsageError("give a trace FILE to explore, or --ops N to explore every program of up to N ops");
   return explore_space_command(a, o);
+}
+
+void add_explore_command(CommandRegistry& r) {
+  struct Flags {
+    ExploreArgs ex;
+    bool cache = false, no_shrink = false, progress = false, no_progress = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = r.add("explore", "Model-check: all schedules of one program, or of every program up to N ops", [f] {
+    f->ex.state_caching = f->cache;
+    f->ex.shrink = !f->no_shrink;
+    f->ex.progress = f->no_progress ? 0 : f->progress ? 1 : -1;
+    return explore_command(f->ex);
+  });
+  ExploreArgs& ex = f->ex;
+  cmd->add_option("file", ex.file, "Trace file: explore this program's schedules");
+  cmd->add_option("--ops", ex.ops, "Explore every program of up to N ops (besides h1 = background)")
+      ->check(CLI::Range(1, 12));
+  cmd->add_option("--min-ops", ex.min_ops, "Smallest program size to explore")->check(CLI::Range(1, 12));
+  cmd->add_option("--kinds", ex.kinds, "Op alphabet, comma-separated op names (default: ctxcheck's lifecycle ops)");
+  cmd->add_option("--goroutines", ex.goroutines, "Scripts per program, main included")->check(CLI::Range(1, 8));
+  cmd->add_flag("--unsafe", ex.unsafe, "Add reparent to the alphabet");
+  cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)");
+  cmd->add_option("--strategy", ex.strategy, fmt::format("Strategy: {}", strategy_help()));
+  cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
+  cmd->add_flag("--state-cache", f->cache, "Prune states seen before (dfs; see README for when it pays)");
+  cmd->add_option("--executions", ex.executions,
+                  fmt::format("Executions per program (pct/random: default {}; dfs: a cap)", kDefaultSampleExecutions));
+  cmd->add_option("--seed", ex.seed, "Seed (pct, random)");
+  cmd->add_option("--pct-depth", ex.pct_depth, "PCT bug depth d")->check(CLI::Range(1, 100));
+  cmd->add_option("--faults", ex.faults, "Comma-separated faults to inject");
+  cmd->add_flag("--keep-going", ex.keep_going, "Do not stop at the first violation");
+  cmd->add_option("--out", ex.out_dir, "Directory for failing cases (shrunk text traces, written atomically)");
+  cmd->add_option("--checkpoint", ex.checkpoint, "Resume from / save progress to this file");
+  cmd->add_option("--max-programs", ex.max_programs, "Stop after this many programs (resume later)");
+  cmd->add_option("--max-steps", ex.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
+  cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found");
+  cmd->add_flag("--progress", f->progress, "Print a progress line every second");
+  cmd->add_flag("--no-progress", f->no_progress, "Never print the progress line");
 }
 
 }  // namespace ctxcheck::harness

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
@@ -85,6 +86,21 @@ int export_go_command(const ExportGoArgs& a) {
   fmt::print(stderr, "ctxcheck: go test exited {}: Go disagrees with the model (MISMATCH lines above) or did not build\n",
              rc);
   return 1;
+}
+
+void add_export_go_command(CommandRegistry& r) {
+  auto a = std::make_shared<ExportGoArgs>();
+  CLI::App* cmd = r.add("export-go", "Write a trace as a Go test over the real context package (Go 1.19)",
+                        [a] { return export_go_command(*a); });
+  cmd->add_option("file", a->file, "Trace file")->required();
+  cmd->add_option("-o,--out", a->out, "Write the _test.go file here (atomically; default: stdout)");
+  cmd->add_option("--scale", a->scale, "Real milliseconds per virtual millisecond")->check(CLI::Range(1, 1000));
+  cmd->add_option("--name", a->test_name, "Name of the Go test function");
+  cmd->add_option("--samples", a->samples, "Model schedules sampled to find racy observations")
+      ->check(CLI::Range(0, 10000));
+  cmd->add_flag("--run", a->run,
+                "Then run it with go test in the -o directory (a go.mod is written if missing); "
+                "exit 0 if Go agrees with the model, 1 if not");
 }
 
 }  // namespace ctxcheck::harness

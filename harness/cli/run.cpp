@@ -1,6 +1,7 @@
 // `ctxcheck run`: generate programs and schedules from a seed and run them on the model.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/campaign/campaign.h"
@@ -10,6 +11,7 @@
 #include "harness/report/text.h"
 #include "harness/shrink/shrink.h"
 #include "model/runtime/prng.h"
+#include "harness/sink/failure_sink.h"
 
 namespace ctxcheck::harness {
 
@@ -46,10 +48,10 @@ int run_command(const RunArgs& a) {
   CampaignOptions co;
   co.max_cases = a.count;
   co.max_seconds = a.seconds;
-  co.out_dir = a.out_dir;
   co.progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
   co.stop_on_violation = !a.keep_going;
-  co.save_findings = a.save_findings;
+  FailureSink sink({.exec = opts, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = a.save_findings});
+  sink.create_out_dir();
   fmt::print("ctxcheck run: seed {}, faults [{}], {} ops, {} goroutines, {}{}\n", a.seed,
              faults->to_string(), gen.ops, gen.goroutines, gen.well_formed ? "well-formed" : "any programs",
              gen.unsafe ? ", unsafe ops" : "");
@@ -62,24 +64,18 @@ int run_command(const RunArgs& a) {
     rt::PrngChoices choices(s);
     ExecResult r = execute(p, choices, opts);
     CaseOutcome out;
-    if (r.verdict == Verdict::Pass) return out;
-    out.kind = r.verdict == Verdict::Violation ? CaseOutcome::Kind::Violation : CaseOutcome::Kind::Finding;
-    out.id = r.verdict_id();
-    std::string headline = fmt::format("found by: ctxcheck run --seed {} (case {})", a.seed, i);
-    if (a.shrink && out.kind == CaseOutcome::Kind::Violation) {
-      Program found = annotate(p, r, "");
-      found.notes.clear();
-      ShrinkResult small = shrink(found, opts, out.id);
-      out.file_stem = fmt::format("{}-{:016x}", out.id, small.result.trace_hash);
-      out.trace_text = shrunk_trace(small, headline);
-      if (co.stop_on_violation)
-        fmt::print("case {} (shrunk):\n{}{}", i, print_program(small.program), text_report(small.program, small.result));
-    } else {
-      out.file_stem = fmt::format("{}-{:016x}", out.id, r.trace_hash);
-      out.trace_text = print_program(annotate(p, r, headline));
-      if (out.kind == CaseOutcome::Kind::Violation && co.stop_on_violation)
-        fmt::print("case {}:\n{}", i, text_report(p, r));
-    }
+    out.verdict = r.expect();
+    if (out.verdict.passes()) return out;
+    Program found = annotate(p, r, "");  // with the failing schedule
+    found.notes.clear();
+    FailureCase c = sink.prepare(found, r, fmt::format("found by: ctxcheck run --seed {} (case {})", a.seed, i));
+    FailureSink::Kept kept = sink.keep(c);
+    out.file = kept.path;
+    out.written = kept.written;
+    if (c.shrunk && co.stop_on_violation)
+      fmt::print("case {} (shrunk):\n{}{}", i, print_program(c.program), text_report(c.program, c.result));
+    else if (c.verdict.is_violation() && co.stop_on_violation)
+      fmt::print("case {}:\n{}", i, text_report(p, r));
     return out;
   });
   fmt::print("{}\n", sum.to_string());
@@ -87,6 +83,38 @@ int run_command(const RunArgs& a) {
     fmt::print("first violation written to {}\nreplay it with: ctxcheck replay {}\n", sum.first_violation_file,
                sum.first_violation_file);
   return sum.violations > 0 ? kExitViolation : kExitPass;
+}
+
+void add_run_command(CommandRegistry& r) {
+  struct Flags {
+    RunArgs run;
+    bool any_programs = false, no_progress = false, force_progress = false, no_shrink = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = r.add("run", "Generate programs and schedules and run them on the model", [f] {
+    f->run.gen.well_formed = !(f->any_programs || f->run.gen.unsafe);
+    f->run.progress = f->no_progress ? 0 : f->force_progress ? 1 : -1;
+    f->run.shrink = !f->no_shrink;
+    return run_command(f->run);
+  });
+  RunArgs& run = f->run;
+  cmd->add_option("--seed", run.seed, "Campaign seed (case i is a function of seed and i)");
+  cmd->add_option("--count", run.count, "Number of executions")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--time", run.seconds, "Time budget in seconds")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--faults", run.faults, "Comma-separated faults to inject (see: ctxcheck faults)");
+  cmd->add_option("--ops", run.gen.ops, "Ops per program, about")->check(CLI::Range(1, 10000));
+  cmd->add_option("--goroutines", run.gen.goroutines, "Goroutine scripts per program, main included")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--kinds", run.kinds, "Comma-separated op kinds the generator may use");
+  cmd->add_flag("--unsafe", run.gen.unsafe, "Allow unsafe ops (reparent); implies --any-programs");
+  cmd->add_flag("--any-programs", f->any_programs, "Not only well-formed programs (findings expected)");
+  cmd->add_option("--out", run.out_dir, "Directory for failing cases (text traces, written atomically)");
+  cmd->add_flag("--keep-going", run.keep_going, "Do not stop at the first violation");
+  cmd->add_flag("--save-findings", run.save_findings, "Also write program findings to --out");
+  cmd->add_flag("--progress", f->force_progress, "Print a progress line every second");
+  cmd->add_flag("--no-progress", f->no_progress, "Never print the progress line");
+  cmd->add_option("--max-steps", run.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
+  cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found, without shrinking them");
 }
 
 }  // namespace ctxcheck::harness

@@ -1,22 +1,12 @@
 // `ctxcheck shrink FILE [-o OUT]`: reduce a failing trace to a 1-minimal one.
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
-#include "harness/program/text.h"
 #include "harness/report/text.h"
-#include "harness/shrink/shrink.h"
-#include "harness/util/atomic_file.h"
+#include "harness/sink/failure_sink.h"
 
 namespace ctxcheck::harness {
-
-std::string shrunk_trace(const ShrinkResult& s, const std::string& headline) {
-  Program out = annotate(s.program, s.result, headline);
-  while (!out.schedule.empty() && out.schedule.back() == 0) out.schedule.pop_back();
-  out.notes.push_back(fmt::format("shrunk from {} ops / {} preemptions to {} ops / {} preemptions in {} executions",
-                                  s.stats.ops_before, s.stats.preemptions_before, s.stats.ops_after,
-                                  s.stats.preemptions_after, s.stats.attempts));
-  return print_program(out);
-}
 
 int shrink_command(const ShrinkArgs& a) {
   Program p = read_trace(a.file);
@@ -28,15 +18,22 @@ int shrink_command(const ShrinkArgs& a) {
     fmt::print("{} passes: nothing to shrink\n", a.file);
     return kExitViolation;
   }
-  std::string target = first.verdict_id();
-  ShrinkResult s = shrink(p, opts, target);
+  Expect target = first.expect();
+  FailureCase c = shrunk_case(p, opts, target, fmt::format("shrunk by ctxcheck from {}", a.file));
   std::string out = a.out.empty() ? a.file : a.out;
-  write_file_atomically(out, shrunk_trace(s, fmt::format("shrunk by ctxcheck from {}", a.file)));
-  fmt::print("{}: {} ops -> {} ops, {} -> {} preemptions ({} executions); written to {}\n", target,
-             s.stats.ops_before, s.stats.ops_after, s.stats.preemptions_before, s.stats.preemptions_after,
-             s.stats.attempts, out);
-  fmt::print("{}", text_report(s.program, s.result));
+  write_case(out, c);
+  fmt::print("{}: {} ops -> {} ops, {} -> {} preemptions ({} executions); written to {}\n", target.id(),
+             c.stats.ops_before, c.stats.ops_after, c.stats.preemptions_before, c.stats.preemptions_after,
+             c.stats.attempts, out);
+  fmt::print("{}", text_report(c.program, c.result));
   return kExitPass;
+}
+
+void add_shrink_command(CommandRegistry& r) {
+  auto a = std::make_shared<ShrinkArgs>();
+  CLI::App* cmd = r.add("shrink", "Reduce a failing trace to a 1-minimal one", [a] { return shrink_command(*a); });
+  cmd->add_option("file", a->file, "Trace file")->required();
+  cmd->add_option("-o,--out", a->out, "Write here (default: overwrite FILE)");
 }
 
 }  // namespace ctxcheck::harness

@@ -1,6 +1,7 @@
 #include "harness/executor/result.h"
 
 #include <iterator>
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -8,19 +9,23 @@
 
 namespace ctxcheck::harness {
 
-const char* verdict_name(Verdict v) {
-  switch (v) {
-    case Verdict::Pass: return "pass";
-    case Verdict::Violation: return "violation";
-    case Verdict::Finding: return "finding";
-  }
-  return "?";
+Expect ExecResult::expect() const {
+  if (violation) return violation->id;
+  if (!findings.empty()) return findings.front().id;
+  return {};
 }
 
-std::string ExecResult::verdict_id() const {
-  if (violation) return std::string(name_of(violation->id));
-  if (!findings.empty()) return std::string(name_of(findings.front().id));
-  return "pass";
+std::vector<Expect> ExecResult::verdicts() const {
+  if (violation || findings.empty()) return {expect()};
+  std::vector<Expect> out;
+  for (const FindingReport& f : findings)
+    if (std::find(out.begin(), out.end(), Expect(f.id)) == out.end()) out.push_back(f.id);
+  return out;
+}
+
+bool ExecResult::reproduces(const Expect& e) const {
+  if (e == expect()) return true;
+  return e.is_finding() && std::any_of(findings.begin(), findings.end(), [&](const FindingReport& f) { return Expect(f.id) == e; });
 }
 
 const char* phase_suffix(OpPhase ph) {

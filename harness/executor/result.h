@@ -9,14 +9,12 @@
 #include <vector>
 
 #include "harness/invariants/catalog.h"
+#include "harness/invariants/verdict.h"
 #include "harness/report/tree.h"
 #include "model/runtime/choice.h"
 #include "model/runtime/runtime.h"
 
 namespace ctxcheck::harness {
-
-enum class Verdict : uint8_t { Pass, Violation, Finding };
-const char* verdict_name(Verdict v);
 
 // Where in the program something happened.
 struct ProgramPoint {
@@ -90,8 +88,12 @@ struct ExecResult {
   std::vector<std::string> gc_trace;    // gctrace lines of the end phase
   ExecStats stats;
 
-  // "residue", "lost-cancel", or "pass".
-  std::string verdict_id() const;
+  // The verdict and what it names: the violation, else the first finding, else pass.
+  Expect expect() const;
+  // Every verdict it came to: the violation; else each finding (distinct, in order); else pass.
+  std::vector<Expect> verdicts() const;
+  // Whether a trace expecting `e` reproduced: e == expect(), or e is one of the findings.
+  bool reproduces(const Expect& e) const;
 };
 
 }  // namespace ctxcheck::harness

@@ -7,7 +7,7 @@ target_link_libraries(go_export_tests PRIVATE ctxcheck_harness GTest::gtest_main
 gtest_discover_tests(go_export_tests DISCOVERY_TIMEOUT 60)
 
 add_executable(ctxcheck_go_conformance ${CMAKE_CURRENT_SOURCE_DIR}/export/conformance.cpp)
-target_link_libraries(ctxcheck_go_conformance PRIVATE ctxcheck_harness ctxcheck_warnings)
+target_link_libraries(ctxcheck_go_conformance PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
 
 # >= 1000 generated sequential programs over the Go 1.19 subset: model vs one batched go test.
 add_test(NAME go.conformance

@@ -123,14 +123,11 @@ std::optional<int64_t> parse_duration_ns(const std::string& s) {
 
 namespace {
 
-std::string verdict_of(const ExecResult& r) {
-  if (r.verdict == Verdict::Violation) return "violation " + r.verdict_id();
-  if (r.verdict == Verdict::Pass) return "pass";
-  std::vector<std::string_view> names;
-  for (const FindingReport& f : r.findings)
-    if (std::find(names.begin(), names.end(), name_of(f.id)) == names.end()) names.push_back(name_of(f.id));
+// "pass", "violation residue", "finding lost-cancel, parked-forever".
+std::string verdict_text(const std::vector<Expect>& verdicts) {
+  if (!verdicts.front().is_finding()) return verdicts.front().to_string();
   std::string v = "finding";
-  for (size_t i = 0; i < names.size(); ++i) v += fmt::format("{}{}", i ? ", " : " ", names[i]);
+  for (size_t i = 0; i < verdicts.size(); ++i) v += fmt::format("{}{}", i ? ", " : " ", verdicts[i].id());
   return v;
 }
 
@@ -211,7 +208,8 @@ GoExpectations model_expectations(const Program& p, uint32_t samples) {
   ExecOptions opts;
   rt::ReplayChoices recorded(p.schedule);
   ExecResult r = execute(p, recorded, opts);
-  e.verdict = verdict_of(r);
+  e.verdicts = r.verdicts();
+  e.verdict = verdict_text(e.verdicts);
   auto sample = [&](uint32_t k) -> ExecResult {
     rt::PrngChoices prng(0x5eed0000ULL + k);
     MainLast extreme(k == 0);

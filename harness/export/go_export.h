@@ -62,7 +62,8 @@ struct GoExpectations {
   std::map<std::pair<int, int>, Obs> obs;  // (script, op) -> observation
   std::vector<uint32_t> finalizer_runs;    // set_finalizer handles whose finalizer runs
   std::vector<uint32_t> finalizer_never;   // ... whose finalizer never runs (a cycle)
-  std::string verdict;                     // "pass", "violation residue", "finding lost-cancel"
+  std::vector<Expect> verdicts;            // ExecResult::verdicts() under the recorded schedule
+  std::string verdict;                     // as text: "pass", "violation residue", "finding a, b"
   uint32_t samples = 0;                    // schedules sampled besides the recorded one
   // Programs with goroutines only:
   std::vector<OpEvent> order;              // the op-level order the Go test forces

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/invariants/verdict.h"
+
 namespace ctxcheck::harness {
 
 // X-macro: id, text name, shape. Shapes: R = creates a handle, a/b = handle operands,
@@ -96,7 +98,7 @@ struct Program {
   std::vector<Script> scripts;          // [0] is main
   std::string faults;                   // "skip-removal,..." (names checked by the executor)
   bool unsafe = false;                  // allows reparent
-  std::string expect;                   // "", "pass", "violation residue", "finding lost-cancel"
+  std::optional<Expect> expect;         // the `expect:` line: pass, violation residue, ...
   std::optional<uint64_t> hash;         // recorded trace hash
   std::vector<uint32_t> schedule;       // recorded decisions (chosen indices)
   std::vector<std::string> notes;       // header comment lines (without "# ")

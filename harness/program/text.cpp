@@ -327,7 +327,8 @@ Program parse_program(std::string_view text) {
         if (rest != "on" && rest != "off") { lp.word(""); lp.fail("on or off"); }
         p.unsafe = rest == "on";
       } else if (head == "expect:") {
-        p.expect = std::string(rest);
+        if (!rest.empty()) p.expect = Expect::parse(rest);
+        if (!rest.empty() && !p.expect) { lp.word(""); lp.fail(std::string(kExpectSyntax)); }
       } else if (head == "hash:") {
         uint64_t h = 0;
         if (!parse_int(rest, h, 16)) { lp.word(""); lp.fail("a hexadecimal trace hash"); }
@@ -422,7 +423,7 @@ std::string print_program(const Program& p) {
   for (const auto& n : p.notes) out += n.empty() ? "#\n" : fmt::format("# {}\n", n);
   if (!p.faults.empty()) out += fmt::format("faults: {}\n", p.faults);
   if (p.unsafe) out += "unsafe: on\n";
-  if (!p.expect.empty()) out += fmt::format("expect: {}\n", p.expect);
+  if (p.expect) out += fmt::format("expect: {}\n", p.expect->to_string());
   if (p.hash) out += fmt::format("hash: {:016x}\n", *p.hash);
   for (size_t s = 0; s < p.scripts.size(); ++s) {
     out += fmt::format("go {}:\n", s);

@@ -30,7 +30,7 @@ nlohmann::json to_json(const std::vector<TreeNode>& tree) {
 nlohmann::json to_json(const ExecResult& r) {
   nlohmann::json j;
   j["verdict"] = verdict_name(r.verdict);
-  j["id"] = r.verdict_id();
+  j["id"] = std::string(r.expect().id());
   j["outcome"] = rt::outcome_name(r.outcome);
   if (!r.outcome_message.empty()) j["outcome_message"] = r.outcome_message;
   j["trace_hash"] = fmt::format("{:016x}", r.trace_hash);

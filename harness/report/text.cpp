@@ -52,9 +52,7 @@ Program annotate(const Program& program, const ExecResult& r, const std::string&
   if (!headline.empty()) p.notes.push_back(headline);
   std::istringstream lines(text_report(program, r));
   for (std::string l; std::getline(lines, l);) p.notes.push_back(l);
-  if (r.violation) p.expect = fmt::format("violation {}", name_of(r.violation->id));
-  else if (!r.findings.empty()) p.expect = fmt::format("finding {}", name_of(r.findings.front().id));
-  else p.expect = "pass";
+  p.expect = r.expect();
   p.hash = r.trace_hash;
   p.schedule.clear();
   for (const auto& d : r.decisions) p.schedule.push_back(d.chosen);

@@ -30,8 +30,8 @@ Program without_script(const Program& p, size_t victim) {
 
 class Shrinker {
  public:
-  Shrinker(const ExecOptions& opts, std::string target, size_t max_attempts)
-      : opts_(opts), target_(std::move(target)), max_(max_attempts) {}
+  Shrinker(const ExecOptions& opts, const Expect& target, size_t max_attempts)
+      : opts_(opts), target_(target), max_(max_attempts) {}
 
   // Does `p` (with its schedule) still fail with the target verdict? Keeps the result.
   bool fails(const Program& p) {
@@ -39,7 +39,7 @@ class Shrinker {
     ++attempts_;
     rt::ReplayChoices choices(p.schedule);
     ExecResult r = execute(p, choices, opts_);
-    if (r.verdict_id() != target_) return false;
+    if (r.expect() != target_) return false;
     last_ = std::move(r);
     return true;
   }
@@ -129,7 +129,7 @@ class Shrinker {
 
  private:
   const ExecOptions& opts_;
-  std::string target_;
+  Expect target_;
   size_t max_;
   size_t attempts_ = 0;
   ExecResult last_, best_result_;
@@ -138,7 +138,7 @@ class Shrinker {
 
 }  // namespace
 
-ShrinkResult shrink(const Program& failing, const ExecOptions& opts, const std::string& target,
+ShrinkResult shrink(const Program& failing, const ExecOptions& opts, const Expect& target,
                     size_t max_attempts) {
   Shrinker s(opts, target, max_attempts);
   ShrinkResult r = s.run(failing);

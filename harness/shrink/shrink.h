@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
 
 #include "harness/executor/executor.h"
 #include "harness/program/program.h"
@@ -28,8 +27,8 @@ struct ShrinkResult {
   ShrinkStats stats;
 };
 
-// `target` is ExecResult::verdict_id() of the failure to keep ("residue", "lost-cancel").
-ShrinkResult shrink(const Program& failing, const ExecOptions& opts, const std::string& target,
+// `target` is ExecResult::expect() of the failure to keep (violation residue, ...).
+ShrinkResult shrink(const Program& failing, const ExecOptions& opts, const Expect& target,
                     size_t max_attempts = 50000);
 
 }  // namespace ctxcheck::harness

@@ -70,6 +70,11 @@ grep -q "stopped before the end" "$tmp/out" || { echo "FAIL: no stop message"; f
 expect 0 "explore resumes from the checkpoint" -- "$bin" explore --ops 2 --no-progress --checkpoint "$tmp/ck.json"
 resumed=$(grep '^explored:' "$tmp/out" | sed 's/;.*//')
 [[ "$full" == "$resumed" ]] || { echo "FAIL: resumed counts differ: '$full' vs '$resumed'"; fails=$((fails + 1)); }
+expect 1 "explore stops at a violation" -- "$bin" explore --ops 2 --faults skip-removal --no-progress --checkpoint "$tmp/ckv.json"
+at1=$(grep -E '"next_(ops|index)"' "$tmp/ckv.json" | tr -d ' \n')
+expect 1 "explore resumes after the violating program" -- "$bin" explore --ops 2 --faults skip-removal --no-progress --checkpoint "$tmp/ckv.json"
+at2=$(grep -E '"next_(ops|index)"' "$tmp/ckv.json" | tr -d ' \n')
+[[ -n "$at1" && "$at1" != "$at2" ]] || { echo "FAIL: the resumed exploration stopped at the same program ($at1)"; fails=$((fails + 1)); }
 expect 2 "checkpoint of another exploration" -- "$bin" explore --ops 3 --no-progress --checkpoint "$tmp/ck.json"
 expect_msg "checkpoint of another exploration"
 expect 1 "explore a space with a fault" -- "$bin" explore --ops 3 --kinds with_cancel,cancel --faults skip-removal --out "$tmp/exf" --no-progress

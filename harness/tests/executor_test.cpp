@@ -73,7 +73,9 @@ TEST_P(FaultKill, IsFoundAndItsTraceReplays) {
     // The saved trace parses back and replays to the same verdict and the same hash.
     std::string text = print_program(annotate(p, r, "test"));
     Program q = parse_program(text);
-    EXPECT_EQ(q.expect, fmt::format("violation {}", name_of(r.violation->id)));
+    ASSERT_TRUE(q.expect) << text;
+    EXPECT_EQ(*q.expect, Expect(r.violation->id));
+    EXPECT_EQ(q.expect->to_string(), fmt::format("violation {}", name_of(r.violation->id)));
     rt::ReplayChoices replay(q.schedule);
     ExecResult again = execute(q, replay, o);
     ASSERT_TRUE(again.violation) << text;
@@ -81,10 +83,10 @@ TEST_P(FaultKill, IsFoundAndItsTraceReplays) {
     EXPECT_EQ(again.trace_hash, r.trace_hash) << text;
     // Shrinking keeps the verdict and reaches a 1-minimal case: removing any single
     // (non-go) op breaks validity or makes the failure go away.
-    std::string target(name_of(r.violation->id));
+    Expect target = r.violation->id;
     ShrinkResult small = shrink(q, o, target);
     ASSERT_TRUE(small.result.violation);
-    EXPECT_EQ(name_of(small.result.violation->id), target);
+    EXPECT_EQ(name_of(small.result.violation->id), target.id());
     EXPECT_LE(small.program.op_count(), p.op_count());
     for (size_t sc = 0; sc < small.program.scripts.size(); ++sc)
       for (size_t i = 0; i < small.program.scripts[sc].ops.size(); ++i) {
@@ -94,7 +96,7 @@ TEST_P(FaultKill, IsFoundAndItsTraceReplays) {
         if (validate(cand)) continue;
         rt::ReplayChoices rc(cand.schedule);
         ExecResult rr = execute(cand, rc, o);
-        EXPECT_NE(rr.verdict_id(), target) << "not 1-minimal: op " << i << " of go " << sc << " is removable\n"
+        EXPECT_NE(rr.expect(), target) << "not 1-minimal: op " << i << " of go " << sc << " is removable\n"
                                            << print_program(small.program);
       }
     return;
@@ -306,10 +308,11 @@ TEST(Executor, DeepTreesStayWithinTheStack) {
   std::string cancel_all = "  cancel h2\n";
   for (int i = 3; i <= 500; ++i) cancel_all += fmt::format("  cancel h{}\n", i);
   ExecResult ok = run_text(chain(500, "  observe deadline h500\n" + cancel_all));
-  EXPECT_EQ(ok.verdict, Verdict::Pass) << ok.verdict_id() << " " << ok.outcome_message;
+  EXPECT_EQ(ok.verdict, Verdict::Pass) << ok.expect().to_string() << " " << ok.outcome_message;
   ExecResult deep = run_text(chain(900, "  cancel h2\n"));
   EXPECT_EQ(deep.verdict, Verdict::Violation);
-  EXPECT_EQ(deep.verdict_id(), "termination");
+  EXPECT_EQ(deep.expect(), Expect(Invariant::Termination));
+  EXPECT_EQ(deep.expect().id(), "termination");
   EXPECT_NE(deep.outcome_message.find("stack exceeds limit"), std::string::npos) << deep.outcome_message;
 }
 

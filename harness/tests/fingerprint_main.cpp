@@ -60,9 +60,9 @@ void generated(const char* mode, uint64_t count, GenOptions gen, const model::Fa
       --*shrinks_left;
       Program found = annotate(p, r, "");
       found.notes.clear();
-      ShrinkResult s = shrink(found, opts, r.verdict_id(), 5000);
+      ShrinkResult s = shrink(found, opts, r.expect(), 5000);
       s.program.notes.clear();  // report text may change; the program and schedule may not
-      fmt::print("  shrunk {} ops={} attempts={} {:016x} text={:016x}\n", s.result.verdict_id(),
+      fmt::print("  shrunk {} ops={} attempts={} {:016x} text={:016x}\n", s.result.expect().id(),
                  s.program.op_count(), s.stats.attempts, s.result.trace_hash,
                  std::hash<std::string>{}(print_program(s.program)));
     }

@@ -224,5 +224,38 @@ TEST(Decode, FuzzInputSplitsIntoProgramAndSchedule) {
   EXPECT_FALSE(validate(split_fuzz_input(one).program).has_value());
 }
 
+// Verdicts have one text form: every invariant and finding prints and parses back, and
+// nothing else parses.
+TEST(Program, ExpectTextRoundTrips) {
+  std::vector<Expect> all = {Expect()};
+  for (unsigned i = 0; i < std::size(kInvariants); ++i) all.push_back(static_cast<Invariant>(i));
+  for (unsigned i = 0; i < std::size(kFindings); ++i) all.push_back(static_cast<Finding>(i));
+  for (const Expect& e : all) {
+    auto back = Expect::parse(e.to_string());
+    ASSERT_TRUE(back) << e.to_string();
+    EXPECT_EQ(*back, e) << e.to_string();
+  }
+  EXPECT_EQ(Expect(Invariant::Residue).to_string(), "violation residue");
+  EXPECT_EQ(Expect(Finding::LostCancel).to_string(), "finding lost-cancel");
+  EXPECT_EQ(Expect(Finding::LostCancel).id(), "lost-cancel");
+  EXPECT_EQ(Expect().to_string(), "pass");
+  EXPECT_NE(Expect(Invariant::Residue), Expect(Invariant::Acyclic));
+  for (const char* bad : {"", "violation", "violation lost-cancel", "finding residue", "residue", "pass ", "Pass"})
+    EXPECT_FALSE(Expect::parse(bad)) << bad;
+}
+
+TEST(Program, BadExpectLineIsAParseError) {
+  try {
+    parse_program("ctxcheck-trace 1\nexpect: violation nope\ngo 0:\n  h1 = background\n");
+    FAIL() << "parsed";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.line, 2);
+    EXPECT_NE(std::string(e.what()).find("pass, violation <invariant> or finding <finding>"), std::string::npos)
+        << e.what();
+  }
+  Program p = parse_program("ctxcheck-trace 1\nexpect: finding lost-cancel\ngo 0:\n  h1 = background\n");
+  EXPECT_EQ(p.expect, Expect(Finding::LostCancel));
+}
+
 }  // namespace
 }  // namespace ctxcheck::harness

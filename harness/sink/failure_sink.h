@@ -1,0 +1,79 @@
+// Where every failure goes, from found to written: shrink (violations, unless turned off)
+// -> annotate (expect, hash, schedule, the report as header comments, a headline) -> name
+// (<id>-<trace hash>) -> dedupe -> atomic write into an output directory.
+//
+// `ctxcheck run` and `ctxcheck explore` hand it each failing execution. The fuzz crash path
+// (a fuzz target's crash handler, then `ctxcheck convert` and `ctxcheck shrink` as
+// ci/overnight runs them) uses its steps on one case with a path of its own.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "harness/executor/executor.h"
+#include "harness/invariants/verdict.h"
+#include "harness/program/program.h"
+#include "harness/shrink/shrink.h"
+
+namespace ctxcheck::harness {
+
+
+// A failing case, ready to be written.
+struct FailureCase {
+  Expect verdict;
+  bool shrunk = false;
+  Program program;    // the (shrunk) program with its failing schedule
+  ExecResult result;  // what it came to
+  std::string stem;   // file name without ".trace": "residue-4f2a19c0d1e2f3a4"
+  std::string text;   // the trace file: annotated, headline first
+  ShrinkStats stats;  // when shrunk
+};
+
+// The steps, each usable alone.
+// "<id>-<hash as 16 hex digits>": equal stems are the same failure.
+std::string case_stem(const Expect& verdict, uint64_t trace_hash);
+// As found: `program` annotated to replay `r`.
+FailureCase annotated_case(const Program& program, const ExecResult& r, const std::string& headline);
+// Shrunk to a 1-minimal case that keeps failing with `target`.
+FailureCase shrunk_case(const Program& failing, const ExecOptions& opts, const Expect& target,
+                        const std::string& headline);
+// The trace text of a shrink result: annotated, trailing no-preemption choices dropped, and
+// a note on how much shrinking removed.
+std::string shrunk_trace(const ShrinkResult& s, const std::string& headline);
+// Writes c.text to `path` atomically (a crash never leaves half a file).
+void write_case(const std::string& path, const FailureCase& c);
+
+struct SinkOptions {
+  ExecOptions exec;            // how shrink candidates run
+  bool shrink = true;          // shrink violations before naming them
+  std::string out_dir;         // "" = write nothing
+  bool write_findings = true;  // also write cases whose verdict is a finding
+};
+
+class FailureSink {
+ public:
+  explicit FailureSink(SinkOptions o) : o_(std::move(o)) {}
+
+  // Creates the output directory now (run does, so an empty campaign leaves it behind).
+  void create_out_dir() const;
+
+  // Shrinks (a violation, when shrinking is on) or annotates, and names. `failing` carries
+  // the schedule that fails (annotate(p, r, "") gives one).
+  FailureCase prepare(const Program& failing, const ExecResult& r, const std::string& headline) const;
+
+  struct Kept {
+    bool first = false;    // the first case of this stem in this sink
+    bool written = false;  // a new file was written
+    std::string path;      // the case's file ("" when the sink writes nothing for it)
+  };
+  // Dedupes by stem and writes out_dir/<stem>.trace, unless such a file exists already (a
+  // case found before, maybe by an earlier run, is never overwritten).
+  Kept keep(const FailureCase& c);
+
+ private:
+  SinkOptions o_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace ctxcheck::harness
