@@ -12,6 +12,7 @@
 #include "harness/program/text.h"
 #include "harness/report/json.h"
 #include "harness/report/text.h"
+#include "harness/report/tree.h"
 #include "harness/util/atomic_file.h"
 
 namespace ctxcheck::harness {

@@ -10,11 +10,25 @@
 
 #include "harness/invariants/catalog.h"
 #include "harness/invariants/verdict.h"
-#include "harness/report/tree.h"
 #include "model/runtime/choice.h"
 #include "model/runtime/runtime.h"
 
 namespace ctxcheck::harness {
+
+// A neutral picture of the context tree at one moment, taken from the model by the
+// executor; harness/report renders it (ASCII, DOT).
+struct TreeNode {
+  uint32_t id = 0;               // stable context id (creation order)
+  int64_t parent = -1;           // id of the embedded parent Context, -1 for roots
+  std::string kind;              // "cancelCtx", "timerCtx", "valueCtx", ...
+  std::string handle;            // program handle naming it ("h3"), may be empty
+  std::string state;             // "active", "canceled: context canceled (cause ...)"
+  bool canceled = false;         // Err() != nil
+  std::vector<uint32_t> children;  // ids registered in its children map, map order
+  bool highlight = false;        // involved in the violation
+  bool finalized = false;
+  bool freed = false;
+};
 
 // Where in the program something happened.
 struct ProgramPoint {

@@ -1,4 +1,5 @@
 #include "harness/report/text.h"
+#include "harness/report/tree.h"
 
 #include <sstream>
 
