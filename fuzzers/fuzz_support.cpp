@@ -285,7 +285,11 @@ void mutate_schedule(Bytes& s, std::minstd_rand& rng) {
     case 1: if (!s.empty()) s.erase(s.begin() + static_cast<long>(rng() % s.size())); break;  // one fewer decision
     case 2: if (!s.empty()) s[rng() % s.size()] = static_cast<uint8_t>(rng() % 4); break;
     case 3: if (!s.empty()) s[rng() % s.size()] = 0; break;
-    case 4: s.insert(s.begin() + static_cast<long>(s.empty() ? 0 : rng() % (s.size() + 1)), static_cast<uint8_t>(rng())); break;
+    case 4: {  // the position is drawn before the value (C++ leaves argument order open)
+      size_t at = s.empty() ? 0 : rng() % (s.size() + 1);
+      s.insert(s.begin() + static_cast<long>(at), static_cast<uint8_t>(rng()));
+      break;
+    }
     default: s.resize(s.empty() ? 0 : rng() % (s.size() + 1)); break;  // truncate: fewer switches
   }
 }
@@ -330,7 +334,10 @@ size_t mutate_structurally(uint8_t* data, size_t size, size_t max_size, unsigned
         }
         break;
       case 3:  // swap two ops
-        if (ops.size() >= 2) std::swap(ops[pick(ops.size())], ops[pick(ops.size())]);
+        if (ops.size() >= 2) {
+          size_t a = pick(ops.size()), b = pick(ops.size());  // drawn in this order
+          std::swap(ops[a], ops[b]);
+        }
         break;
       case 4: case 5: {  // retarget an operand (a different parent / cancel target)
         auto at = pick_op_with(&OpToken::operand_bytes);

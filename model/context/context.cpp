@@ -137,7 +137,11 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
 
   if (done->poll()) {
     // parent is already canceled
-    child->cancel(false, parent->Err(), pkg_.Cause(parent));
+    // Go evaluates the operands left to right; C++ leaves the order to the compiler, and
+    // Err and Cause are both scheduling points: sequence them as Go does.
+    Error err = parent->Err();
+    Error cause = pkg_.Cause(parent);
+    child->cancel(false, err, cause);
     return;
   }
 
@@ -162,7 +166,12 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
     mu_.lock();
     rt::ObjId f_obj = pkg_.closure("propagateCancel.func1", child->obj());
     std::function<bool()> stop = a->AfterFunc(
-        [this, parent, child] { child->cancel(false, parent->Err(), pkg_.Cause(parent)); }, f_obj);
+        [this, parent, child] {
+          Error err = parent->Err();  // then Cause: Go's operand order
+          Error cause = pkg_.Cause(parent);
+          child->cancel(false, err, cause);
+        },
+        f_obj);
     stop_ = std::move(stop);  // c.Context = stopCtx{Context: parent, stop: stop}
     stop_obj_ = pkg_.closure("stopCtx.stop", a->obj());
     R().heap().link(obj_, stop_obj_, "stopCtx.stop");
@@ -179,7 +188,11 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
       [this, parent, child, ignore_child] {
         rt::Chan* cases[] = {parent->Done(), ignore_child ? nullptr : child->Done()};
         int got = rt::select(cases, rt::kNoTimeout);
-        if (got == 0) child->cancel(false, parent->Err(), pkg_.Cause(parent));
+        if (got == 0) {
+          Error err = parent->Err();  // then Cause: Go's operand order
+          Error cause = pkg_.Cause(parent);
+          child->cancel(false, err, cause);
+        }
       },
       captures);
   pkg_.touch();
