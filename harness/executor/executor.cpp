@@ -299,7 +299,7 @@ class Interp {
     set_where(static_cast<int>(s), static_cast<int>(ops.size()));
   }
 
-  static bool blocking(OpKind k) { return k == OpKind::Wait || k == OpKind::Select || k == OpKind::Sleep; }
+  static bool blocking(OpKind k) { return op_spec(k).blocks(); }
 
   // ---- the op-level order: recorded always, forced when opts_.forced_order is set ----
   // invariant: without a forced order, turn_waiters_ is empty and next_turn_ counts steps.
@@ -357,15 +357,15 @@ class Interp {
       case OpKind::Todo: created(op, visible, P.TODO(), P.TODO()->obj()); break;
       case OpKind::WithCancel: with_cancel(P.WithCancel(ctx(op.a))); break;
       case OpKind::WithCancelCause: with_cancel(P.WithCancelCause(ctx(op.a))); break;
-      case OpKind::WithTimeout: with_cancel(P.WithTimeout(ctx(op.a), op.n)); break;
-      case OpKind::WithTimeoutCause: with_cancel(P.WithTimeoutCause(ctx(op.a), op.n, op.cause)); break;
-      case OpKind::WithDeadline: with_cancel(P.WithDeadline(ctx(op.a), rt::kEpoch + op.n)); break;
+      case OpKind::WithTimeout: with_cancel(P.WithTimeout(ctx(op.a), op.duration)); break;
+      case OpKind::WithTimeoutCause: with_cancel(P.WithTimeoutCause(ctx(op.a), op.duration, op.cause)); break;
+      case OpKind::WithDeadline: with_cancel(P.WithDeadline(ctx(op.a), rt::kEpoch + op.deadline)); break;
       case OpKind::WithDeadlineCause:
-        with_cancel(P.WithDeadlineCause(ctx(op.a), rt::kEpoch + op.n, op.cause));
+        with_cancel(P.WithDeadlineCause(ctx(op.a), rt::kEpoch + op.deadline, op.cause));
         break;
       case OpKind::WithValue: {
         check_shadowing(op);
-        Context* c = P.WithValue(ctx(op.a), model::Key{static_cast<uint8_t>(op.key.type + 1), op.key.value}, op.n);
+        Context* c = P.WithValue(ctx(op.a), model::Key{static_cast<uint8_t>(op.key.type + 1), op.key.value}, op.value);
         created(op, visible, c, c->obj());
         break;
       }
@@ -376,14 +376,14 @@ class Interp {
       }
       case OpKind::Custom: {
         static constexpr Kind kinds[] = {Kind::Wrapper, Kind::OwnDone, Kind::AfterFuncer, Kind::BrokenErr};
-        auto r = P.Foreign(kinds[op.sub], ctx(op.a));
+        auto r = P.Foreign(kinds[static_cast<size_t>(op.custom)], ctx(op.a));
         if (r.cancel) with_cancel(std::move(r));
         else created(op, visible, r.ctx, r.ctx->obj());
         break;
       }
       case OpKind::AfterFunc: {
         std::function<void()> f = [] {};
-        if (op.sub == static_cast<uint8_t>(Action::Cancel)) {
+        if (op.action == Action::Cancel) {
           uint32_t target = op.b;
           f = [this, target] { handles_[target].cancel(model::kNilError); };
         }
@@ -417,7 +417,7 @@ class Interp {
         break;
       }
       case OpKind::Go: {
-        size_t target = static_cast<size_t>(op.n);
+        size_t target = static_cast<size_t>(op.script);
         std::vector<uint32_t> snapshot = visible;
         std::vector<rt::ObjId> captures;
         for (uint32_t h : snapshot) {
@@ -444,7 +444,7 @@ class Interp {
       case OpKind::Select: {
         Context* c = ctx(op.a);
         rt::Chan* cases[] = {c->Done()};
-        int got = rt::select(cases, op.n);
+        int got = rt::select(cases, op.duration);
         returned();
         if (got == 0) check_err_after_done(c, op.a);
         observe(s, i, fmt::format("select h{}", op.a), got == 0 ? "done" : "timeout");
@@ -452,7 +452,7 @@ class Interp {
         break;
       }
       case OpKind::Sleep:
-        rt_.sleep(op.n);
+        rt_.sleep(op.duration);
         returned();
         break;
       case OpKind::Yield: rt_.yield(); break;
@@ -463,7 +463,7 @@ class Interp {
         break;
       }
       case OpKind::Store: {
-        uint32_t slot = kFirstProgramGlobal + static_cast<uint32_t>(op.n);
+        uint32_t slot = kFirstProgramGlobal + static_cast<uint32_t>(op.slot);
         rt_.point(rt::Ev::Model, 1, slot);
         rt_.heap().store_global(slot, handles_[op.a].obj);
         max_global_ = std::max(max_global_, slot);
@@ -524,7 +524,7 @@ class Interp {
     for (size_t i = 0; h != 0 && i <= handles_.size(); ++i) {
       const Op* op = handles_[h].op;
       if (!op) return std::nullopt;
-      if (op->kind == OpKind::WithValue && op->key == key) return op->n;
+      if (op->kind == OpKind::WithValue && op->key == key) return op->value;
       if (op->kind == OpKind::Background || op->kind == OpKind::Todo) return std::nullopt;
       h = handles_[h].parent;
     }
@@ -532,8 +532,8 @@ class Interp {
   }
 
   void do_observe(size_t s, size_t i, const Op& op) {
-    Observe what = static_cast<Observe>(op.sub);
-    std::string label = fmt::format("{} h{}", kObserveNames[op.sub], op.a);
+    Observe what = op.observe;
+    std::string label = fmt::format("{} h{}", name_of(op.observe), op.a);
     if (what == Observe::Goroutines) {
       rt_.point(rt::Ev::Model, 4, 0);
       observe(s, i, "goroutines", std::to_string(rt_.num_goroutines()));
