@@ -3,7 +3,9 @@
 // (text.cpp), the validator (program.cpp), the byte decoder, encoder and tokenizer
 // (decode.cpp), the generator (generate.cpp), the enumerator (explore/enumerate.cpp) and the
 // Go exporter's version check (export/go_export.cpp). An op's own meaning lives in two more
-// places only: its interpreter case (executor) and its Go case (export/go_export.cpp).
+// places only: its interpreter case (executor) and its Go case (export/go_export.cpp). So a
+// new op is a row here plus those two cases; the generator and the enumerator fill it from
+// its row unless it wants a policy of its own (as cancel, wait or drop have there).
 //
 // A row: id, text name, the handle it yields, flags (blocks: a wait the scheduler may run
 // others across; unsafe: allowed only with `unsafe: on`), the Go minor version and API it
@@ -57,6 +59,9 @@ inline constexpr SubKindSpec kCustomKinds[] = {
     {"broken_err"}};
 enum class Action : uint8_t { Nop, Cancel };  // what an AfterFunc's f does
 inline constexpr SubKindSpec kActionKinds[] = {{"nop"}, {"cancel"}};
+
+// What passing a cause to a cancel func needs (an OptCause argument that is set).
+inline constexpr GoNeed kCancelCauseGoNeed{20, "a CancelCauseFunc (context.WithCancelCause)"};
 
 inline std::string_view name_of(Observe o) { return kObserveKinds[static_cast<size_t>(o)].name; }
 inline std::string_view name_of(CustomKind c) { return kCustomKinds[static_cast<size_t>(c)].name; }

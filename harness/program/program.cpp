@@ -93,7 +93,7 @@ std::optional<GoNeed> go_need_of(const Op& op) {
     if (arg.field == Field::None) break;
     if (!present(arg, op)) continue;
     GoNeed need;
-    if (arg.field == Field::OptCause && op.cause != 0) need = {20, "a CancelCauseFunc (context.WithCancelCause)"};
+    if (arg.field == Field::OptCause && op.cause != 0) need = kCancelCauseGoNeed;
     if (arg.field == Field::Observe) need = kObserveKinds[static_cast<size_t>(op.observe)].go;
     if (arg.field == Field::Custom) need = kCustomKinds[static_cast<size_t>(op.custom)].go;
     if (need.minor) return need;
