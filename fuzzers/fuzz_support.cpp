@@ -23,6 +23,7 @@
 
 namespace ctxcheck::fuzz {
 
+using harness::OpKind;
 using harness::Program;
 
 harness::ExecOptions fuzz_exec_options(const model::FaultSet& faults) {
@@ -128,87 +129,6 @@ model::FaultSet faults_for_input(std::span<const uint8_t> data) {
   uint32_t mask = 0;
   for (size_t i = 0; i < kFaultMaskBytes && i < data.size(); ++i) mask |= static_cast<uint32_t>(data[i]) << (8 * i);
   return harness::faults_from_mask(mask);
-}
-
-// ---------------------------------------------------------------------------------------
-// Tokenizer: decode.cpp's byte grammar, without the scope.
-namespace {
-
-using harness::OpKind;
-
-struct ByteReader {
-  std::span<const uint8_t> b;
-  size_t pos;
-  uint8_t byte() { return pos < b.size() ? b[pos++] : (pos++, 0); }
-  void varint() {
-    for (int shift = 0; shift < 63; shift += 7)
-      if (!(byte() & 0x80)) break;
-  }
-};
-
-}  // namespace
-
-std::vector<OpToken> tokenize_ops(std::span<const uint8_t> prog) {
-  std::vector<OpToken> out;
-  if (prog.empty()) return out;
-  bool unsafe = (prog[0] & 1) != 0;
-  ByteReader r{prog, 1};
-  while (r.pos < prog.size()) {
-    OpToken t;
-    t.begin = r.pos;
-    auto kind = static_cast<OpKind>(r.byte() % harness::kNumOpKinds);
-    uint8_t sub = 0;
-    bool cause = false;
-    if (kind == OpKind::Reparent && !unsafe) {
-      t.end = r.pos;
-      out.push_back(t);
-      continue;
-    }
-    switch (kind) {
-      case OpKind::Custom: case OpKind::AfterFunc: case OpKind::Observe: sub = r.byte(); break;
-      case OpKind::Cancel: case OpKind::DeferCancel: cause = r.byte() != 0; break;
-      default: break;
-    }
-    if (kind == OpKind::AfterFunc) sub %= 2;
-    if (kind == OpKind::Observe) sub %= std::size(harness::kObserveNames);
-    switch (kind) {
-      case OpKind::WithTimeout: case OpKind::WithDeadline: case OpKind::Select: case OpKind::Sleep:
-        t.number_bytes.push_back(r.pos);
-        r.varint();
-        break;
-      case OpKind::WithTimeoutCause: case OpKind::WithDeadlineCause:
-        t.number_bytes.push_back(r.pos);
-        r.varint();
-        r.byte();
-        break;
-      case OpKind::WithValue: r.byte(); r.varint(); break;
-      case OpKind::Observe:
-        if (sub == static_cast<uint8_t>(harness::Observe::Value)) r.byte();
-        break;
-      case OpKind::Store: r.byte(); break;
-      default: break;
-    }
-    (void)cause;
-    bool need_a = true;
-    switch (kind) {
-      case OpKind::Background: case OpKind::Todo: case OpKind::Yield: case OpKind::Gc: case OpKind::Go:
-      case OpKind::Sleep:
-        need_a = false;
-        break;
-      case OpKind::Observe: need_a = sub != static_cast<uint8_t>(harness::Observe::Goroutines); break;
-      default: break;
-    }
-    bool need_b = (kind == OpKind::AfterFunc && sub == static_cast<uint8_t>(harness::Action::Cancel)) ||
-                  kind == OpKind::Reparent;
-    if (need_a) t.operand_bytes.push_back(r.pos), r.byte();
-    if (need_b) t.operand_bytes.push_back(r.pos), r.byte();
-    if (kind == OpKind::Go) t.number_bytes.push_back(r.pos), r.varint();
-    t.end = std::min(r.pos, prog.size());
-    std::erase_if(t.operand_bytes, [&](size_t o) { return o >= prog.size(); });
-    std::erase_if(t.number_bytes, [&](size_t o) { return o >= prog.size(); });
-    out.push_back(t);
-  }
-  return out;
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/executor/executor.h"
+#include "harness/program/decode.h"
 #include "harness/program/fuzz_input.h"
 #include "harness/program/program.h"
 
@@ -46,14 +47,10 @@ model::FaultSet faults_for_input(std::span<const uint8_t> data);
 
 // --- structure-aware mutation --------------------------------------------------------------
 // Splits program bytes (as decode_program reads them, after the flag byte) into one token
-// per op: the opcode byte and every argument byte the decoder consumes for it. Mirrors
-// decode.cpp's byte grammar; concatenating the tokens gives the bytes back.
-struct OpToken {
-  size_t begin = 0, end = 0;           // byte range
-  std::vector<size_t> operand_bytes;   // absolute offsets of handle-operand index bytes
-  std::vector<size_t> number_bytes;    // absolute offsets where a varint starts
-};
-std::vector<OpToken> tokenize_ops(std::span<const uint8_t> prog);
+// per op: the opcode byte and every argument byte the decoder consumes for it. It is
+// decode.cpp's byte grammar itself (harness::split_op_bytes), without the scope.
+using OpToken = harness::OpBytes;
+inline std::vector<OpToken> tokenize_ops(std::span<const uint8_t> prog) { return harness::split_op_bytes(prog); }
 
 // The structural mutator both program targets use: decodes (split_fuzz_input), mutates the
 // op list (insert, delete, swap, duplicate, retarget an operand, change a duration) or the

@@ -104,15 +104,15 @@ void Interp::construct(const Op& op, std::vector<uint32_t>& visible) {
     case OpKind::Todo: created(op, visible, P.TODO(), P.TODO()->obj()); break;
     case OpKind::WithCancel: with_cancel(P.WithCancel(ctx(op.a))); break;
     case OpKind::WithCancelCause: with_cancel(P.WithCancelCause(ctx(op.a))); break;
-    case OpKind::WithTimeout: with_cancel(P.WithTimeout(ctx(op.a), op.n)); break;
-    case OpKind::WithTimeoutCause: with_cancel(P.WithTimeoutCause(ctx(op.a), op.n, op.cause)); break;
-    case OpKind::WithDeadline: with_cancel(P.WithDeadline(ctx(op.a), rt::kEpoch + op.n)); break;
+    case OpKind::WithTimeout: with_cancel(P.WithTimeout(ctx(op.a), op.duration)); break;
+    case OpKind::WithTimeoutCause: with_cancel(P.WithTimeoutCause(ctx(op.a), op.duration, op.cause)); break;
+    case OpKind::WithDeadline: with_cancel(P.WithDeadline(ctx(op.a), rt::kEpoch + op.deadline)); break;
     case OpKind::WithDeadlineCause:
-      with_cancel(P.WithDeadlineCause(ctx(op.a), rt::kEpoch + op.n, op.cause));
+      with_cancel(P.WithDeadlineCause(ctx(op.a), rt::kEpoch + op.deadline, op.cause));
       break;
     case OpKind::WithValue: {
       check_shadowing(op);
-      Context* c = P.WithValue(ctx(op.a), model::Key{static_cast<uint8_t>(op.key.type + 1), op.key.value}, op.n);
+      Context* c = P.WithValue(ctx(op.a), model::Key{static_cast<uint8_t>(op.key.type + 1), op.key.value}, op.value);
       created(op, visible, c, c->obj());
       break;
     }
@@ -123,14 +123,14 @@ void Interp::construct(const Op& op, std::vector<uint32_t>& visible) {
     }
     case OpKind::Custom: {
       static constexpr Kind kinds[] = {Kind::Wrapper, Kind::OwnDone, Kind::AfterFuncer, Kind::BrokenErr};
-      auto r = P.Foreign(kinds[op.sub], ctx(op.a));
+      auto r = P.Foreign(kinds[static_cast<size_t>(op.custom)], ctx(op.a));
       if (r.cancel) with_cancel(std::move(r));
       else created(op, visible, r.ctx, r.ctx->obj());
       break;
     }
     case OpKind::AfterFunc: {
       std::function<void()> f = [] {};
-      if (op.sub == static_cast<uint8_t>(Action::Cancel)) {
+      if (op.action == Action::Cancel) {
         uint32_t target = op.b;
         f = [this, target] { handles_[target].cancel(model::kNilError); };
       }
@@ -170,7 +170,7 @@ void Interp::run_blocking(size_t s, size_t i, const Op& op, Returned&& returned)
     case OpKind::Select: {
       Context* c = ctx(op.a);
       rt::Chan* cases[] = {c->Done()};
-      int got = rt::select(cases, op.n);
+      int got = rt::select(cases, op.duration);
       returned();
       if (got == 0) check_err_after_done(c, op.a);
       observe(s, i, fmt::format("select h{}", op.a), got == 0 ? "done" : "timeout");
@@ -178,7 +178,7 @@ void Interp::run_blocking(size_t s, size_t i, const Op& op, Returned&& returned)
       break;
     }
     case OpKind::Sleep:
-      rt_.sleep(op.n);
+      rt_.sleep(op.duration);
       returned();
       break;
     default: break;
@@ -209,7 +209,7 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
       break;
     }
     case OpKind::Go: {
-      size_t target = static_cast<size_t>(op.n);
+      size_t target = static_cast<size_t>(op.script);
       std::vector<uint32_t> snapshot = visible;
       std::vector<rt::Edge> captures;
       for (uint32_t h : snapshot) {
@@ -228,7 +228,7 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
       break;
     }
     case OpKind::Store: {
-      uint32_t slot = kFirstProgramGlobal + static_cast<uint32_t>(op.n);
+      uint32_t slot = kFirstProgramGlobal + static_cast<uint32_t>(op.slot);
       rt_.point(rt::Ev::Model, 1, slot);
       rt_.heap().store_global(slot, handles_[op.a].obj);
       max_global_ = std::max(max_global_, slot);
@@ -271,8 +271,8 @@ void Interp::observe(size_t s, size_t i, std::string what, std::string value) {
 }
 
 void Interp::do_observe(size_t s, size_t i, const Op& op) {
-  Observe what = static_cast<Observe>(op.sub);
-  std::string label = fmt::format("{} h{}", kObserveNames[op.sub], op.a);
+  Observe what = op.observe;
+  std::string label = fmt::format("{} h{}", name_of(op.observe), op.a);
   if (what == Observe::Goroutines) {
     rt_.point(rt::Ev::Model, 4, 0);
     observe(s, i, "goroutines", std::to_string(rt_.num_goroutines()));

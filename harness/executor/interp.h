@@ -47,7 +47,7 @@ class Interp final : public Recorder {
   void leave(uint32_t h);
   void set_where(int script, int op);
   void run_script(size_t s, std::vector<uint32_t> visible = {});
-  static bool blocking(OpKind k) { return k == OpKind::Wait || k == OpKind::Select || k == OpKind::Sleep; }
+  static bool blocking(OpKind k) { return op_spec(k).blocks(); }
   void take_turn(OpEvent e) { order_.take_turn(e); }
   void end_turn() { order_.end_turn(); }
   model::Context* ctx(uint32_t h) { return handles_[h].ctx; }

@@ -25,13 +25,6 @@ struct Builder {
   uint32_t remaining = 0;
 };
 
-bool is_context(HandleKind k) {
-  return k == HandleKind::Context || k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
-}
-bool is_cancelable(HandleKind k) {
-  return k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
-}
-
 class Enumerator {
  public:
   Enumerator(const Alphabet& a, uint64_t skip, const std::function<bool(uint64_t, const Program&)>& visit)
@@ -79,7 +72,7 @@ class Enumerator {
     bool creates = creates_handle(op.kind);
     if (creates) {
       op.result = b.next_handle++;
-      if (op.kind == OpKind::WithValue) op.n = op.result;
+      if (op_spec(op.kind).has(Field::Value)) op.value = op.result;
       vis().push_back({op.result, handle_kind_of(op)});
     }
     std::optional<Visible> dropped;
@@ -89,7 +82,7 @@ class Enumerator {
       vis().erase(it);
     }
     if (op.kind == OpKind::Go) {
-      op.n = static_cast<int64_t>(b.p.scripts.size());
+      op.script = static_cast<int64_t>(b.p.scripts.size());
       b.p.scripts.emplace_back();
       b.visible.push_back(vis());
       b.deferred.emplace_back();
@@ -116,6 +109,46 @@ class Enumerator {
     }
   }
 
+  // Every op its row allows here, with the canonical constants: arguments in byte order
+  // (sub-kinds outermost, so all nops of an after_func come before its cancels), each
+  // sub-kind in turn, each fitting handle in turn.
+  void generic(Builder& b, const std::vector<Visible>& vis, Op op, size_t next) {
+    std::vector<ArgSpec> order;
+    for (const ArgSpec& arg : op_spec(op.kind).args)
+      if (arg.field != Field::None && !arg.is_handle()) order.push_back(arg);
+    for (const ArgSpec& arg : op_spec(op.kind).args)
+      if (arg.is_handle()) order.push_back(arg);
+    while (next < order.size() && !present(order[next], op)) ++next;
+    if (next == order.size()) return with_op(b, op);
+    const ArgSpec& arg = order[next];
+    auto each_sub = [&](size_t n, auto set) {
+      for (size_t i = 0; i < n; ++i) {
+        set(i);
+        generic(b, vis, op, next + 1);
+      }
+    };
+    switch (arg.field) {
+      case Field::A: case Field::B:
+        for (const Visible& v : vis)
+          if (fits(need_of(arg, op), v.kind)) {
+            (arg.field == Field::A ? op.a : op.b) = v.handle;
+            generic(b, vis, op, next + 1);
+          }
+        return;
+      case Field::Custom:
+        return each_sub(std::size(kCustomKinds), [&](size_t i) { op.custom = static_cast<CustomKind>(i); });
+      case Field::Action:
+        return each_sub(std::size(kActionKinds), [&](size_t i) { op.action = static_cast<Action>(i); });
+      case Field::Observe:
+        return each_sub(std::size(kObserveKinds), [&](size_t i) { op.observe = static_cast<Observe>(i); });
+      case Field::Duration: op.duration = kSecond; break;
+      case Field::Deadline: op.deadline = kSecond; break;
+      case Field::Cause: op.cause = limits::kFirstCause; break;
+      default: break;  // OptCause: none; key keyA:0, slot g0; value: the handle (with_op)
+    }
+    generic(b, vis, op, next + 1);
+  }
+
   void expand(Builder& b, OpKind k) {
     // Operand lists are copied: with_op changes b.visible while recursing.
     const std::vector<Visible> vis = b.visible[b.cur];
@@ -123,90 +156,47 @@ class Enumerator {
       for (const Visible& v : vis)
         if (pred(v.kind)) fn(v.handle);
     };
-    auto ctx = [](HandleKind h) { return is_context(h); };
-    auto cancelable = [](HandleKind h) { return is_cancelable(h); };
     Op op;
     op.kind = k;
-    switch (k) {
+    if (op_spec(k).unsafe() && !a_.unsafe) return;
+    switch (k) {  // the ops with a canonical policy of their own
       case OpKind::Background: case OpKind::Todo:
         return;  // the root is implicit
-      case OpKind::WithCancel: case OpKind::WithCancelCause: case OpKind::WithoutCancel:
-      case OpKind::Wait: case OpKind::SetFinalizer:
-        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-      case OpKind::WithTimeout: case OpKind::WithDeadline:
-        op.n = kSecond;
-        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-      case OpKind::WithTimeoutCause: case OpKind::WithDeadlineCause:
-        op.n = kSecond;
-        op.cause = 3;
-        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-      case OpKind::Select:
-        op.n = kSecond;
-        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-      case OpKind::WithValue:
-        op.key = {0, 0};
-        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-      case OpKind::Custom:
-        for (uint8_t sub = 0; sub < std::size(kCustomNames); ++sub) {
-          op.sub = sub;
-          each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-        }
-        return;
-      case OpKind::AfterFunc:
-        op.sub = static_cast<uint8_t>(Action::Nop);
-        each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-        op.sub = static_cast<uint8_t>(Action::Cancel);
-        each(ctx, [&](uint32_t h) {
-          op.a = h;
-          each(cancelable, [&](uint32_t t) { op.b = t; with_op(b, op); });
-        });
-        return;
-      case OpKind::Cancel:
-        return each(cancelable, [&](uint32_t h) { op.a = h; with_op(b, op); });
       case OpKind::DeferCancel: {
         const auto& d = b.deferred[b.cur];
-        return each(cancelable, [&](uint32_t h) {
+        return each(is_cancelable, [&](uint32_t h) {
           if (std::find(d.begin(), d.end(), h) != d.end()) return;
           op.a = h;
           with_op(b, op);
         });
       }
-      case OpKind::Stop:
-        return each([](HandleKind h) { return h == HandleKind::StopFunc; },
-                    [&](uint32_t h) { op.a = h; with_op(b, op); });
       case OpKind::Go:
         if (b.p.scripts.size() < a_.max_scripts) with_op(b, op);
         return;
       case OpKind::Sleep:
-        op.n = 2 * kSecond;
+        op.duration = 2 * kSecond;
         return with_op(b, op);
-      case OpKind::Yield: case OpKind::Gc:
-        return with_op(b, op);
-      case OpKind::Observe:
-        op.sub = static_cast<uint8_t>(Observe::Err);
-        each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-        op.sub = static_cast<uint8_t>(Observe::Value);
-        op.key = {0, 0};
-        each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-        op.key = {};
-        op.sub = static_cast<uint8_t>(Observe::Children);
-        each(cancelable, [&](uint32_t h) { op.a = h; with_op(b, op); });
+      case OpKind::Observe:  // err and value keyA of any context, children of a cancelable one
+        op.observe = Observe::Err;
+        each(is_context, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        op.observe = Observe::Value;
+        each(is_context, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        op.observe = Observe::Children;
+        each(is_cancelable, [&](uint32_t h) { op.a = h; with_op(b, op); });
         return;
       case OpKind::Drop:
         return each([](HandleKind) { return true; }, [&](uint32_t h) { op.a = h; with_op(b, op); });
-      case OpKind::Store:
-        op.n = 0;
-        return each(ctx, [&](uint32_t h) { op.a = h; with_op(b, op); });
-      case OpKind::Reparent:
-        if (!a_.unsafe) return;
-        return each(ctx, [&](uint32_t x) {
-          each(ctx, [&](uint32_t y) {
+      case OpKind::Reparent:  // onto another context
+        return each(is_context, [&](uint32_t x) {
+          each(is_context, [&](uint32_t y) {
             if (x == y) return;
             op.a = x;
             op.b = y;
             with_op(b, op);
           });
         });
+      default:
+        return generic(b, vis, op, 0);
     }
   }
 
@@ -239,7 +229,7 @@ Alphabet parse_alphabet(const std::string& spec) {
     if (*k == OpKind::Background || *k == OpKind::Todo)
       throw std::invalid_argument(fmt::format("\"{}\" cannot be in the alphabet: the root h1 = background is implicit", name));
     if (std::find(a.kinds.begin(), a.kinds.end(), *k) == a.kinds.end()) a.kinds.push_back(*k);
-    if (*k == OpKind::Reparent) a.unsafe = true;
+    if (op_spec(*k).unsafe()) a.unsafe = true;
     if (c == std::string_view::npos) break;
     rest.remove_prefix(c + 1);
   }

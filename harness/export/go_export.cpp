@@ -17,34 +17,6 @@ extern const char kGoHelpers[];
 
 namespace {
 
-struct Need {
-  int minor;
-  const char* api;
-};
-
-// The Go API an op needs beyond Go 1.19, if any.
-std::optional<Need> need_of(const Op& op) {
-  switch (op.kind) {
-    case OpKind::WithCancelCause: return Need{20, "context.WithCancelCause"};
-    case OpKind::WithTimeoutCause: return Need{21, "context.WithTimeoutCause"};
-    case OpKind::WithDeadlineCause: return Need{21, "context.WithDeadlineCause"};
-    case OpKind::WithoutCancel: return Need{21, "context.WithoutCancel"};
-    case OpKind::AfterFunc: return Need{21, "context.AfterFunc"};
-    case OpKind::Stop: return Need{21, "the stop func of context.AfterFunc"};
-    case OpKind::Cancel: case OpKind::DeferCancel:
-      if (op.cause != 0) return Need{20, "a CancelCauseFunc (context.WithCancelCause)"};
-      return std::nullopt;
-    case OpKind::Observe:
-      if (op.sub == static_cast<uint8_t>(Observe::Cause)) return Need{20, "context.Cause"};
-      return std::nullopt;
-    case OpKind::Custom:
-      if (op.sub == static_cast<uint8_t>(CustomKind::AfterFuncer))
-        return Need{21, "a parent Context with an AfterFunc method (propagateCancel uses it since 1.21)"};
-      return std::nullopt;
-    default: return std::nullopt;
-  }
-}
-
 std::string where(size_t s, size_t i, const Op& op) {
   return fmt::format("go {}, op {} ({})", s, i + 1, print_op(op));
 }
@@ -84,7 +56,7 @@ int go_minor_needed(const Program& p) {
   int m = kGoTargetMinor;
   for (const auto& s : p.scripts)
     for (const Op& op : s.ops)
-      if (auto n = need_of(op)) m = std::max(m, n->minor);
+      if (auto n = go_need_of(op)) m = std::max(m, n->minor);
   return m;
 }
 
@@ -92,7 +64,7 @@ std::optional<std::string> go_export_unsupported(const Program& p) {
   for (size_t s = 0; s < p.scripts.size(); ++s) {
     for (size_t i = 0; i < p.scripts[s].ops.size(); ++i) {
       const Op& op = p.scripts[s].ops[i];
-      if (auto n = need_of(op))
+      if (auto n = go_need_of(op))
         return fmt::format("{} needs Go 1.{} ({}); export-go targets Go 1.{}, the installed toolchain",
                            where(s, i, op), n->minor, n->api, kGoTargetMinor);
       if (op.kind == OpKind::Reparent)
@@ -273,7 +245,7 @@ GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc) {
 void strip_cause_observations(Program& p) {
   for (auto& s : p.scripts)
     std::erase_if(s.ops, [](const Op& op) {
-      return op.kind == OpKind::Observe && op.sub == static_cast<uint8_t>(Observe::Cause);
+      return op.kind == OpKind::Observe && op.observe == Observe::Cause;
     });
 }
 
@@ -288,7 +260,7 @@ bool go_needs_isolation(const Program& p) {
   for (const auto& s : p.scripts)
     for (const Op& op : s.ops) {
       if (op.kind == OpKind::SetFinalizer) return true;
-      if (op.kind == OpKind::Observe && op.sub == static_cast<uint8_t>(Observe::Goroutines)) return true;
+      if (op.kind == OpKind::Observe && op.observe == Observe::Goroutines) return true;
     }
   return false;
 }
@@ -342,16 +314,16 @@ std::optional<std::string> common_op_code(Emitter& x, size_t s, size_t i, const 
                          H(op.a), op.result, op.a);
     case OpKind::WithTimeout:
       return fmt::format("{}, {} = context.WithTimeout({}, p.real({}))\n\t\tp.derive({}, {}, p.vnow+{})", H(op.result),
-                         C(op.result), H(op.a), go_dur(op.n), op.result, op.a, go_dur(op.n));
+                         C(op.result), H(op.a), go_dur(op.duration), op.result, op.a, go_dur(op.duration));
     case OpKind::WithDeadline:
       return fmt::format("{}, {} = context.WithDeadline({}, p.at({}))\n\t\tp.derive({}, {}, {})", H(op.result),
-                         C(op.result), H(op.a), go_dur(op.n), op.result, op.a, go_dur(op.n));
+                         C(op.result), H(op.a), go_dur(op.deadline), op.result, op.a, go_dur(op.deadline));
     case OpKind::WithValue:
       return fmt::format("{} = context.WithValue({}, key{}({}), {})\n\t\tp.derive({}, {}, -1)", H(op.result), H(op.a),
-                         static_cast<char>('A' + op.key.type), op.key.value, op.n, op.result, op.a);
+                         static_cast<char>('A' + op.key.type), op.key.value, op.value, op.result, op.a);
     case OpKind::Custom: {
-      std::string lit = op.sub == static_cast<uint8_t>(CustomKind::Wrapper)   ? "&wrapperCtx{{{}}}"
-                        : op.sub == static_cast<uint8_t>(CustomKind::OwnDone) ? "&ownDoneCtx{{{}, make(chan struct{{}})}}"
+      std::string lit = op.custom == CustomKind::Wrapper   ? "&wrapperCtx{{{}}}"
+                        : op.custom == CustomKind::OwnDone ? "&ownDoneCtx{{{}, make(chan struct{{}})}}"
                                                                               : "&brokenErrCtx{{{}}}";
       return fmt::format("{} = {}\n\t\tp.derive({}, {}, -1)", H(op.result), fmt::format(fmt::runtime(lit), H(op.a)),
                          op.result, op.a);
@@ -360,8 +332,8 @@ std::optional<std::string> common_op_code(Emitter& x, size_t s, size_t i, const 
     case OpKind::Yield: return "runtime.Gosched()";
     case OpKind::Observe: {
       const GoExpectations::Obs* ob = x.obs(s, i);
-      std::string label = fmt::format("{} h{}", kObserveNames[op.sub], op.a);
-      switch (static_cast<Observe>(op.sub)) {
+      std::string label = fmt::format("{} h{}", name_of(op.observe), op.a);
+      switch (op.observe) {
         case Observe::Err: return x.check(s, i, label, fmt::format("errStr({}.Err())", H(op.a)));
         case Observe::Done: return x.check(s, i, label, fmt::format("doneStr({})", H(op.a)));
         case Observe::Children: return x.check(s, i, label, fmt::format("strconv.Itoa(children({}))", H(op.a)));
@@ -381,7 +353,7 @@ std::optional<std::string> common_op_code(Emitter& x, size_t s, size_t i, const 
       }
       throw std::invalid_argument("observe cause cannot be exported to Go 1.19");
     }
-    case OpKind::Store: return fmt::format("{}[{}] = {}", x.globals, op.n, H(op.a));
+    case OpKind::Store: return fmt::format("{}[{}] = {}", x.globals, op.slot, H(op.a));
     case OpKind::SetFinalizer: {
       const Op* c = x.creator[op.a];
       std::string obj = c && (c->kind == OpKind::Background || c->kind == OpKind::Todo) ? std::string(op_name(c->kind))
@@ -404,8 +376,8 @@ std::string sequential_op_code(Emitter& x, size_t i, const Op& op) {
     case OpKind::DeferCancel: return fmt::format("defer {}()", C(op.a));
     case OpKind::Wait: return fmt::format("p.wait({})", op.a);
     case OpKind::Select:
-      return x.check(0, i, fmt::format("select h{}", op.a), fmt::format("p.sel({}, {})", op.a, go_dur(op.n)));
-    case OpKind::Sleep: return fmt::format("p.sleep({})", go_dur(op.n));
+      return x.check(0, i, fmt::format("select h{}", op.a), fmt::format("p.sel({}, {})", op.a, go_dur(op.duration)));
+    case OpKind::Sleep: return fmt::format("p.sleep({})", go_dur(op.duration));
     case OpKind::Drop: return fmt::format("{}, {} = nil, nil", H(op.a), C(op.a));
     default: throw std::invalid_argument(fmt::format("op {} cannot be exported", op_name(op.kind)));
   }
@@ -426,7 +398,7 @@ std::string turn_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
                          take, kd, C(op.a), kd, k);
     }
     case OpKind::Go:
-      return fmt::format("{}p.spawn(go{})\n\t\tp.release({})", take, op.n, k);
+      return fmt::format("{}p.spawn(go{})\n\t\tp.release({})", take, op.script, k);
     case OpKind::Drop:
       return fmt::format("{}// (the test keeps h{} in its registry: other goroutines may hold it; GC is compared "
                          "only at the end)\n\t\tp.release({})",
@@ -442,7 +414,7 @@ std::string turn_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
       std::string label = fmt::format("select h{}", op.a);
       return fmt::format("{}done{} := {}.Done()\n\t\tp.release({})\n\t\tgot{} := p.selectDone(done{}, p.vt[{}]+{})\n\t\t"
                          "{}{}\n\t\tp.release({})",
-                         take, i, H(op.a), k, i, i, k, go_dur(op.n), take_r,
+                         take, i, H(op.a), k, i, i, k, go_dur(op.duration), take_r,
                          x.check(s, i, label, fmt::format("got{}", i)), kr);
     }
     default: {
@@ -472,7 +444,7 @@ std::string go_program_func(const Program& p, const GoExpectations& e, const std
   int64_t max_global = -1;
   for (const auto& sc : p.scripts)
     for (const Op& op : sc.ops)
-      if (op.kind == OpKind::Store) max_global = std::max(max_global, op.n);
+      if (op.kind == OpKind::Store) max_global = std::max(max_global, op.slot);
   if (max_global >= 0) out += fmt::format("var {} [{}]context.Context\n\n", x.globals, max_global + 1);
   out += fmt::format("func {}(t *testing.T) {{\n", fname);
   out += fmt::format("\tp := newCtxcheckProg(t, {}, {}, {})\n", scale, p.max_handle() + 1,

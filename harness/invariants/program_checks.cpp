@@ -37,7 +37,7 @@ std::optional<int64_t> value_oracle(const std::vector<Handle>& handles, uint32_t
   for (size_t i = 0; h != 0 && i <= handles.size(); ++i) {
     const Op* op = handles[h].op;
     if (!op) return std::nullopt;
-    if (op->kind == OpKind::WithValue && op->key == key) return op->n;
+    if (op->kind == OpKind::WithValue && op->key == key) return op->value;
     if (op->kind == OpKind::Background || op->kind == OpKind::Todo) return std::nullopt;
     h = handles[h].parent;
   }

@@ -7,60 +7,13 @@ namespace ctxcheck::harness {
 
 namespace {
 
-constexpr uint64_t kMaxDuration = 3'600'000'000'000ULL;  // one hour
-
-// What a handle operand of each op must be.
-enum class Need : uint8_t { None, Context, Cancelable, CauseCtx, Stop };
-
-bool fits(Need need, HandleKind k) {
-  switch (need) {
-    case Need::None: return false;
-    case Need::Context:
-      return k == HandleKind::Context || k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
-    case Need::Cancelable: return k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
-    case Need::CauseCtx: return k == HandleKind::CauseContext;
-    case Need::Stop: return k == HandleKind::StopFunc;
-  }
-  return false;
-}
-
-Need need_a(const Op& op) {
-  switch (op.kind) {
-    case OpKind::Background: case OpKind::Todo: case OpKind::Yield: case OpKind::Gc:
-    case OpKind::Go: case OpKind::Sleep:
-      return Need::None;
-    case OpKind::Cancel: case OpKind::DeferCancel:
-      return op.cause ? Need::CauseCtx : Need::Cancelable;
-    case OpKind::Stop: return Need::Stop;
-    case OpKind::Observe:
-      return op.sub == static_cast<uint8_t>(Observe::Goroutines) ? Need::None : Need::Context;
-    default: return Need::Context;
-  }
-}
-Need need_b(const Op& op) {
-  if (op.kind == OpKind::AfterFunc && op.sub == static_cast<uint8_t>(Action::Cancel)) return Need::Cancelable;
-  if (op.kind == OpKind::Reparent) return Need::Context;
-  return Need::None;
-}
-
-// The state both directions share, so indices mean the same thing on both sides.
-struct Scope {
-  std::vector<uint32_t> visible;
-};
-struct Shared {
-  std::vector<HandleKind> kinds{HandleKind::None};
-  std::vector<uint32_t> candidates(const Scope& s, Need need) const {
-    std::vector<uint32_t> out;
-    for (uint32_t h : s.visible)
-      if (fits(need, kinds[h])) out.push_back(h);
-    return out;
-  }
-};
+using namespace limits;
 
 class Reader {
  public:
   explicit Reader(std::span<const uint8_t> b) : b_(b) {}
   bool empty() const { return pos_ >= b_.size(); }
+  size_t pos() const { return pos_; }
   uint8_t byte() { return pos_ < b_.size() ? b_[pos_++] : 0; }
   uint64_t varint() {
     uint64_t v = 0;
@@ -94,19 +47,113 @@ struct Writer {
   void zigzag(int64_t v) { varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
 };
 
-constexpr size_t kObserveCount = std::size(kObserveNames);
+// ---- the byte grammar: one description for the decoder, the encoder and the tokenizer ----
+//
+// After the opcode byte, an op's arguments come as its row lists them (text order), except
+// that the handle operands (an index byte each) follow all the others, and a go's body
+// length (a varint; the body follows inline) comes last. Presence is decided by what was
+// read before (a sub-kind comes first in every row where it matters).
+template <class Visit>
+void for_each_arg_in_byte_order(const Op& op, Visit&& visit) {
+  const OpSpec& spec = op_spec(op.kind);
+  for (int pass = 0; pass < 3; ++pass)
+    for (const ArgSpec& arg : spec.args) {
+      int group = arg.is_handle() ? 1 : arg.field == Field::Script ? 2 : 0;
+      if (group != pass || arg.field == Field::None || arg.field == Field::CancelWord || !present(arg, op)) continue;
+      visit(arg);
+    }
+}
 
-// Keys come from a small space (4 types x 8 values) so that rebinding a key, shadowing it
-// with another type, and looking it up again are all likely.
-constexpr uint8_t kKeyTypes = 4, kKeyValues = 8;
-ValueKey decode_key(Reader& r) {
-  uint8_t b = r.byte();
-  return {static_cast<uint8_t>(b % kKeyTypes), static_cast<int32_t>((b / kKeyTypes) % kKeyValues)};
+template <class Kind, size_t N>
+Kind sub_kind(uint8_t b, const SubKindSpec (&)[N]) {
+  return static_cast<Kind>(b % N);
 }
-void encode_key(Writer& w, ValueKey k) {
-  w.byte(static_cast<uint8_t>(k.type + kKeyTypes * static_cast<uint8_t>(k.value)));
+
+// One argument that is neither a handle operand nor a go body, each way.
+void read_arg(Reader& r, Field f, Op& op) {
+  switch (f) {
+    case Field::Observe: op.observe = sub_kind<Observe>(r.byte(), kObserveKinds); break;
+    case Field::Custom: op.custom = sub_kind<CustomKind>(r.byte(), kCustomKinds); break;
+    case Field::Action: op.action = sub_kind<Action>(r.byte(), kActionKinds); break;
+    case Field::OptCause: {
+      uint8_t c = r.byte();
+      op.cause = c == 0 ? 0 : kFirstCause + (c - 1) % kDecodedCauses;
+      break;
+    }
+    case Field::Cause: op.cause = kFirstCause + r.byte() % kDecodedCauses; break;
+    case Field::Duration: op.duration = static_cast<int64_t>(std::min<uint64_t>(r.varint(), kMaxDecodedDuration)); break;
+    case Field::Deadline: op.deadline = static_cast<int64_t>(std::min<uint64_t>(r.varint(), kMaxDecodedDuration)); break;
+    case Field::Key: {
+      uint8_t b = r.byte();
+      op.key = {static_cast<uint8_t>(b % kDecodedKeyTypes), static_cast<int32_t>((b / kDecodedKeyTypes) % kDecodedKeyValues)};
+      break;
+    }
+    case Field::Value: op.value = std::clamp<int64_t>(r.zigzag(), -kMaxDecodedValue, kMaxDecodedValue); break;
+    case Field::Slot: op.slot = r.byte() % kDecodedGlobals; break;
+    case Field::None: case Field::A: case Field::B: case Field::Script: case Field::CancelWord: break;
+  }
 }
-constexpr size_t kCustomCount = std::size(kCustomNames);
+void write_arg(Writer& w, Field f, const Op& op) {
+  switch (f) {
+    case Field::Observe: w.byte(static_cast<uint8_t>(op.observe)); break;
+    case Field::Custom: w.byte(static_cast<uint8_t>(op.custom)); break;
+    case Field::Action: w.byte(static_cast<uint8_t>(op.action)); break;
+    case Field::OptCause: w.byte(op.cause == 0 ? 0 : static_cast<uint8_t>(op.cause - kFirstCause + 1)); break;
+    case Field::Cause: w.byte(static_cast<uint8_t>(op.cause - kFirstCause)); break;
+    case Field::Duration: w.varint(static_cast<uint64_t>(op.duration)); break;
+    case Field::Deadline: w.varint(static_cast<uint64_t>(op.deadline)); break;
+    case Field::Key: w.byte(static_cast<uint8_t>(op.key.type + kDecodedKeyTypes * static_cast<uint8_t>(op.key.value))); break;
+    case Field::Value: w.zigzag(op.value); break;
+    case Field::Slot: w.byte(static_cast<uint8_t>(op.slot)); break;
+    case Field::None: case Field::A: case Field::B: case Field::Script: case Field::CancelWord: break;
+  }
+}
+bool encodable(const Op& op) {
+  return op.cause < kFirstCause + kDecodedCauses && op.key.type < kDecodedKeyTypes && op.key.value >= 0 &&
+         op.key.value < kDecodedKeyValues && op.slot < kDecodedGlobals;
+}
+
+// The bytes of one op after its opcode, read whole (also when the op is then skipped):
+// `at(arg, offset)` learns where each argument starts.
+struct ArgBytes {
+  uint8_t index[2] = {0, 0};  // handle operands A, B: indices into the fitting handles
+  uint64_t body = 0;          // go: the number of ops of the child's script
+};
+template <class At>
+ArgBytes read_args(Reader& r, Op& op, At&& at) {
+  ArgBytes ab;
+  for_each_arg_in_byte_order(op, [&](const ArgSpec& arg) {
+    at(arg, r.pos());
+    if (arg.is_handle()) ab.index[arg.field == Field::B ? 1 : 0] = r.byte();
+    else if (arg.field == Field::Script) ab.body = r.varint();
+    else read_arg(r, arg.field, op);
+  });
+  return ab;
+}
+
+// ---- the scope: which handles an index byte chooses from --------------------------------
+
+// The state both directions share, so indices mean the same thing on both sides.
+struct Scope {
+  std::vector<uint32_t> visible;
+};
+struct Shared {
+  std::vector<HandleKind> kinds{HandleKind::None};
+  std::vector<uint32_t> candidates(const Scope& s, Need need) const {
+    std::vector<uint32_t> out;
+    for (uint32_t h : s.visible)
+      if (fits(need, kinds[h])) out.push_back(h);
+    return out;
+  }
+  void enter(const Op& op, Scope& scope) {
+    if (creates_handle(op.kind)) {
+      if (op.result >= kinds.size()) kinds.resize(op.result + 1, HandleKind::None);
+      kinds[op.result] = handle_kind_of(op);
+      scope.visible.push_back(op.result);
+    }
+    if (op.kind == OpKind::Drop) scope.visible.erase(std::find(scope.visible.begin(), scope.visible.end(), op.a));
+  }
+};
 
 struct Decoder {
   Reader r;
@@ -115,71 +162,36 @@ struct Decoder {
   uint32_t next_handle = 1;
   size_t ops = 0;
 
+  // Resolves the handle operands' index bytes; false when one has no candidate (skip the op).
+  bool resolve(const Scope& scope, Op& op, const ArgBytes& ab) {
+    bool ok = true;
+    for_each_arg_in_byte_order(op, [&](const ArgSpec& arg) {
+      if (!arg.is_handle() || !ok) return;
+      auto c = sh.candidates(scope, need_of(arg, op));
+      if (c.empty()) ok = false;
+      else (arg.field == Field::A ? op.a : op.b) = c[ab.index[arg.field == Field::B ? 1 : 0] % c.size()];
+    });
+    return ok;
+  }
+
   void script(size_t s, Scope scope, uint64_t limit) {
     for (uint64_t n = 0; n < limit && !r.empty() && ops < kMaxDecodedOps; ++n) {
       Op op;
       op.kind = static_cast<OpKind>(r.byte() % kNumOpKinds);
-      if (op.kind == OpKind::Reparent && !p.unsafe) continue;
-      // Sub-kinds and numbers first: they decide which operands are needed.
-      switch (op.kind) {
-        case OpKind::Custom: op.sub = static_cast<uint8_t>(r.byte() % kCustomCount); break;
-        case OpKind::AfterFunc: op.sub = static_cast<uint8_t>(r.byte() % 2); break;
-        case OpKind::Observe: op.sub = static_cast<uint8_t>(r.byte() % kObserveCount); break;
-        case OpKind::Cancel: case OpKind::DeferCancel: {
-          uint8_t c = r.byte();
-          op.cause = c == 0 ? 0 : 3 + (c - 1) % 64;
-          break;
-        }
-        default: break;
-      }
-      switch (op.kind) {
-        case OpKind::WithTimeout: case OpKind::WithDeadline: case OpKind::Select: case OpKind::Sleep:
-          op.n = static_cast<int64_t>(std::min<uint64_t>(r.varint(), kMaxDuration));
-          break;
-        case OpKind::WithTimeoutCause: case OpKind::WithDeadlineCause:
-          op.n = static_cast<int64_t>(std::min<uint64_t>(r.varint(), kMaxDuration));
-          op.cause = 3 + r.byte() % 64;
-          break;
-        case OpKind::WithValue:
-          op.key = decode_key(r);
-          op.n = std::clamp<int64_t>(r.zigzag(), -1000000000, 1000000000);
-          break;
-        case OpKind::Observe:
-          if (op.sub == static_cast<uint8_t>(Observe::Value))
-            op.key = decode_key(r);
-          break;
-        case OpKind::Store: op.n = r.byte() % 8; break;
-        default: break;
-      }
-      uint8_t ia = 0, ib = 0;
-      if (need_a(op) != Need::None) ia = r.byte();
-      if (need_b(op) != Need::None) ib = r.byte();
-      if (need_a(op) != Need::None) {
-        auto c = sh.candidates(scope, need_a(op));
-        if (c.empty()) continue;
-        op.a = c[ia % c.size()];
-      }
-      if (need_b(op) != Need::None) {
-        auto c = sh.candidates(scope, need_b(op));
-        if (c.empty()) continue;
-        op.b = c[ib % c.size()];
-      }
-      if (op.kind == OpKind::Go) {
-        uint64_t body = r.varint();
+      if (op_spec(op.kind).unsafe() && !p.unsafe) continue;
+      ArgBytes ab = read_args(r, op, [](const ArgSpec&, size_t) {});
+      if (!resolve(scope, op, ab)) continue;
+      if (op_spec(op.kind).has(Field::Script)) {
         if (p.scripts.size() >= kMaxDecodedScripts) continue;
-        op.n = static_cast<int64_t>(p.scripts.size());
+        op.script = static_cast<int64_t>(p.scripts.size());
         p.scripts.emplace_back();
         p.scripts[s].ops.push_back(op);
         ++ops;
-        script(static_cast<size_t>(op.n), scope, body);
+        script(static_cast<size_t>(op.script), scope, ab.body);
         continue;
       }
-      if (creates_handle(op.kind)) {
-        op.result = next_handle++;
-        sh.kinds.push_back(handle_kind_of(op));
-        scope.visible.push_back(op.result);
-      }
-      if (op.kind == OpKind::Drop) scope.visible.erase(std::find(scope.visible.begin(), scope.visible.end(), op.a));
+      if (creates_handle(op.kind)) op.result = next_handle++;
+      sh.enter(op, scope);
       p.scripts[s].ops.push_back(op);
       ++ops;
     }
@@ -202,47 +214,22 @@ struct Encoder {
 
   void script(size_t s, Scope scope) {
     for (const Op& op : p.scripts[s].ops) {
-      if (op.cause > 66 || op.key.type >= kKeyTypes || op.key.value < 0 || op.key.value >= kKeyValues ||
-          (op.kind == OpKind::Store && op.n >= 8))
+      if (!encodable(op))
         throw std::invalid_argument("encode: a cause, key type or global outside the byte encoding's range");
       w.byte(static_cast<uint8_t>(op.kind));
-      switch (op.kind) {
-        case OpKind::Custom: case OpKind::AfterFunc: case OpKind::Observe: w.byte(op.sub); break;
-        case OpKind::Cancel: case OpKind::DeferCancel: w.byte(op.cause == 0 ? 0 : static_cast<uint8_t>(op.cause - 3 + 1)); break;
-        default: break;
-      }
-      switch (op.kind) {
-        case OpKind::WithTimeout: case OpKind::WithDeadline: case OpKind::Select: case OpKind::Sleep:
-          w.varint(static_cast<uint64_t>(op.n));
-          break;
-        case OpKind::WithTimeoutCause: case OpKind::WithDeadlineCause:
-          w.varint(static_cast<uint64_t>(op.n));
-          w.byte(static_cast<uint8_t>(op.cause - 3));
-          break;
-        case OpKind::WithValue:
-          encode_key(w, op.key);
-          w.zigzag(op.n);
-          break;
-        case OpKind::Observe:
-          if (op.sub == static_cast<uint8_t>(Observe::Value)) encode_key(w, op.key);
-          break;
-        case OpKind::Store: w.byte(static_cast<uint8_t>(op.n)); break;
-        default: break;
-      }
-      if (need_a(op) != Need::None) w.byte(index_of(scope, need_a(op), op.a));
-      if (need_b(op) != Need::None) w.byte(index_of(scope, need_b(op), op.b));
-      if (op.kind == OpKind::Go) {
-        size_t child = static_cast<size_t>(op.n);
-        w.varint(p.scripts[child].ops.size());
-        script(child, scope);
-        continue;
-      }
-      if (creates_handle(op.kind)) {
-        if (op.result >= sh.kinds.size()) sh.kinds.resize(op.result + 1, HandleKind::None);
-        sh.kinds[op.result] = handle_kind_of(op);
-        scope.visible.push_back(op.result);
-      }
-      if (op.kind == OpKind::Drop) scope.visible.erase(std::find(scope.visible.begin(), scope.visible.end(), op.a));
+      std::optional<size_t> child;
+      for_each_arg_in_byte_order(op, [&](const ArgSpec& arg) {
+        if (arg.is_handle()) {
+          w.byte(index_of(scope, need_of(arg, op), arg.field == Field::A ? op.a : op.b));
+        } else if (arg.field == Field::Script) {
+          child = static_cast<size_t>(op.script);
+          w.varint(p.scripts[*child].ops.size());
+        } else {
+          write_arg(w, arg.field, op);
+        }
+      });
+      if (child) script(*child, scope);
+      else sh.enter(op, scope);
     }
   }
 };
@@ -263,6 +250,31 @@ std::vector<uint8_t> encode_program(const Program& p) {
   e.w.byte(p.unsafe ? 1 : 0);
   e.script(0, {});
   return std::move(e.w.out);
+}
+
+std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog) {
+  std::vector<OpBytes> out;
+  if (prog.empty()) return out;
+  bool unsafe = (prog[0] & 1) != 0;
+  Reader r(prog);
+  r.byte();
+  while (!r.empty()) {
+    OpBytes t;
+    t.begin = r.pos();
+    Op op;
+    op.kind = static_cast<OpKind>(r.byte() % kNumOpKinds);
+    if (!op_spec(op.kind).unsafe() || unsafe) {
+      read_args(r, op, [&](const ArgSpec& arg, size_t at) {
+        if (at >= prog.size()) return;
+        if (arg.is_handle()) t.operand_bytes.push_back(at);
+        if (arg.field == Field::Duration || arg.field == Field::Deadline || arg.field == Field::Script)
+          t.number_bytes.push_back(at);
+      });
+    }
+    t.end = r.pos();
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 FuzzInput split_fuzz_input(std::span<const uint8_t> data) {

@@ -5,12 +5,14 @@
 //
 // The schedule bytes feed rt::ByteChoices (exhausted = no preemption). Program bytes are a
 // flag byte (bit 0: unsafe ops) and then ops: an opcode byte (mod the number of op kinds)
-// and its arguments, each reduced modulo what exists at that point (a handle operand is an
-// index into the handles of the right kind visible there). An op that has no possible
-// operand is skipped. `go` is followed by the length of the child's body, which comes
-// inline, depth first; handles are numbered in that order (canonical numbering).
+// and its arguments as the op table lists them (op_table.h), handle operands last, each
+// reduced modulo what exists at that point (a handle operand is an index into the handles
+// of the right kind visible there). An op that has no possible operand is skipped. `go` is
+// followed by the length of the child's body, which comes inline, depth first; handles are
+// numbered in that order (canonical numbering).
 //
-// Keys come from 4 types x 8 values, causes from cause3..cause66, globals g0..g7.
+// Keys come from 4 types x 8 values, causes from cause3..cause66, globals g0..g7
+// (limits:: in op_table.h).
 // encode() inverts decode() for canonically numbered programs (what generate() and
 // decode() produce): decode(encode(p)) == p, and encode(decode(b)) is a fixed point.
 #pragma once
@@ -23,8 +25,8 @@
 
 namespace ctxcheck::harness {
 
-inline constexpr size_t kMaxDecodedOps = 256;
-inline constexpr size_t kMaxDecodedScripts = 8;
+using limits::kMaxDecodedOps;
+using limits::kMaxDecodedScripts;
 
 Program decode_program(std::span<const uint8_t> bytes);
 std::vector<uint8_t> encode_program(const Program& p);
@@ -33,6 +35,16 @@ struct FuzzInput {
   Program program;
   std::vector<uint8_t> schedule;
 };
+// One op's bytes as decode_program reads them, without the scope (which handles exist
+// there), for structure-aware mutators: the same grammar, so concatenating the spans of
+// split_op_bytes(prog) gives prog back (after its flag byte).
+struct OpBytes {
+  size_t begin = 0, end = 0;           // byte range
+  std::vector<size_t> operand_bytes;   // absolute offsets of handle-operand index bytes
+  std::vector<size_t> number_bytes;    // absolute offsets where a duration, deadline or go body varint starts
+};
+std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog);
+
 FuzzInput split_fuzz_input(std::span<const uint8_t> data);
 std::vector<uint8_t> join_fuzz_input(const Program& p, std::span<const uint8_t> schedule);
 

@@ -46,7 +46,7 @@ struct Gen {
   }
 
   bool allowed(OpKind k) const {
-    if (k == OpKind::Reparent && (opts.well_formed || !opts.unsafe)) return false;
+    if (op_spec(k).unsafe() && (opts.well_formed || !opts.unsafe)) return false;
     if (opts.kinds.empty()) return true;
     return std::find(opts.kinds.begin(), opts.kinds.end(), k) != opts.kinds.end();
   }
@@ -72,6 +72,134 @@ struct Gen {
     return out;
   }
 
+  ValueKey fresh_key() {
+    // Well-formed programs give each key value one type; others may shadow.
+    int32_t v = static_cast<int32_t>(1 + rng.below(3));
+    return {static_cast<uint8_t>(opts.well_formed ? v % 2 : rng.below(2)), v};
+  }
+
+  // An op whose row is all it needs: handle operands first (any visible handle that fits),
+  // then its other arguments in text order. False when no handle fits.
+  bool generic(Op& op, const Local& l, const std::vector<uint32_t>& ctxs) {
+    const OpSpec& spec = op_spec(op.kind);
+    for (const ArgSpec& arg : spec.args) {
+      if (!arg.is_handle() || !present(arg, op)) continue;
+      Need need = need_of(arg, op);
+      std::vector<uint32_t> fitting;
+      for (uint32_t h : l.visible)
+        if (fits(need, kind_of[h])) fitting.push_back(h);
+      if (need != Need::Context && fitting.empty()) return false;
+      (arg.field == Field::A ? op.a : op.b) = need == Need::Context ? rng.pick(ctxs) : rng.pick(fitting);
+    }
+    for (const ArgSpec& arg : spec.args) {
+      if (arg.is_handle() || !present(arg, op)) continue;
+      switch (arg.field) {
+        case Field::Duration: op.duration = dur(); break;
+        case Field::Deadline: op.deadline = dur(); break;
+        case Field::Cause: op.cause = limits::kFirstCause + static_cast<int32_t>(rng.below(3)); break;
+        case Field::Key:
+          // Rebinding a key already used is what exercises "the nearest binding wins".
+          op.key = fresh_key();
+          if (!keys.empty() && rng.chance(50)) op.key = rng.pick(keys);
+          keys.push_back(op.key);
+          break;
+        case Field::Value: op.value = rng.below(100); break;
+        case Field::Slot: op.slot = rng.below(2); break;
+        // Well-formed programs use no custom context whose Err is broken (the last kind).
+        case Field::Custom: op.custom = static_cast<CustomKind>(rng.below(opts.well_formed ? 3 : 4)); break;
+        case Field::Observe: op.observe = static_cast<Observe>(rng.below(std::size(kObserveKinds))); break;
+        case Field::Action: op.action = static_cast<Action>(rng.below(std::size(kActionKinds))); break;
+        default: break;  // OptCause: none; Script: only go starts scripts
+      }
+    }
+    if (creates_handle(op.kind)) op.result = fresh(handle_kind_of(op));
+    return true;
+  }
+
+  // The ops with a policy of their own (well-formed programs); false = skip this draw.
+  bool after_func(Op& op, const Local& l, const std::vector<uint32_t>& ctxs) {
+    op.a = rng.pick(ctxs);
+    if (!l.own_cancel.empty() && rng.chance(40)) {
+      op.action = Action::Cancel;
+      op.b = rng.pick(l.own_cancel);
+    }
+    op.result = fresh(HandleKind::StopFunc);
+    return true;
+  }
+  bool cancel(Op& op, Local& l) {
+    if (l.own_cancel.empty()) return false;
+    size_t i = rng.below(l.own_cancel.size());
+    op.a = l.own_cancel[i];
+    if (kind_of[op.a] == HandleKind::CauseContext && rng.chance(60))
+      op.cause = limits::kFirstCause + static_cast<int32_t>(rng.below(3));
+    l.own_cancel.erase(l.own_cancel.begin() + static_cast<std::ptrdiff_t>(i));
+    if (op.kind == OpKind::Cancel) l.canceled.push_back(op.a);
+    return true;
+  }
+  bool wait(Op& op, const Local& l, const std::vector<uint32_t>& ctxs) {
+    if (!opts.well_formed) {
+      op.a = rng.pick(ctxs);
+    } else if (l.canceled.empty()) {
+      op.kind = OpKind::Select;
+      op.a = rng.pick(ctxs);
+      op.duration = dur();
+    } else {
+      op.a = rng.pick(l.canceled);
+    }
+    return true;
+  }
+  bool observe(Op& op, const std::vector<uint32_t>& ctxs) {
+    op.observe = static_cast<Observe>(rng.below(std::size(kObserveKinds)));
+    if (op.observe != Observe::Goroutines) op.a = rng.pick(ctxs);
+    if (op.observe == Observe::Value) {
+      op.key = fresh_key();
+      if (!keys.empty() && rng.chance(70)) op.key = rng.pick(keys);
+    }
+    return true;
+  }
+  bool drop(Op& op, const Local& l, const std::vector<uint32_t>& ctxs) {
+    // Well-formed: only contexts whose cancel is no longer owed.
+    std::vector<uint32_t> droppable;
+    for (uint32_t h : ctxs)
+      if (!opts.well_formed || std::find(l.own_cancel.begin(), l.own_cancel.end(), h) == l.own_cancel.end())
+        droppable.push_back(h);
+    if (droppable.size() <= 1) return false;
+    op.a = rng.pick(droppable);
+    return true;
+  }
+  bool fill(Op& op, Local& l, const std::vector<uint32_t>& ctxs) {
+    switch (op.kind) {
+      case OpKind::AfterFunc: return after_func(op, l, ctxs);
+      case OpKind::Cancel: case OpKind::DeferCancel: return cancel(op, l);
+      case OpKind::Stop:
+        if (l.stops.empty()) return false;
+        op.a = rng.pick(l.stops);
+        return true;
+      case OpKind::Wait: return wait(op, l, ctxs);
+      case OpKind::Observe: return observe(op, ctxs);
+      case OpKind::Drop: return drop(op, l, ctxs);
+      default: return generic(op, l, ctxs);
+    }
+  }
+
+  void account(const Op& op, Local& l) {
+    if (op.result) {
+      l.visible.push_back(op.result);
+      HandleKind hk = kind_of[op.result];
+      if (is_cancelable(hk)) l.own_cancel.push_back(op.result);
+      if (hk == HandleKind::StopFunc) l.stops.push_back(op.result);
+    }
+    if (op.kind == OpKind::Drop) {
+      auto forget = [&](std::vector<uint32_t>& v) {
+        auto it = std::find(v.begin(), v.end(), op.a);
+        if (it != v.end()) v.erase(it);
+      };
+      forget(l.visible);
+      forget(l.own_cancel);  // not well-formed: its cancel is lost with the handle
+      forget(l.canceled);
+    }
+  }
+
   void script(size_t s, std::vector<uint32_t> inherited, uint32_t ops) {
     Local l;
     l.visible = std::move(inherited);
@@ -89,149 +217,36 @@ struct Gen {
       std::vector<uint32_t> ctxs = contexts(l);
       Op op;
       op.kind = k;
-      switch (k) {
-        case OpKind::Background: case OpKind::Todo:
-          op.result = fresh(HandleKind::Context);
-          break;
-        case OpKind::WithCancel: case OpKind::WithCancelCause: case OpKind::WithTimeout:
-        case OpKind::WithTimeoutCause: case OpKind::WithDeadline: case OpKind::WithDeadlineCause:
-        case OpKind::WithValue: case OpKind::WithoutCancel: case OpKind::Custom: {
-          op.a = rng.pick(ctxs);
-          if (k == OpKind::WithTimeout || k == OpKind::WithTimeoutCause || k == OpKind::WithDeadline ||
-              k == OpKind::WithDeadlineCause)
-            op.n = dur();
-          if (k == OpKind::WithTimeoutCause || k == OpKind::WithDeadlineCause) op.cause = 3 + static_cast<int32_t>(rng.below(3));
-          if (k == OpKind::WithValue) {
-            // Rebinding a key already used is what exercises "the nearest binding wins".
-            // Well-formed programs give each key value one type; others may shadow.
-            int32_t v = static_cast<int32_t>(1 + rng.below(3));
-            op.key = {static_cast<uint8_t>(opts.well_formed ? v % 2 : rng.below(2)), v};
-            if (!keys.empty() && rng.chance(50)) op.key = rng.pick(keys);
-            keys.push_back(op.key);
-            op.n = rng.below(100);
-          }
-          if (k == OpKind::Custom) op.sub = static_cast<uint8_t>(rng.below(opts.well_formed ? 3 : 4));
-          op.result = fresh(handle_kind_of(op));
-          break;
-        }
-        case OpKind::AfterFunc: {
-          op.a = rng.pick(ctxs);
-          if (!l.own_cancel.empty() && rng.chance(40)) {
-            op.sub = static_cast<uint8_t>(Action::Cancel);
-            op.b = rng.pick(l.own_cancel);
-          }
-          op.result = fresh(HandleKind::StopFunc);
-          break;
-        }
-        case OpKind::Cancel: case OpKind::DeferCancel: {
-          if (l.own_cancel.empty()) continue;
-          size_t i = rng.below(l.own_cancel.size());
-          op.a = l.own_cancel[i];
-          if (kind_of[op.a] == HandleKind::CauseContext && rng.chance(60)) op.cause = 3 + static_cast<int32_t>(rng.below(3));
-          l.own_cancel.erase(l.own_cancel.begin() + static_cast<std::ptrdiff_t>(i));
-          if (k == OpKind::Cancel) l.canceled.push_back(op.a);
-          break;
-        }
-        case OpKind::Stop:
-          if (l.stops.empty()) continue;
-          op.a = rng.pick(l.stops);
-          break;
-        case OpKind::Go: {
-          if (p.scripts.size() >= opts.goroutines) continue;
-          op.n = static_cast<int64_t>(p.scripts.size());
-          p.scripts.emplace_back();
-          emit(op);
-          --budget;
-          uint32_t child_ops = std::max<uint32_t>(1, rng.below(budget / 2 + 1));
-          script(static_cast<size_t>(op.n), l.visible, child_ops);
-          continue;
-        }
-        case OpKind::Wait: {
-          if (opts.well_formed) {
-            if (l.canceled.empty()) {
-              op.kind = OpKind::Select;
-              op.a = rng.pick(ctxs);
-              op.n = dur();
-            } else {
-              op.a = rng.pick(l.canceled);
-            }
-          } else {
-            op.a = rng.pick(ctxs);
-          }
-          break;
-        }
-        case OpKind::Select:
-          op.a = rng.pick(ctxs);
-          op.n = dur();
-          break;
-        case OpKind::Sleep: op.n = dur(); break;
-        case OpKind::Yield: case OpKind::Gc: break;
-        case OpKind::Observe:
-          op.sub = static_cast<uint8_t>(rng.below(std::size(kObserveNames)));
-          if (op.sub != static_cast<uint8_t>(Observe::Goroutines)) op.a = rng.pick(ctxs);
-          if (op.sub == static_cast<uint8_t>(Observe::Value)) {
-            int32_t v = static_cast<int32_t>(1 + rng.below(3));
-            op.key = {static_cast<uint8_t>(opts.well_formed ? v % 2 : rng.below(2)), v};
-            if (!keys.empty() && rng.chance(70)) op.key = rng.pick(keys);
-          }
-          break;
-        case OpKind::Drop: {
-          // Well-formed: only contexts whose cancel is no longer owed.
-          std::vector<uint32_t> droppable;
-          for (uint32_t h : ctxs)
-            if (!opts.well_formed || std::find(l.own_cancel.begin(), l.own_cancel.end(), h) == l.own_cancel.end())
-              droppable.push_back(h);
-          if (droppable.size() <= 1) continue;
-          op.a = rng.pick(droppable);
-          break;
-        }
-        case OpKind::Store:
-          op.a = rng.pick(ctxs);
-          op.n = rng.below(2);
-          break;
-        case OpKind::SetFinalizer: op.a = rng.pick(ctxs); break;
-        case OpKind::Reparent:
-          op.a = rng.pick(ctxs);
-          op.b = rng.pick(ctxs);
-          break;
+      if (k == OpKind::Go) {
+        if (p.scripts.size() >= opts.goroutines) continue;
+        op.script = static_cast<int64_t>(p.scripts.size());
+        p.scripts.emplace_back();
+        emit(op);
+        --budget;
+        uint32_t child_ops = std::max<uint32_t>(1, rng.below(budget / 2 + 1));
+        script(static_cast<size_t>(op.script), l.visible, child_ops);
+        continue;
       }
-      if (!opts.well_formed && (k == OpKind::Cancel) && rng.chance(20)) {
-        // Not well-formed: sometimes cancel something that is not ours (still valid).
-      }
+      if (!fill(op, l, ctxs)) continue;
+      // A draw this generator has always made here; kept so that seeds keep their programs.
+      if (!opts.well_formed && k == OpKind::Cancel) (void)rng.chance(20);
       emit(op);
       --budget;
-      if (op.result) {
-        l.visible.push_back(op.result);
-        HandleKind hk = kind_of[op.result];
-        if (hk == HandleKind::CancelableContext || hk == HandleKind::CauseContext) l.own_cancel.push_back(op.result);
-        if (hk == HandleKind::StopFunc) l.stops.push_back(op.result);
+      account(op, l);
+    }
+    // Every AfterFunc is eventually stopped (its context may never finish otherwise), every
+    // cancel func eventually called (not-well-formed programs forget some of either).
+    auto settle = [&](const std::vector<uint32_t>& handles, OpKind kind, uint32_t forget_percent) {
+      for (uint32_t h : handles) {
+        if (!opts.well_formed && rng.chance(forget_percent)) continue;
+        Op op;
+        op.kind = kind;
+        op.a = h;
+        emit(op);
       }
-      if (op.kind == OpKind::Drop) {
-        auto forget = [&](std::vector<uint32_t>& v) {
-          auto it = std::find(v.begin(), v.end(), op.a);
-          if (it != v.end()) v.erase(it);
-        };
-        forget(l.visible);
-        forget(l.own_cancel);  // not well-formed: its cancel is lost with the handle
-        forget(l.canceled);
-      }
-    }
-    // Every AfterFunc is eventually stopped (its context may never finish otherwise).
-    for (uint32_t h : l.stops) {
-      if (!opts.well_formed && rng.chance(50)) continue;
-      Op op;
-      op.kind = OpKind::Stop;
-      op.a = h;
-      emit(op);
-    }
-    // Every cancel func is eventually called (not-well-formed programs forget some).
-    for (uint32_t h : l.own_cancel) {
-      if (!opts.well_formed && rng.chance(30)) continue;
-      Op op;
-      op.kind = OpKind::Cancel;
-      op.a = h;
-      emit(op);
-    }
+    };
+    settle(l.stops, OpKind::Stop, 50);
+    settle(l.own_cancel, OpKind::Cancel, 30);
   }
 };
 

@@ -7,24 +7,101 @@
 
 namespace ctxcheck::harness {
 
-std::string_view op_name(OpKind k) {
-  switch (k) {
-#define CTXCHECK_X(id, name) \
-  case OpKind::id:           \
-    return name;
-    CTXCHECK_OPS(CTXCHECK_X)
-#undef CTXCHECK_X
+// ---- the op table's questions --------------------------------------------------------------
+
+std::optional<OpKind> op_by_name(std::string_view s) {
+  for (size_t k = 0; k < kNumOpKinds; ++k)
+    if (kOpSpecs[k].name == s) return static_cast<OpKind>(k);
+  return std::nullopt;
+}
+
+bool is_context(HandleKind k) {
+  return k == HandleKind::Context || k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
+}
+bool is_cancelable(HandleKind k) { return k == HandleKind::CancelableContext || k == HandleKind::CauseContext; }
+
+bool fits(Need need, HandleKind k) {
+  switch (need) {
+    case Need::None: return false;
+    case Need::Context: return is_context(k);
+    case Need::Cancelable: return is_cancelable(k);
+    case Need::CauseContext: return k == HandleKind::CauseContext;
+    case Need::Stop: return k == HandleKind::StopFunc;
+    case Need::CancelFunc: return false;  // resolved by need_of
+  }
+  return false;
+}
+
+std::string_view describe(Need need) {
+  switch (need) {
+    case Need::Context: return "a context";
+    case Need::Cancelable: return "a context with a cancel func";
+    case Need::CauseContext: return "a with_cancel_cause context";
+    case Need::Stop: return "an after_func stop";
+    case Need::None: case Need::CancelFunc: break;
   }
   return "?";
 }
 
-std::optional<OpKind> op_by_name(std::string_view s) {
-#define CTXCHECK_X(id, name) \
-  if (s == name) return OpKind::id;
-  CTXCHECK_OPS(CTXCHECK_X)
-#undef CTXCHECK_X
+bool present(const ArgSpec& arg, const Op& op) {
+  switch (arg.when) {
+    case When::Always: return true;
+    case When::NotGoroutines: return op.observe != Observe::Goroutines;
+    case When::ObservesValue: return op.observe == Observe::Value;
+    case When::ActionCancels: return op.action == Action::Cancel;
+  }
+  return true;
+}
+
+Need need_of(const ArgSpec& arg, const Op& op) {
+  if (arg.need == Need::CancelFunc) return op.cause != 0 ? Need::CauseContext : Need::Cancelable;
+  return arg.need;
+}
+
+int64_t* simplifiable_number(Op& op) {
+  const OpSpec& spec = op_spec(op.kind);
+  if (spec.has(Field::Duration)) return &op.duration;
+  if (spec.has(Field::Deadline)) return &op.deadline;
+  if (spec.has(Field::Value)) return &op.value;
+  return nullptr;
+}
+
+uint64_t number_magnitude(const Op& op) {
+  uint64_t sum = 0;
+  for (int64_t v : {op.duration, op.deadline, op.value, op.script, op.slot})
+    sum += static_cast<uint64_t>(v < 0 ? -v : v);
+  return sum;
+}
+
+HandleKind handle_kind_of(const Op& op) {
+  switch (op_spec(op.kind).yields) {
+    case Yields::Nothing: return HandleKind::None;
+    case Yields::Context: return HandleKind::Context;
+    case Yields::CancelableContext: return HandleKind::CancelableContext;
+    case Yields::CauseContext: return HandleKind::CauseContext;
+    case Yields::StopFunc: return HandleKind::StopFunc;
+    case Yields::ByCustomKind:
+      return op.custom == CustomKind::AfterFuncer ? HandleKind::CancelableContext : HandleKind::Context;
+  }
+  return HandleKind::None;
+}
+
+std::optional<GoNeed> go_need_of(const Op& op) {
+  const OpSpec& spec = op_spec(op.kind);
+  if (spec.go.minor) return spec.go;
+  for (const ArgSpec& arg : spec.args) {
+    if (arg.field == Field::None) break;
+    if (!present(arg, op)) continue;
+    GoNeed need;
+    if (arg.field == Field::OptCause && op.cause != 0) need = kCancelCauseGoNeed;
+    if (arg.field == Field::Observe) need = kObserveKinds[static_cast<size_t>(op.observe)].go;
+    if (arg.field == Field::Custom) need = kCustomKinds[static_cast<size_t>(op.custom)].go;
+    if (need.minor) return need;
+  }
   return std::nullopt;
 }
+
+// ---- programs ------------------------------------------------------------------------------
 
 size_t Program::op_count() const {
   size_t n = 0;
@@ -39,154 +116,118 @@ uint32_t Program::max_handle() const {
   return m;
 }
 
-bool creates_handle(OpKind k) {
-  switch (k) {
-    case OpKind::Background: case OpKind::Todo: case OpKind::WithCancel:
-    case OpKind::WithCancelCause: case OpKind::WithTimeout: case OpKind::WithTimeoutCause:
-    case OpKind::WithDeadline: case OpKind::WithDeadlineCause: case OpKind::WithValue:
-    case OpKind::WithoutCancel: case OpKind::Custom: case OpKind::AfterFunc:
-      return true;
-    default:
-      return false;
-  }
-}
-
-HandleKind handle_kind_of(const Op& op) {
-  switch (op.kind) {
-    case OpKind::WithCancelCause:
-      return HandleKind::CauseContext;
-    case OpKind::WithCancel: case OpKind::WithTimeout: case OpKind::WithTimeoutCause:
-    case OpKind::WithDeadline: case OpKind::WithDeadlineCause:
-      return HandleKind::CancelableContext;
-    case OpKind::Custom:
-      return op.sub == static_cast<uint8_t>(CustomKind::AfterFuncer) ? HandleKind::CancelableContext
-                                                                     : HandleKind::Context;
-    case OpKind::Background: case OpKind::Todo: case OpKind::WithValue: case OpKind::WithoutCancel:
-      return HandleKind::Context;
-    case OpKind::AfterFunc:
-      return HandleKind::StopFunc;
-    default:
-      return HandleKind::None;
-  }
-}
-
 std::vector<int> spawners(const Program& p) {
   std::vector<int> sp(p.scripts.size(), -1);
   for (size_t s = 0; s < p.scripts.size(); ++s)
     for (const Op& op : p.scripts[s].ops)
-      if (op.kind == OpKind::Go && op.n > 0 && static_cast<size_t>(op.n) < p.scripts.size() &&
-          sp[static_cast<size_t>(op.n)] == -1)
-        sp[static_cast<size_t>(op.n)] = static_cast<int>(s);
+      if (op.kind == OpKind::Go && op.script > 0 && static_cast<size_t>(op.script) < p.scripts.size() &&
+          sp[static_cast<size_t>(op.script)] == -1)
+        sp[static_cast<size_t>(op.script)] = static_cast<int>(s);
   return sp;
 }
 
 namespace {
-bool is_context(HandleKind k) {
-  return k == HandleKind::Context || k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
-}
+
+// Walks the scripts in spawn order (breadth first from main), with what each can see.
+class Validator {
+ public:
+  explicit Validator(const Program& p)
+      : p_(p), spawned_by_(p.scripts.size(), -1), start_visible_(p.scripts.size()), done_(p.scripts.size(), 0) {}
+
+  std::optional<std::string> run() {
+    std::deque<size_t> queue{0};
+    spawned_by_[0] = 0;
+    while (!queue.empty()) {
+      size_t s = queue.front();
+      queue.pop_front();
+      done_[s] = 1;
+      std::vector<uint32_t> vis = start_visible_[s];
+      for (size_t i = 0; i < p_.scripts[s].ops.size(); ++i)
+        if (auto err = op(s, i, vis, queue)) return err;
+    }
+    for (size_t s = 1; s < p_.scripts.size(); ++s)
+      if (!done_[s]) return fmt::format("script {} is never started by a go op", s);
+    return std::nullopt;
+  }
+
+ private:
+  static std::string where(size_t s, size_t i) { return fmt::format("go {}, op {}", s, i + 1); }
+  HandleKind kind(uint32_t h) const { return h < kinds_.size() ? kinds_[h] : HandleKind::None; }
+
+  std::optional<std::string> handle(size_t s, size_t i, const Op& op, uint32_t h, Need need,
+                                    const std::vector<uint32_t>& vis) const {
+    if (h == 0 || std::find(vis.begin(), vis.end(), h) == vis.end())
+      return fmt::format("{}: {} uses h{}, which is not visible here", where(s, i), op_name(op.kind), h);
+    if (!fits(need, kind(h)))
+      return fmt::format("{}: {} needs {}, but h{} is not one", where(s, i), op_name(op.kind), describe(need), h);
+    return std::nullopt;
+  }
+
+  std::optional<std::string> go(size_t s, size_t i, const Op& op, const std::vector<uint32_t>& vis,
+                                std::deque<size_t>& queue) {
+    if (op.script <= 0 || static_cast<size_t>(op.script) >= p_.scripts.size())
+      return fmt::format("{}: go {}: no such script", where(s, i), op.script);
+    auto child = static_cast<size_t>(op.script);
+    if (spawned_by_[child] != -1)
+      return fmt::format("{}: go {}: script {} is already started elsewhere", where(s, i), op.script, op.script);
+    spawned_by_[child] = static_cast<int>(s);
+    start_visible_[child] = vis;
+    queue.push_back(child);
+    return std::nullopt;
+  }
+
+  // The op's arguments, as its row describes them, in text order.
+  std::optional<std::string> args(size_t s, size_t i, const Op& op, const std::vector<uint32_t>& vis,
+                                  std::deque<size_t>& queue) {
+    const OpSpec& spec = op_spec(op.kind);
+    if (spec.unsafe() && !p_.unsafe)
+      return fmt::format("{}: {} is an unsafe op (add 'unsafe: on')", where(s, i), spec.name);
+    for (const ArgSpec& arg : spec.args) {
+      if (arg.field == Field::None) break;
+      if (!present(arg, op)) continue;
+      std::optional<std::string> err;
+      if (arg.field == Field::A) err = handle(s, i, op, op.a, need_of(arg, op), vis);
+      if (arg.field == Field::B) err = handle(s, i, op, op.b, need_of(arg, op), vis);
+      if ((arg.field == Field::Duration && op.duration < 0) || (arg.field == Field::Deadline && op.deadline < 0))
+        err = fmt::format("{}: negative duration", where(s, i));
+      if (arg.field == Field::Script) err = go(s, i, op, vis, queue);
+      if (err) return err;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> op(size_t s, size_t i, std::vector<uint32_t>& vis, std::deque<size_t>& queue) {
+    const Op& op = p_.scripts[s].ops[i];
+    if (auto err = args(s, i, op, vis, queue)) return err;
+    if (op.kind == OpKind::Drop) vis.erase(std::find(vis.begin(), vis.end(), op.a));
+    if (!creates_handle(op.kind)) {
+      if (op.result != 0) return fmt::format("{}: {} does not create a handle", where(s, i), op_name(op.kind));
+      return std::nullopt;
+    }
+    if (op.result == 0) return fmt::format("{}: {} must name its result", where(s, i), op_name(op.kind));
+    if (op.result < kinds_.size() && kinds_[op.result] != HandleKind::None)
+      return fmt::format("{}: h{} is defined twice", where(s, i), op.result);
+    if (op.result > limits::kMaxHandle) return fmt::format("{}: handle h{} is too large", where(s, i), op.result);
+    if (op.result >= kinds_.size()) kinds_.resize(op.result + 1, HandleKind::None);
+    kinds_[op.result] = handle_kind_of(op);
+    vis.push_back(op.result);
+    return std::nullopt;
+  }
+
+  const Program& p_;
+  std::vector<HandleKind> kinds_;
+  std::vector<int> spawned_by_;
+  std::vector<std::vector<uint32_t>> start_visible_;
+  std::vector<uint8_t> done_;
+};
+
 }  // namespace
 
 std::optional<std::string> validate(const Program& p) {
   if (p.scripts.empty()) return "a program needs a main script (go 0)";
-  if (p.scripts.size() > 64) return "more than 64 scripts";
-  if (p.op_count() > 10000) return "more than 10000 ops";
-  std::vector<HandleKind> kinds;
-  std::vector<int> spawned_by(p.scripts.size(), -1);
-  std::vector<std::vector<uint32_t>> start_visible(p.scripts.size());
-  std::vector<uint8_t> done(p.scripts.size(), 0);
-  std::deque<size_t> queue{0};
-  spawned_by[0] = 0;
-  while (!queue.empty()) {
-    size_t s = queue.front();
-    queue.pop_front();
-    done[s] = 1;
-    std::vector<uint32_t> vis = start_visible[s];
-    auto where = [&](size_t i) { return fmt::format("go {}, op {}", s, i + 1); };
-    auto visible = [&](uint32_t h) { return std::find(vis.begin(), vis.end(), h) != vis.end(); };
-    auto kind = [&](uint32_t h) { return h < kinds.size() ? kinds[h] : HandleKind::None; };
-    for (size_t i = 0; i < p.scripts[s].ops.size(); ++i) {
-      const Op& op = p.scripts[s].ops[i];
-      auto need = [&](uint32_t h, auto pred, const char* what) -> std::optional<std::string> {
-        if (h == 0 || !visible(h))
-          return fmt::format("{}: {} uses h{}, which is not visible here", where(i), op_name(op.kind), h);
-        if (!pred(kind(h)))
-          return fmt::format("{}: {} needs {}, but h{} is not one", where(i), op_name(op.kind), what, h);
-        return std::nullopt;
-      };
-      auto ctx = [](HandleKind k) { return is_context(k); };
-      auto cancelable = [](HandleKind k) {
-        return k == HandleKind::CancelableContext || k == HandleKind::CauseContext;
-      };
-      std::optional<std::string> err;
-      switch (op.kind) {
-        case OpKind::Background: case OpKind::Todo: case OpKind::Yield: case OpKind::Gc:
-          break;
-        case OpKind::WithCancel: case OpKind::WithCancelCause: case OpKind::WithValue:
-        case OpKind::WithoutCancel: case OpKind::Custom: case OpKind::Wait: case OpKind::Drop:
-        case OpKind::Store: case OpKind::SetFinalizer:
-          err = need(op.a, ctx, "a context");
-          break;
-        case OpKind::WithTimeout: case OpKind::WithTimeoutCause: case OpKind::WithDeadline:
-        case OpKind::WithDeadlineCause: case OpKind::Select:
-          err = need(op.a, ctx, "a context");
-          if (!err && op.n < 0) err = fmt::format("{}: negative duration", where(i));
-          break;
-        case OpKind::Sleep:
-          if (op.n < 0) err = fmt::format("{}: negative duration", where(i));
-          break;
-        case OpKind::Observe:
-          if (op.sub != static_cast<uint8_t>(Observe::Goroutines)) err = need(op.a, ctx, "a context");
-          break;
-        case OpKind::AfterFunc:
-          err = need(op.a, ctx, "a context");
-          if (!err && op.sub == static_cast<uint8_t>(Action::Cancel))
-            err = need(op.b, cancelable, "a context with a cancel func");
-          break;
-        case OpKind::Cancel: case OpKind::DeferCancel:
-          if (op.cause != 0)
-            err = need(op.a, [](HandleKind k) { return k == HandleKind::CauseContext; },
-                       "a with_cancel_cause context");
-          else
-            err = need(op.a, cancelable, "a context with a cancel func");
-          break;
-        case OpKind::Stop:
-          err = need(op.a, [](HandleKind k) { return k == HandleKind::StopFunc; }, "an after_func stop");
-          break;
-        case OpKind::Reparent:
-          if (!p.unsafe) err = fmt::format("{}: reparent is an unsafe op (add 'unsafe: on')", where(i));
-          else if (!(err = need(op.a, ctx, "a context"))) err = need(op.b, ctx, "a context");
-          break;
-        case OpKind::Go: {
-          if (op.n <= 0 || static_cast<size_t>(op.n) >= p.scripts.size())
-            err = fmt::format("{}: go {}: no such script", where(i), op.n);
-          else if (spawned_by[static_cast<size_t>(op.n)] != -1)
-            err = fmt::format("{}: go {}: script {} is already started elsewhere", where(i), op.n, op.n);
-          else {
-            spawned_by[static_cast<size_t>(op.n)] = static_cast<int>(s);
-            start_visible[static_cast<size_t>(op.n)] = vis;
-            queue.push_back(static_cast<size_t>(op.n));
-          }
-          break;
-        }
-      }
-      if (err) return err;
-      if (op.kind == OpKind::Drop) vis.erase(std::find(vis.begin(), vis.end(), op.a));
-      if (creates_handle(op.kind)) {
-        if (op.result == 0) return fmt::format("{}: {} must name its result", where(i), op_name(op.kind));
-        if (op.result < kinds.size() && kinds[op.result] != HandleKind::None)
-          return fmt::format("{}: h{} is defined twice", where(i), op.result);
-        if (op.result > 100000) return fmt::format("{}: handle h{} is too large", where(i), op.result);
-        if (op.result >= kinds.size()) kinds.resize(op.result + 1, HandleKind::None);
-        kinds[op.result] = handle_kind_of(op);
-        vis.push_back(op.result);
-      } else if (op.result != 0) {
-        return fmt::format("{}: {} does not create a handle", where(i), op_name(op.kind));
-      }
-    }
-  }
-  for (size_t s = 1; s < p.scripts.size(); ++s)
-    if (!done[s]) return fmt::format("script {} is never started by a go op", s);
-  return std::nullopt;
+  if (p.scripts.size() > limits::kMaxScripts) return fmt::format("more than {} scripts", limits::kMaxScripts);
+  if (p.op_count() > limits::kMaxOps) return fmt::format("more than {} ops", limits::kMaxOps);
+  return Validator(p).run();
 }
 
 }  // namespace ctxcheck::harness

@@ -17,77 +17,9 @@
 #include <vector>
 
 #include "harness/invariants/verdict.h"
+#include "harness/program/op_table.h"
 
 namespace ctxcheck::harness {
-
-// X-macro: id, text name, shape. Shapes: R = creates a handle, a/b = handle operands,
-// n = number/duration, c = cause, k = key, s = sub-kind.
-#define CTXCHECK_OPS(X)                                    \
-  X(Background, "background")                             \
-  X(Todo, "todo")                                         \
-  X(WithCancel, "with_cancel")                            \
-  X(WithCancelCause, "with_cancel_cause")                 \
-  X(WithTimeout, "with_timeout")                          \
-  X(WithTimeoutCause, "with_timeout_cause")               \
-  X(WithDeadline, "with_deadline")                        \
-  X(WithDeadlineCause, "with_deadline_cause")             \
-  X(WithValue, "with_value")                              \
-  X(WithoutCancel, "without_cancel")                      \
-  X(Custom, "custom")                                     \
-  X(AfterFunc, "after_func")                              \
-  X(Cancel, "cancel")                                     \
-  X(DeferCancel, "defer")                                 \
-  X(Stop, "stop")                                         \
-  X(Go, "go")                                             \
-  X(Wait, "wait")                                         \
-  X(Select, "select")                                     \
-  X(Sleep, "sleep")                                       \
-  X(Yield, "yield")                                       \
-  X(Observe, "observe")                                   \
-  X(Drop, "drop")                                         \
-  X(Store, "store")                                       \
-  X(SetFinalizer, "set_finalizer")                        \
-  X(Gc, "gc")                                             \
-  X(Reparent, "reparent")
-
-enum class OpKind : uint8_t {
-#define CTXCHECK_X(id, name) id,
-  CTXCHECK_OPS(CTXCHECK_X)
-#undef CTXCHECK_X
-};
-inline constexpr size_t kNumOpKinds = 0
-#define CTXCHECK_X(id, name) +1
-    CTXCHECK_OPS(CTXCHECK_X)
-#undef CTXCHECK_X
-    ;
-std::string_view op_name(OpKind k);
-std::optional<OpKind> op_by_name(std::string_view s);
-
-enum class Observe : uint8_t { Err, Cause, Deadline, Done, Children, Value, Goroutines };
-inline constexpr std::string_view kObserveNames[] = {"err",      "cause", "deadline",  "done",
-                                                     "children", "value", "goroutines"};
-enum class CustomKind : uint8_t { Wrapper, OwnDone, AfterFuncer, BrokenErr };
-inline constexpr std::string_view kCustomNames[] = {"wrapper", "own_done", "afterfuncer",
-                                                    "broken_err"};
-enum class Action : uint8_t { Nop, Cancel };  // what an AfterFunc's f does
-
-struct ValueKey {
-  uint8_t type = 0;  // 0..25 printed as keyA..keyZ
-  int32_t value = 0;
-  friend bool operator==(const ValueKey&, const ValueKey&) = default;
-};
-
-struct Op {
-  OpKind kind = OpKind::Yield;
-  uint32_t result = 0;  // handle created (0 = none)
-  uint32_t a = 0;       // first handle operand (parent, target)
-  uint32_t b = 0;       // second handle operand (after_func's cancel target, reparent's parent)
-  int64_t n = 0;        // duration / deadline (ns), value, script index, global slot
-  int32_t cause = 0;    // cause error number (0 = none; printed causeN, N >= 3)
-  ValueKey key{};
-  uint8_t sub = 0;      // Observe / CustomKind / Action
-  friend bool operator==(const Op&, const Op&) = default;
-};
 
 struct Script {
   std::vector<Op> ops;
@@ -107,11 +39,6 @@ struct Program {
   size_t op_count() const;
   uint32_t max_handle() const;
 };
-
-// What a handle names, derived from the op that creates it.
-enum class HandleKind : uint8_t { None, Context, CancelableContext, CauseContext, StopFunc };
-HandleKind handle_kind_of(const Op& op);
-bool creates_handle(OpKind k);
 
 // Validates visibility, handle kinds, script spawning, unsafe ops. Returns an error
 // message naming the script and op, or nullopt when valid.

@@ -57,7 +57,7 @@ class LineParser {
     if (done()) fail("a handle like h2");
     std::string_view t = toks_[pos_].text;
     uint32_t v = 0;
-    if (t.size() < 2 || t[0] != 'h' || !parse_int(t.substr(1), v) || v == 0 || v > 100000)
+    if (t.size() < 2 || t[0] != 'h' || !parse_int(t.substr(1), v) || v == 0 || v > limits::kMaxHandle)
       fail("a handle like h2");
     ++pos_;
     return v;
@@ -83,7 +83,7 @@ class LineParser {
       if (t.size() > u.size() && t.substr(t.size() - u.size()) == u) {
         int64_t v = 0;
         std::string_view digits = t.substr(0, t.size() - u.size());
-        if (!digits.empty() && digits[0] != '-' && parse_int(digits, v) && v <= 3'600'000'000'000'000 / mul) {
+        if (!digits.empty() && digits[0] != '-' && parse_int(digits, v) && v <= limits::kMaxTextDuration / mul) {
           ++pos_;
           return v * mul;
         }
@@ -96,7 +96,7 @@ class LineParser {
     if (done()) fail("a cause like cause3");
     std::string_view t = toks_[pos_].text;
     int32_t v = 0;
-    if (t.size() < 6 || t.substr(0, 5) != "cause" || !parse_int(t.substr(5), v) || v < 3 || v > 1000000)
+    if (t.size() < 6 || t.substr(0, 5) != "cause" || !parse_int(t.substr(5), v) || v < limits::kFirstCause || v > limits::kMaxCause)
       fail("a cause like cause3 (numbers start at 3)");
     ++pos_;
     return v;
@@ -105,21 +105,29 @@ class LineParser {
     if (done()) fail("a key like keyA:3");
     std::string_view t = toks_[pos_].text;
     int32_t v = 0;
-    if (t.size() < 6 || t.substr(0, 3) != "key" || t[3] < 'A' || t[3] > 'Z' || t[4] != ':' ||
+    if (t.size() < 6 || t.substr(0, 3) != "key" || t[3] < 'A' || t[3] >= 'A' + limits::kKeyTypes || t[4] != ':' ||
         !parse_int(t.substr(5), v))
       fail("a key like keyA:3");
     ++pos_;
     return {static_cast<uint8_t>(t[3] - 'A'), v};
   }
-  template <size_t N>
-  uint8_t choice(const std::string_view (&names)[N], const char* expected) {
+  template <class Kind, size_t N>
+  Kind choice(const SubKindSpec (&kinds)[N], const char* expected) {
     if (done()) fail(expected);
     for (size_t i = 0; i < N; ++i)
-      if (toks_[pos_].text == names[i]) {
+      if (toks_[pos_].text == kinds[i].name) {
         ++pos_;
-        return static_cast<uint8_t>(i);
+        return static_cast<Kind>(i);
       }
     fail(expected);
+  }
+  // "g0": a global slot. A bad one is reported at the token after it (as always).
+  int64_t slot() {
+    std::string_view g = word("a global like g0");
+    int64_t v = 0;
+    if (g.size() < 2 || g[0] != 'g' || !parse_int(g.substr(1), v) || v < 0 || v > limits::kMaxGlobal)
+      fail("a global like g0");
+    return v;
   }
   void end() {
     if (!done()) fail("end of line");
@@ -133,7 +141,32 @@ class LineParser {
   int eol_col_;
 };
 
-constexpr std::string_view kActionNames[] = {"nop", "cancel"};
+// One argument of an op, read as its row describes it.
+void parse_arg(LineParser& lp, const ArgSpec& arg, Op& op) {
+  switch (arg.field) {
+    case Field::None: break;
+    case Field::A: op.a = lp.handle(); break;
+    case Field::B: op.b = lp.handle(); break;
+    case Field::Duration: op.duration = lp.duration(false); break;
+    case Field::Deadline: op.deadline = lp.duration(true); break;
+    case Field::Cause: op.cause = lp.cause(); break;
+    case Field::OptCause:
+      if (!lp.done()) op.cause = lp.cause();
+      break;
+    case Field::Key: op.key = lp.key(); break;
+    case Field::Value: op.value = lp.number("a value (an integer)"); break;
+    case Field::Script: op.script = lp.number("a script number"); break;
+    case Field::Slot: op.slot = lp.slot(); break;
+    case Field::Observe:
+      op.observe = lp.choice<Observe>(kObserveKinds, "err, cause, deadline, done, children, value or goroutines");
+      break;
+    case Field::Custom:
+      op.custom = lp.choice<CustomKind>(kCustomKinds, "wrapper, own_done, afterfuncer or broken_err");
+      break;
+    case Field::Action: op.action = lp.choice<Action>(kActionKinds, "an action: nop or cancel hN"); break;
+    case Field::CancelWord: lp.keyword("cancel"); break;
+  }
+}
 
 Op parse_op(LineParser& lp) {
   Op op;
@@ -155,83 +188,8 @@ Op parse_op(LineParser& lp) {
   op.kind = *kind;
   op.result = result;
   if (creates_handle(op.kind) && result == 0) throw std::domain_error(std::string(first));
-  switch (op.kind) {
-    case OpKind::Background: case OpKind::Todo: case OpKind::Yield: case OpKind::Gc:
-      break;
-    case OpKind::WithCancel: case OpKind::WithCancelCause: case OpKind::WithoutCancel:
-    case OpKind::Wait: case OpKind::Drop: case OpKind::SetFinalizer: case OpKind::Stop:
-      op.a = lp.handle();
-      break;
-    case OpKind::WithTimeout:
-      op.a = lp.handle();
-      op.n = lp.duration(false);
-      break;
-    case OpKind::WithTimeoutCause:
-      op.a = lp.handle();
-      op.n = lp.duration(false);
-      op.cause = lp.cause();
-      break;
-    case OpKind::WithDeadline:
-      op.a = lp.handle();
-      op.n = lp.duration(true);
-      break;
-    case OpKind::WithDeadlineCause:
-      op.a = lp.handle();
-      op.n = lp.duration(true);
-      op.cause = lp.cause();
-      break;
-    case OpKind::WithValue:
-      op.a = lp.handle();
-      op.key = lp.key();
-      op.n = lp.number("a value (an integer)");
-      break;
-    case OpKind::Custom:
-      op.sub = lp.choice(kCustomNames, "wrapper, own_done, afterfuncer or broken_err");
-      op.a = lp.handle();
-      break;
-    case OpKind::AfterFunc:
-      op.a = lp.handle();
-      op.sub = lp.choice(kActionNames, "an action: nop or cancel hN");
-      if (op.sub == static_cast<uint8_t>(Action::Cancel)) op.b = lp.handle();
-      break;
-    case OpKind::Cancel:
-      op.a = lp.handle();
-      if (!lp.done()) op.cause = lp.cause();
-      break;
-    case OpKind::DeferCancel:
-      lp.keyword("cancel");
-      op.a = lp.handle();
-      if (!lp.done()) op.cause = lp.cause();
-      break;
-    case OpKind::Go:
-      op.n = lp.number("a script number");
-      break;
-    case OpKind::Select:
-      op.a = lp.handle();
-      op.n = lp.duration(false);
-      break;
-    case OpKind::Sleep:
-      op.n = lp.duration(false);
-      break;
-    case OpKind::Observe:
-      op.sub = lp.choice(kObserveNames, "err, cause, deadline, done, children, value or goroutines");
-      if (op.sub != static_cast<uint8_t>(Observe::Goroutines)) op.a = lp.handle();
-      if (op.sub == static_cast<uint8_t>(Observe::Value)) op.key = lp.key();
-      break;
-    case OpKind::Store: {
-      std::string_view g = lp.word("a global like g0");
-      int64_t v = 0;
-      if (g.size() < 2 || g[0] != 'g' || !parse_int(g.substr(1), v) || v < 0 || v > 1000)
-        lp.fail("a global like g0");  // note: reports the token after
-      op.n = v;
-      op.a = lp.handle();
-      break;
-    }
-    case OpKind::Reparent:
-      op.a = lp.handle();
-      op.b = lp.handle();
-      break;
-  }
+  for (const ArgSpec& arg : op_spec(op.kind).args)
+    if (present(arg, op)) parse_arg(lp, arg, op);
   lp.end();
   return op;
 }
@@ -344,7 +302,8 @@ Program parse_program(std::string_view text) {
       if (!parse_int(num, n) || n != current_script + 1)
         throw ParseError(lineno, toks[1].col,
                          fmt::format("expected \"go {}:\" (scripts are numbered in order)", current_script + 1));
-      if (n >= 64) throw ParseError(lineno, toks[1].col, "at most 64 scripts");
+      if (n >= static_cast<int64_t>(limits::kMaxScripts))
+        throw ParseError(lineno, toks[1].col, fmt::format("at most {} scripts", limits::kMaxScripts));
       current_script = static_cast<int>(n);
       p.scripts.emplace_back();
       continue;
@@ -361,10 +320,12 @@ Program parse_program(std::string_view text) {
     } catch (const std::domain_error& e) {
       throw ParseError(lineno, toks[0].col, fmt::format("{} creates a handle: write \"hN = {} ...\"", e.what(), e.what()));
     }
-    if (op.kind == OpKind::Reparent && !p.unsafe)
-      throw ParseError(lineno, toks[0].col, "reparent is an unsafe op: add \"unsafe: on\" to the header");
+    if (op_spec(op.kind).unsafe() && !p.unsafe)
+      throw ParseError(lineno, toks[0].col,
+                       fmt::format("{} is an unsafe op: add \"unsafe: on\" to the header", op_name(op.kind)));
     p.scripts[static_cast<size_t>(current_script)].ops.push_back(op);
-    if (p.op_count() > 10000) throw ParseError(lineno, toks[0].col, "more than 10000 ops");
+    if (p.op_count() > limits::kMaxOps)
+      throw ParseError(lineno, toks[0].col, fmt::format("more than {} ops", limits::kMaxOps));
     last_op_line = lineno;
   }
   if (!header) throw ParseError(1, 1, "expected \"ctxcheck-trace 1\" on the first line");
@@ -373,48 +334,37 @@ Program parse_program(std::string_view text) {
   return p;
 }
 
+namespace {
+
+std::string print_arg(const ArgSpec& arg, const Op& op) {
+  switch (arg.field) {
+    case Field::None: break;
+    case Field::A: return fmt::format(" h{}", op.a);
+    case Field::B: return fmt::format(" h{}", op.b);
+    case Field::Duration: return " " + format_duration(op.duration);
+    case Field::Deadline: return " @" + format_duration(op.deadline);
+    case Field::Cause: return fmt::format(" cause{}", op.cause);
+    case Field::OptCause: return op.cause ? fmt::format(" cause{}", op.cause) : "";
+    case Field::Key: return fmt::format(" key{}:{}", static_cast<char>('A' + op.key.type), op.key.value);
+    case Field::Value: return fmt::format(" {}", op.value);
+    case Field::Script: return fmt::format(" {}", op.script);
+    case Field::Slot: return fmt::format(" g{}", op.slot);
+    case Field::Observe: return fmt::format(" {}", name_of(op.observe));
+    case Field::Custom: return fmt::format(" {}", name_of(op.custom));
+    case Field::Action: return fmt::format(" {}", name_of(op.action));
+    case Field::CancelWord: return " cancel";
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string print_op(const Op& op) {
   std::string s;
   if (op.result) s = fmt::format("h{} = ", op.result);
   s += op_name(op.kind);
-  auto h = [](uint32_t x) { return fmt::format(" h{}", x); };
-  auto key = [](ValueKey k) { return fmt::format(" key{}:{}", static_cast<char>('A' + k.type), k.value); };
-  switch (op.kind) {
-    case OpKind::Background: case OpKind::Todo: case OpKind::Yield: case OpKind::Gc:
-      break;
-    case OpKind::WithCancel: case OpKind::WithCancelCause: case OpKind::WithoutCancel:
-    case OpKind::Wait: case OpKind::Drop: case OpKind::SetFinalizer: case OpKind::Stop:
-      s += h(op.a);
-      break;
-    case OpKind::WithTimeout: s += h(op.a) + " " + format_duration(op.n); break;
-    case OpKind::WithTimeoutCause: s += h(op.a) + " " + format_duration(op.n) + fmt::format(" cause{}", op.cause); break;
-    case OpKind::WithDeadline: s += h(op.a) + " @" + format_duration(op.n); break;
-    case OpKind::WithDeadlineCause: s += h(op.a) + " @" + format_duration(op.n) + fmt::format(" cause{}", op.cause); break;
-    case OpKind::WithValue: s += h(op.a) + key(op.key) + fmt::format(" {}", op.n); break;
-    case OpKind::Custom: s += fmt::format(" {}", kCustomNames[op.sub]) + h(op.a); break;
-    case OpKind::AfterFunc:
-      s += h(op.a) + fmt::format(" {}", kActionNames[op.sub]);
-      if (op.sub == static_cast<uint8_t>(Action::Cancel)) s += h(op.b);
-      break;
-    case OpKind::Cancel:
-      s += h(op.a);
-      if (op.cause) s += fmt::format(" cause{}", op.cause);
-      break;
-    case OpKind::DeferCancel:
-      s += " cancel" + h(op.a);
-      if (op.cause) s += fmt::format(" cause{}", op.cause);
-      break;
-    case OpKind::Go: s += fmt::format(" {}", op.n); break;
-    case OpKind::Select: s += h(op.a) + " " + format_duration(op.n); break;
-    case OpKind::Sleep: s += " " + format_duration(op.n); break;
-    case OpKind::Observe:
-      s += fmt::format(" {}", kObserveNames[op.sub]);
-      if (op.sub != static_cast<uint8_t>(Observe::Goroutines)) s += h(op.a);
-      if (op.sub == static_cast<uint8_t>(Observe::Value)) s += key(op.key);
-      break;
-    case OpKind::Store: s += fmt::format(" g{}", op.n) + h(op.a); break;
-    case OpKind::Reparent: s += h(op.a) + h(op.b); break;
-  }
+  for (const ArgSpec& arg : op_spec(op.kind).args)
+    if (present(arg, op)) s += print_arg(arg, op);
   return s;
 }
 

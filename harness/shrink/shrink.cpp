@@ -20,10 +20,10 @@ Program without_script(const Program& p, size_t victim) {
   for (auto& s : q.scripts) {
     auto& ops = s.ops;
     ops.erase(std::remove_if(ops.begin(), ops.end(),
-                             [&](const Op& op) { return op.kind == OpKind::Go && static_cast<size_t>(op.n) == victim; }),
+                             [&](const Op& op) { return op.kind == OpKind::Go && static_cast<size_t>(op.script) == victim; }),
               ops.end());
     for (auto& op : ops)
-      if (op.kind == OpKind::Go && static_cast<size_t>(op.n) > victim) --op.n;
+      if (op.kind == OpKind::Go && static_cast<size_t>(op.script) > victim) --op.script;
   }
   return q;
 }
@@ -49,7 +49,7 @@ class Shrinker {
   static std::tuple<size_t, size_t, size_t, size_t, uint64_t> size_of(const Program& p) {
     uint64_t args = 0;
     for (const auto& sc : p.scripts)
-      for (const auto& op : sc.ops) args += static_cast<uint64_t>(op.n < 0 ? -op.n : op.n);
+      for (const auto& op : sc.ops) args += number_magnitude(op);
     return {p.op_count(), p.scripts.size(), preemptions(p.schedule), p.schedule.size(), args};
   }
 
@@ -102,10 +102,12 @@ class Shrinker {
       // Simpler arguments: durations and values towards zero.
       for (size_t s = 0; s < best_.scripts.size(); ++s)
         for (size_t i = 0; i < best_.scripts[s].ops.size(); ++i) {
-          const Op& op = best_.scripts[s].ops[i];
-          if (op.n == 0 || op.kind == OpKind::Go || op.kind == OpKind::Store) continue;
+          Op simpler = best_.scripts[s].ops[i];
+          int64_t* number = simplifiable_number(simpler);
+          if (!number || *number == 0) continue;
+          *number = 0;
           Program cand = best_;
-          cand.scripts[s].ops[i].n = 0;
+          cand.scripts[s].ops[i] = simpler;
           if (accept(std::move(cand))) changed = true;
         }
       // The schedule: shorter, then fewer preemptions (each non-zero choice to 0).

@@ -56,7 +56,7 @@ TEST(Text, CanonicalTextRoundTrips) {
   EXPECT_EQ(p.faults, "skip-removal");
   EXPECT_EQ(p.hash, 0xdeadbeefULL);
   EXPECT_EQ(p.schedule, (std::vector<uint32_t>{0, 1, 2}));
-  EXPECT_EQ(p.scripts[0].ops[4].n, 1500000);
+  EXPECT_EQ(p.scripts[0].ops[4].duration, 1500000);
 }
 
 TEST(Text, CommentsAndBlankLinesAreIgnored) {

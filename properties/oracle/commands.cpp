@@ -18,10 +18,11 @@ namespace {
 
 constexpr int64_t kMs = 1000000;
 
-bool is_ctx(HKind k) { return k == HKind::Ctx || k == HKind::Cancelable || k == HKind::CauseCtx; }
-bool is_cancelable(HKind k) { return k == HKind::Cancelable || k == HKind::CauseCtx; }
-bool is_cause(HKind k) { return k == HKind::CauseCtx; }
-bool is_stop(HKind k) { return k == HKind::Stop; }
+// The program language's own handle kinds and predicates (harness/program/op_table.h).
+using harness::is_cancelable;
+bool is_ctx(HKind k) { return harness::is_context(k); }
+bool is_cause(HKind k) { return harness::fits(harness::Need::CauseContext, k); }
+bool is_stop(HKind k) { return harness::fits(harness::Need::Stop, k); }
 
 bool handle_is(const State& s, uint32_t h, bool (*pred)(HKind)) {
   return h > 0 && h < s.handles.size() && pred(s.handles[h].kind);
@@ -45,7 +46,7 @@ std::string key_text(Key k) { return fmt::format("key{}:{}", static_cast<char>('
 Op barrier() {
   Op op;
   op.kind = OpKind::Sleep;
-  op.n = 0;
+  op.duration = 0;
   return op;
 }
 
@@ -56,7 +57,7 @@ struct NewRoot final : Command {
   bool todo;
   explicit NewRoot(const State&) : todo(*rc::gen::arbitrary<bool>()) {}
   void apply(State& s) const override {
-    s.handles.push_back({HKind::Ctx, todo ? s.oracle.todo() : s.oracle.background()});
+    s.handles.push_back({HKind::Context, todo ? s.oracle.todo() : s.oracle.background()});
   }
   void run(const State& s, Sut& sut) const override {
     Op op;
@@ -75,7 +76,7 @@ struct WithCancel final : Command {
   void checkPreconditions(const State& s) const override { RC_PRE(handle_is(s, parent, is_ctx)); }
   void apply(State& s) const override {
     int n = s.oracle.with_cancel(node_of(s, parent), cause_variant);
-    s.handles.push_back({cause_variant ? HKind::CauseCtx : HKind::Cancelable, n});
+    s.handles.push_back({cause_variant ? HKind::CauseContext : HKind::CancelableContext, n});
   }
   void run(const State& s, Sut& sut) const override {
     Op op;
@@ -108,7 +109,7 @@ struct WithDeadline final : Command {
   }
   void apply(State& s) const override {
     int node = s.oracle.with_deadline(node_of(s, parent), deadline(s), cause);
-    s.handles.push_back({HKind::Cancelable, node});
+    s.handles.push_back({HKind::CancelableContext, node});
   }
   void run(const State& s, Sut& sut) const override {
     Op op;
@@ -116,7 +117,7 @@ struct WithDeadline final : Command {
                        : (cause ? OpKind::WithTimeoutCause : OpKind::WithTimeout);
     op.result = s.next_handle();
     op.a = parent;
-    op.n = n;
+    (absolute ? op.deadline : op.duration) = n;
     op.cause = cause;
     sut.append({op}, {}, false);
   }
@@ -138,7 +139,7 @@ struct WithValue final : Command {
         val(*rc::gen::inRange<int64_t>(0, 100)) {}
   void checkPreconditions(const State& s) const override { RC_PRE(handle_is(s, parent, is_ctx)); }
   void apply(State& s) const override {
-    s.handles.push_back({HKind::Ctx, s.oracle.with_value(node_of(s, parent), key, val)});
+    s.handles.push_back({HKind::Context, s.oracle.with_value(node_of(s, parent), key, val)});
   }
   void run(const State& s, Sut& sut) const override {
     Op op;
@@ -146,7 +147,7 @@ struct WithValue final : Command {
     op.result = s.next_handle();
     op.a = parent;
     op.key = {key.type, key.value};
-    op.n = val;
+    op.value = val;
     sut.append({op}, {}, false);
   }
   void show(std::ostream& os) const override { os << "with_value h" << parent << " " << key_text(key) << " " << val; }
@@ -158,7 +159,7 @@ struct WithoutCancel final : Command {
   explicit WithoutCancel(const State& s) : parent(pick(s, is_ctx)) {}
   void checkPreconditions(const State& s) const override { RC_PRE(handle_is(s, parent, is_ctx)); }
   void apply(State& s) const override {
-    s.handles.push_back({HKind::Ctx, s.oracle.without_cancel(node_of(s, parent))});
+    s.handles.push_back({HKind::Context, s.oracle.without_cancel(node_of(s, parent))});
   }
   void run(const State& s, Sut& sut) const override {
     Op op;
@@ -183,7 +184,7 @@ struct AfterFunc final : Command {
   }
   void apply(State& s) const override {
     int n = s.oracle.after_func(node_of(s, ctx), target ? node_of(s, target) : -1);
-    s.handles.push_back({HKind::Stop, n});
+    s.handles.push_back({HKind::StopFunc, n});
   }
   void run(const State& s, Sut& sut) const override {
     Op op;
@@ -191,7 +192,7 @@ struct AfterFunc final : Command {
     op.result = s.next_handle();
     op.a = ctx;
     op.b = target;
-    op.sub = static_cast<uint8_t>(target ? harness::Action::Cancel : harness::Action::Nop);
+    op.action = target ? harness::Action::Cancel : harness::Action::Nop;
     sut.append({op, barrier()}, {}, false);
   }
   void show(std::ostream& os) const override {
@@ -252,7 +253,7 @@ struct Sleep final : Command {
   void run(const State&, Sut& sut) const override {
     Op op;
     op.kind = OpKind::Sleep;
-    op.n = d;
+    op.duration = d;
     sut.append({op, barrier()}, {}, false);
   }
   void show(std::ostream& os) const override { os << "sleep " << harness::format_duration(d); }
@@ -274,7 +275,7 @@ struct Observe final : Command {
     int n = node_of(s, h);
     Expected e;
     e.op = sut.program().scripts[0].ops.size();
-    e.what = fmt::format("{} h{}", harness::kObserveNames[static_cast<size_t>(what)], h);
+    e.what = fmt::format("{} h{}", harness::name_of(what), h);
     switch (what) {
       case harness::Observe::Err: e.allowed = err_allowed(o.err(n)); break;
       case harness::Observe::Cause: e.allowed = err_allowed(o.cause(n)); break;
@@ -300,12 +301,12 @@ struct Observe final : Command {
     Op op;
     op.kind = OpKind::Observe;
     op.a = h;
-    op.sub = static_cast<uint8_t>(what);
+    op.observe = what;
     if (what == harness::Observe::Value) op.key = {key.type, key.value};
     sut.append({op}, {std::move(e)}, true);
   }
   void show(std::ostream& os) const override {
-    os << "observe " << harness::kObserveNames[static_cast<size_t>(what)] << " h" << h;
+    os << "observe " << harness::name_of(what) << " h" << h;
     if (what == harness::Observe::Value) os << " " << key_text(key);
   }
 };
@@ -322,7 +323,7 @@ std::vector<uint32_t> State::of_kind(bool (*pred)(HKind)) const {
 State initial_state() {
   State s;
   s.handles.resize(1);
-  s.handles.push_back({HKind::Ctx, s.oracle.background()});  // h1 = background
+  s.handles.push_back({HKind::Context, s.oracle.background()});  // h1 = background
   return s;
 }
 

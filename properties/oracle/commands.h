@@ -25,7 +25,7 @@
 
 namespace ctxcheck::properties::oracle {
 
-enum class HKind : uint8_t { None, Ctx, Cancelable, CauseCtx, Stop };
+using HKind = harness::HandleKind;
 
 struct HandleInfo {
   HKind kind = HKind::None;
