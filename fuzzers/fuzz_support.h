@@ -16,7 +16,7 @@
 
 #include "harness/executor/executor.h"
 #include "harness/program/decode.h"
-#include "harness/program/fuzz_input.h"
+#include "harness/executor/fuzz_input.h"
 #include "harness/program/program.h"
 
 namespace ctxcheck::fuzz {
@@ -39,7 +39,7 @@ bool is_crash(const harness::Program& p, const harness::ExecResult& r);
 std::string sha1_hex(std::span<const uint8_t> data);
 
 // --- fuzz_faults ---------------------------------------------------------------------------
-// The layout is harness/program/fuzz_input.h's (a 2-byte fault mask, then a fuzz_programs
+// The layout is harness/executor/fuzz_input.h's (a 2-byte fault mask, then a fuzz_programs
 // input). $CTXCHECK_FUZZ_FAULT=name (or a comma-separated list) overrides the mask, so one
 // fault's time to kill can be measured; an unknown name exits 2 with a message.
 inline constexpr size_t kFaultMaskBytes = harness::kFaultMaskBytes;

@@ -17,7 +17,7 @@
 
 #include "harness/executor/executor.h"
 #include "harness/program/decode.h"
-#include "harness/program/fuzz_input.h"
+#include "harness/executor/fuzz_input.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"

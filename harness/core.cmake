@@ -1,44 +1,48 @@
-# The harness core: executor, invariants, reports, and the ctxcheck CLI.
-add_library(ctxcheck_harness
-  ${CMAKE_CURRENT_SOURCE_DIR}/program/program.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/program/text.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/program/generate.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/program/decode.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/program/fuzz_input.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/shrink/shrink.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/sink/failure_sink.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/explore/enumerate.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/explore/explore.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/explore/strategies.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/explore/dfs.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/explore/pct.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/explore/checkpoint.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/util/atomic_file.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/report/tree.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/report/text.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/checks.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/view.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/program_checks.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/quiescence.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/end_phase.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/invariants/verdict.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/campaign/campaign.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/executor/result.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/executor/executor.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/executor/interp.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/executor/forced_order.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/report/json.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/export/go_export.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/export/go_toolchain.cpp
-  ${CMAKE_CURRENT_BINARY_DIR}/go_helpers.cpp)
+# The harness: one static library per folder, each linking only the folders below it, so
+# data flows one way (program -> executor -> model -> invariants -> report). The include
+# layers are checked by harness/tests/layers_test.cpp (ctest Layers.*), which holds the same
+# order as a table. ctxcheck_harness is all of them, for the CLI, the tests and the fuzzers.
+function(ctxcheck_layer name)
+  cmake_parse_arguments(L "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(ctxcheck_${name} STATIC ${L_SOURCES})
+  target_include_directories(ctxcheck_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(ctxcheck_${name} PUBLIC ${L_DEPS} PRIVATE ctxcheck_warnings)
+endfunction()
+set(H ${CMAKE_CURRENT_SOURCE_DIR})
+
+ctxcheck_layer(catalog SOURCES ${H}/catalog/verdict.cpp DEPS fmt::fmt)
+ctxcheck_layer(util SOURCES ${H}/util/atomic_file.cpp DEPS fmt::fmt)
+ctxcheck_layer(program
+  SOURCES ${H}/program/program.cpp ${H}/program/text.cpp ${H}/program/generate.cpp ${H}/program/decode.cpp
+  DEPS ctxcheck_catalog ctxcheck_util ctxcheck_runtime)
+ctxcheck_layer(invariants
+  SOURCES ${H}/invariants/checks.cpp ${H}/invariants/view.cpp ${H}/invariants/program_checks.cpp
+          ${H}/invariants/quiescence.cpp ${H}/invariants/end_phase.cpp
+  DEPS ctxcheck_program ctxcheck_context)
+ctxcheck_layer(executor
+  SOURCES ${H}/executor/result.cpp ${H}/executor/executor.cpp ${H}/executor/interp.cpp
+          ${H}/executor/forced_order.cpp ${H}/executor/fuzz_input.cpp
+  DEPS ctxcheck_invariants)
+ctxcheck_layer(report
+  SOURCES ${H}/report/tree.cpp ${H}/report/text.cpp ${H}/report/json.cpp
+  DEPS ctxcheck_executor nlohmann_json::nlohmann_json)
+ctxcheck_layer(shrink SOURCES ${H}/shrink/shrink.cpp DEPS ctxcheck_report)
+ctxcheck_layer(sink SOURCES ${H}/sink/failure_sink.cpp DEPS ctxcheck_shrink)
+ctxcheck_layer(campaign SOURCES ${H}/campaign/campaign.cpp DEPS ctxcheck_catalog)
+ctxcheck_layer(explore
+  SOURCES ${H}/explore/enumerate.cpp ${H}/explore/explore.cpp ${H}/explore/strategies.cpp ${H}/explore/dfs.cpp
+          ${H}/explore/pct.cpp ${H}/explore/checkpoint.cpp
+  DEPS ctxcheck_sink)
 # The Go helpers of every exported test live in a Go file of their own (gofmt, go vet) and
 # are embedded as a string; configure_file re-runs when the .go file changes.
-file(READ ${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.go CTXCHECK_GO_HELPERS)
-configure_file(${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.cpp.in ${CMAKE_CURRENT_BINARY_DIR}/go_helpers.cpp @ONLY)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.go)
-target_include_directories(ctxcheck_harness PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(ctxcheck_harness PUBLIC ctxcheck_context ctxcheck_runtime fmt::fmt nlohmann_json::nlohmann_json
-  PRIVATE ctxcheck_warnings)
+file(READ ${H}/export/go_helpers.go CTXCHECK_GO_HELPERS)
+configure_file(${H}/export/go_helpers.cpp.in ${CMAKE_CURRENT_BINARY_DIR}/go_helpers.cpp @ONLY)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${H}/export/go_helpers.go)
+ctxcheck_layer(export
+  SOURCES ${H}/export/go_export.cpp ${H}/export/go_toolchain.cpp ${CMAKE_CURRENT_BINARY_DIR}/go_helpers.cpp
+  DEPS ctxcheck_report)
+add_library(ctxcheck_harness INTERFACE)
+target_link_libraries(ctxcheck_harness INTERFACE ctxcheck_campaign ctxcheck_explore ctxcheck_export)
 
 add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/main.cpp

@@ -12,7 +12,7 @@
 #include <map>
 #include <string>
 
-#include "harness/invariants/verdict.h"
+#include "harness/catalog/verdict.h"
 
 namespace ctxcheck::harness {
 

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
-#include "harness/invariants/catalog.h"
+#include "harness/catalog/catalog.h"
 #include "model/faults/faults.h"
 
 namespace ctxcheck::harness {

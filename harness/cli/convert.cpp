@@ -16,7 +16,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/executor/executor.h"
-#include "harness/program/fuzz_input.h"
+#include "harness/executor/fuzz_input.h"
 #include "harness/program/text.h"
 #include "harness/sink/failure_sink.h"
 #include "harness/util/atomic_file.h"

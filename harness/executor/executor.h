@@ -22,7 +22,7 @@
 
 #include "harness/executor/result.h"
 #include "harness/invariants/checks.h"
-#include "harness/program/fuzz_input.h"
+#include "harness/executor/fuzz_input.h"
 #include "harness/program/program.h"
 #include "model/faults/faults.h"
 #include "model/runtime/choice.h"

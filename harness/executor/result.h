@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/invariants/catalog.h"
-#include "harness/invariants/verdict.h"
+#include "harness/catalog/catalog.h"
+#include "harness/catalog/verdict.h"
 #include "model/runtime/choice.h"
 #include "model/runtime/runtime.h"
 

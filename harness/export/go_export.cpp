@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "harness/executor/executor.h"
-#include "harness/invariants/catalog.h"
+#include "harness/catalog/catalog.h"
 #include "harness/program/text.h"
 
 namespace ctxcheck::harness {

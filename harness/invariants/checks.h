@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/invariants/catalog.h"
+#include "harness/catalog/catalog.h"
 #include "harness/invariants/view.h"
 
 namespace ctxcheck::harness {

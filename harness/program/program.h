@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/invariants/verdict.h"
+#include "harness/catalog/verdict.h"
 #include "harness/program/op_table.h"
 
 namespace ctxcheck::harness {

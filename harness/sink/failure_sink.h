@@ -12,7 +12,7 @@
 #include <string>
 
 #include "harness/executor/executor.h"
-#include "harness/invariants/verdict.h"
+#include "harness/catalog/verdict.h"
 #include "harness/program/program.h"
 #include "harness/shrink/shrink.h"
 

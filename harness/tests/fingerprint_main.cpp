@@ -39,7 +39,7 @@
 #include <fmt/format.h>
 
 #include "harness/executor/executor.h"
-#include "harness/program/fuzz_input.h"
+#include "harness/executor/fuzz_input.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"

@@ -1,4 +1,4 @@
-#include "harness/invariants/verdict.h"
+#include "harness/catalog/verdict.h"
 
 namespace ctxcheck::harness {
 

@@ -1,4 +1,4 @@
-#include "harness/program/fuzz_input.h"
+#include "harness/executor/fuzz_input.h"
 
 #include <algorithm>
 #include <stdexcept>

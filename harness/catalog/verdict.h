@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/invariants/catalog.h"
+#include "harness/catalog/catalog.h"
 
 namespace ctxcheck::harness {
 
