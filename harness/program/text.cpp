@@ -210,129 +210,166 @@ std::string format_duration(int64_t ns) {
   return fmt::format("{}ns", ns);
 }
 
-Program parse_program(std::string_view text) {
+namespace {
+
+// Reads a trace line by line: the version line, header fields, scripts and their ops, and
+// the schedule, in that order; comments between the version line and the first script are
+// the header's notes. Every error names the line and column.
+class TraceReader {
+ public:
+  Program read(std::string_view text);
+
+ private:
+  void check_characters(std::string_view raw) const;
+  void version_line(LineParser& lp, const std::vector<Token>& toks);
+  void schedule_choices(const std::vector<Token>& toks, size_t from);
+  void header_field(LineParser& lp, const std::vector<Token>& toks, std::string_view line);
+  bool script_line(const std::vector<Token>& toks);
+  void op_line(LineParser& lp, const std::vector<Token>& toks);
+  void line(std::string_view raw);
+
+  Program p_;
+  int lineno_ = 0;
+  bool header_ = false, in_schedule_ = false;
+  int current_script_ = -1;
+  int last_op_line_ = 0;
+};
+
+void TraceReader::check_characters(std::string_view raw) const {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    unsigned char ch = static_cast<unsigned char>(raw[i]);
+    if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f)
+      throw ParseError(lineno_, static_cast<int>(i + 1), "unexpected control character");
+  }
+}
+
+void TraceReader::version_line(LineParser& lp, const std::vector<Token>& toks) {
+  lp.keyword("ctxcheck-trace");
+  int64_t v = lp.number("a version number");
+  if (v != kTraceVersion)
+    throw ParseError(lineno_, toks[1].col,
+                     fmt::format("unsupported trace version {} (this ctxcheck reads {})", v, kTraceVersion));
+  lp.end();
+  header_ = true;
+}
+
+void TraceReader::schedule_choices(const std::vector<Token>& toks, size_t from) {
+  for (size_t i = from; i < toks.size(); ++i) {
+    uint32_t v = 0;
+    if (!parse_int(toks[i].text, v))
+      throw ParseError(lineno_, toks[i].col,
+                       fmt::format("expected a schedule choice (a number), got \"{}\"", toks[i].text));
+    p_.schedule.push_back(v);
+    if (p_.schedule.size() > 10'000'000) throw ParseError(lineno_, toks[i].col, "schedule too long");
+  }
+}
+
+void TraceReader::header_field(LineParser& lp, const std::vector<Token>& toks, std::string_view line) {
+  std::string_view head = toks[0].text;
+  // The header's value follows the head token wherever it starts (leading blanks).
+  size_t after = std::min(line.size(), static_cast<size_t>(toks[0].col - 1) + head.size());
+  std::string_view rest = trim(line.substr(after));
+  if (head == "faults:") {
+    p_.faults = std::string(rest);
+  } else if (head == "unsafe:") {
+    if (rest != "on" && rest != "off") { lp.word(""); lp.fail("on or off"); }
+    p_.unsafe = rest == "on";
+  } else if (head == "expect:") {
+    if (!rest.empty()) p_.expect = Expect::parse(rest);
+    if (!rest.empty() && !p_.expect) { lp.word(""); lp.fail(std::string(kExpectSyntax)); }
+  } else if (head == "hash:") {
+    uint64_t h = 0;
+    if (!parse_int(rest, h, 16)) { lp.word(""); lp.fail("a hexadecimal trace hash"); }
+    p_.hash = h;
+  } else {
+    lp.fail("faults:, unsafe:, expect:, hash: or go 0:");
+  }
+}
+
+// "go N:" starts script N (numbered in order); false when the line is not one.
+bool TraceReader::script_line(const std::vector<Token>& toks) {
+  if (toks[0].text != "go" || toks.size() != 2 || toks[1].text.empty() || toks[1].text.back() != ':') return false;
+  int64_t n = 0;
+  std::string_view num = toks[1].text.substr(0, toks[1].text.size() - 1);
+  if (!parse_int(num, n) || n != current_script_ + 1)
+    throw ParseError(lineno_, toks[1].col,
+                     fmt::format("expected \"go {}:\" (scripts are numbered in order)", current_script_ + 1));
+  if (n >= static_cast<int64_t>(limits::kMaxScripts))
+    throw ParseError(lineno_, toks[1].col, fmt::format("at most {} scripts", limits::kMaxScripts));
+  current_script_ = static_cast<int>(n);
+  p_.scripts.emplace_back();
+  return true;
+}
+
+void TraceReader::op_line(LineParser& lp, const std::vector<Token>& toks) {
+  if (current_script_ < 0) lp.fail("\"go 0:\" before the first op");
+  Op op;
+  try {
+    op = parse_op(lp);
+  } catch (const std::invalid_argument& e) {
+    int col = toks[0].col;
+    for (const auto& t : toks)
+      if (t.text == e.what()) { col = t.col; break; }
+    throw ParseError(lineno_, col, fmt::format("unknown op \"{}\"", e.what()));
+  } catch (const std::domain_error& e) {
+    throw ParseError(lineno_, toks[0].col, fmt::format("{} creates a handle: write \"hN = {} ...\"", e.what(), e.what()));
+  }
+  if (op_spec(op.kind).unsafe() && !p_.unsafe)
+    throw ParseError(lineno_, toks[0].col,
+                     fmt::format("{} is an unsafe op: add \"unsafe: on\" to the header", op_name(op.kind)));
+  p_.scripts[static_cast<size_t>(current_script_)].ops.push_back(op);
+  if (p_.op_count() > limits::kMaxOps)
+    throw ParseError(lineno_, toks[0].col, fmt::format("more than {} ops", limits::kMaxOps));
+  last_op_line_ = lineno_;
+}
+
+void TraceReader::line(std::string_view raw) {
+  check_characters(raw);
+  std::string_view line = trim(raw);
+  if (line.empty()) return;
+  if (line[0] == '#') {
+    if (header_ && current_script_ < 0 && !in_schedule_) {
+      std::string_view note = line.substr(1);
+      if (!note.empty() && note[0] == ' ') note.remove_prefix(1);
+      p_.notes.emplace_back(note);
+    }
+    return;
+  }
+  auto toks = tokenize(raw);
+  if (toks.empty()) return;
+  LineParser lp(lineno_, toks, static_cast<int>(raw.size()) + 1);
+  std::string_view head = toks[0].text;
+  if (!header_) return version_line(lp, toks);
+  if (in_schedule_) return schedule_choices(toks, 0);
+  if (head == "schedule:") {
+    in_schedule_ = true;
+    return schedule_choices(toks, 1);
+  }
+  if (current_script_ < 0 && head.size() > 1 && head.back() == ':' && head != "go")
+    return header_field(lp, toks, line);
+  if (script_line(toks)) return;
+  op_line(lp, toks);
+}
+
+Program TraceReader::read(std::string_view text) {
   if (text.size() > kMaxTraceBytes)
     throw ParseError(1, 1, fmt::format("trace is larger than {} bytes", kMaxTraceBytes));
-  Program p;
-  int lineno = 0;
-  bool header = false, in_schedule = false;
-  int current_script = -1;
-  int last_op_line = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
+  for (size_t pos = 0; pos <= text.size();) {
     size_t nl = text.find('\n', pos);
     std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
-    ++lineno;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      unsigned char ch = static_cast<unsigned char>(raw[i]);
-      if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f)
-        throw ParseError(lineno, static_cast<int>(i + 1), "unexpected control character");
-    }
-    std::string_view line = trim(raw);
-    if (line.empty()) continue;
-    if (line[0] == '#') {
-      if (header && current_script < 0 && !in_schedule) {
-        std::string_view note = line.substr(1);
-        if (!note.empty() && note[0] == ' ') note.remove_prefix(1);
-        p.notes.emplace_back(note);
-      }
-      continue;
-    }
-    auto toks = tokenize(raw);
-    if (toks.empty()) continue;
-    int eol = static_cast<int>(raw.size()) + 1;
-    LineParser lp(lineno, toks, eol);
-    if (!header) {
-      lp.keyword("ctxcheck-trace");
-      int64_t v = lp.number("a version number");
-      if (v != kTraceVersion)
-        throw ParseError(lineno, toks[1].col,
-                         fmt::format("unsupported trace version {} (this ctxcheck reads {})", v, kTraceVersion));
-      lp.end();
-      header = true;
-      continue;
-    }
-    std::string_view head = toks[0].text;
-    if (in_schedule) {
-      for (const auto& t : toks) {
-        uint32_t v = 0;
-        if (!parse_int(t.text, v))
-          throw ParseError(lineno, t.col, fmt::format("expected a schedule choice (a number), got \"{}\"", t.text));
-        p.schedule.push_back(v);
-        if (p.schedule.size() > 10'000'000) throw ParseError(lineno, t.col, "schedule too long");
-      }
-      continue;
-    }
-    if (head == "schedule:") {
-      in_schedule = true;
-      for (size_t i = 1; i < toks.size(); ++i) {
-        uint32_t v = 0;
-        if (!parse_int(toks[i].text, v))
-          throw ParseError(lineno, toks[i].col,
-                           fmt::format("expected a schedule choice (a number), got \"{}\"", toks[i].text));
-        p.schedule.push_back(v);
-      }
-      continue;
-    }
-    if (current_script < 0 && head.size() > 1 && head.back() == ':' && head != "go") {
-      // The header's value follows the head token wherever it starts (leading blanks).
-      size_t after = std::min(line.size(), static_cast<size_t>(toks[0].col - 1) + head.size());
-      std::string_view rest = trim(line.substr(after));
-      if (head == "faults:") {
-        p.faults = std::string(rest);
-      } else if (head == "unsafe:") {
-        if (rest != "on" && rest != "off") { lp.word(""); lp.fail("on or off"); }
-        p.unsafe = rest == "on";
-      } else if (head == "expect:") {
-        if (!rest.empty()) p.expect = Expect::parse(rest);
-        if (!rest.empty() && !p.expect) { lp.word(""); lp.fail(std::string(kExpectSyntax)); }
-      } else if (head == "hash:") {
-        uint64_t h = 0;
-        if (!parse_int(rest, h, 16)) { lp.word(""); lp.fail("a hexadecimal trace hash"); }
-        p.hash = h;
-      } else {
-        lp.fail("faults:, unsafe:, expect:, hash: or go 0:");
-      }
-      continue;
-    }
-    if (head == "go" && toks.size() == 2 && !toks[1].text.empty() && toks[1].text.back() == ':') {
-      int64_t n = 0;
-      std::string_view num = toks[1].text.substr(0, toks[1].text.size() - 1);
-      if (!parse_int(num, n) || n != current_script + 1)
-        throw ParseError(lineno, toks[1].col,
-                         fmt::format("expected \"go {}:\" (scripts are numbered in order)", current_script + 1));
-      if (n >= static_cast<int64_t>(limits::kMaxScripts))
-        throw ParseError(lineno, toks[1].col, fmt::format("at most {} scripts", limits::kMaxScripts));
-      current_script = static_cast<int>(n);
-      p.scripts.emplace_back();
-      continue;
-    }
-    if (current_script < 0) lp.fail("\"go 0:\" before the first op");
-    Op op;
-    try {
-      op = parse_op(lp);
-    } catch (const std::invalid_argument& e) {
-      int col = toks[0].col;
-      for (const auto& t : toks)
-        if (t.text == e.what()) { col = t.col; break; }
-      throw ParseError(lineno, col, fmt::format("unknown op \"{}\"", e.what()));
-    } catch (const std::domain_error& e) {
-      throw ParseError(lineno, toks[0].col, fmt::format("{} creates a handle: write \"hN = {} ...\"", e.what(), e.what()));
-    }
-    if (op_spec(op.kind).unsafe() && !p.unsafe)
-      throw ParseError(lineno, toks[0].col,
-                       fmt::format("{} is an unsafe op: add \"unsafe: on\" to the header", op_name(op.kind)));
-    p.scripts[static_cast<size_t>(current_script)].ops.push_back(op);
-    if (p.op_count() > limits::kMaxOps)
-      throw ParseError(lineno, toks[0].col, fmt::format("more than {} ops", limits::kMaxOps));
-    last_op_line = lineno;
+    ++lineno_;
+    line(raw);
   }
-  if (!header) throw ParseError(1, 1, "expected \"ctxcheck-trace 1\" on the first line");
-  if (p.scripts.empty()) throw ParseError(lineno, 1, "expected \"go 0:\" and the main script");
-  if (auto err = validate(p)) throw ParseError(last_op_line ? last_op_line : lineno, 1, *err);
-  return p;
+  if (!header_) throw ParseError(1, 1, "expected \"ctxcheck-trace 1\" on the first line");
+  if (p_.scripts.empty()) throw ParseError(lineno_, 1, "expected \"go 0:\" and the main script");
+  if (auto err = validate(p_)) throw ParseError(last_op_line_ ? last_op_line_ : lineno_, 1, *err);
+  return std::move(p_);
 }
+
+}  // namespace
+
+Program parse_program(std::string_view text) { return TraceReader().read(text); }
 
 namespace {
 
