@@ -82,114 +82,103 @@ std::optional<int> parse_args(int argc, char** argv, ConformanceArgs& a) {
   return std::nullopt;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// One conformance run: the cases, what was left out, and the timings it reports.
+struct Run {
   ConformanceArgs args;
-  if (auto rc = parse_args(argc, argv, args)) return *rc;
-  const auto& [count, seed, ops, parallel, goroutines, gc, scale, work, traces] = args;
-  std::string go = find_go();
-  if (go.empty()) {
-    bool required = std::getenv("CTXCHECK_WITH_GO") && std::string(std::getenv("CTXCHECK_WITH_GO")) == "1";
-    fmt::print("{}: `go` not found ($CTXCHECK_GO, /usr/lib/go-1.19/bin/go, PATH): the model is NOT compared "
-               "with real Go. Install it with: CTXCHECK_WITH_GO=1 bash ci/setup\n",
-               required ? "FAILED (CTXCHECK_WITH_GO=1)" : "SKIPPED");
-    return required ? 1 : 77;
-  }
-
-  // 1. The programs and what the model says about them.
-  auto t0 = std::chrono::steady_clock::now();
+  std::string go;
   std::vector<Case> cases;
   uint64_t skipped = 0, unforceable = 0, not_reproduced = 0;
-  if (!traces.empty()) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (const auto& ent : fs::directory_iterator(traces, ec))
-      if (ent.path().extension() == ".trace") files.push_back(ent.path());
-    if (ec) {
-      fmt::print(stderr, "ctxcheck_go_conformance: {}: {}\n", traces, ec.message());
-      return 2;
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      Program p;
-      try {
-        p = parse_program(read_file(f.string(), kMaxTraceBytes));
-      } catch (const std::exception& e) {
-        fmt::print("FAIL {}: does not parse: {}\n", f.filename().string(), e.what());
-        return 1;
-      }
-      if (auto why = go_export_unsupported(p)) {
-        fmt::print("not exported: {} (expect: {}): {}\n", f.filename().string(), expect_text(p), *why);
-        ++skipped;
-        continue;
-      }
-      std::string name = f.stem().string();
-      std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-      cases.push_back({name, f.string(), p, model_expectations(p)});
-      if (const auto& why = cases.back().expect.not_forceable) {
-        fmt::print("FAIL {}: uses only Go 1.19 APIs but its interleaving cannot be forced: {}\n",
-                   f.filename().string(), *why);
-        return 1;
-      }
-      // The header's outcome, seen from real Go: a finding (about the program) is one of the
-      // faithful model's; a violation under injected faults is a bug Go does not have, so
-      // the faithful model must pass it (and the Go test asserts that behaviour).
-      const std::vector<Expect>& got = cases.back().expect.verdicts;
-      bool consistent = !p.expect || std::find(got.begin(), got.end(), *p.expect) != got.end() ||
-                        (p.expect->is_violation() && !p.faults.empty() && got == std::vector<Expect>{Expect()});
-      if (!consistent) {
-        fmt::print("FAIL {}: header expects {} (faults: {}), the faithful model says {}\n", f.filename().string(),
-                   expect_text(p), p.faults.empty() ? "none" : p.faults, cases.back().expect.verdict);
-        return 1;
-      }
-      fmt::print("exported: {} (expect: {}; faithful model: {})\n", f.filename().string(), expect_text(p),
-                 cases.back().expect.verdict);
-    }
-  } else {
-    GenOptions g = go_conformance_gen(ops, goroutines, gc);
-    for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
-      Program p = generate(s, g);
-      strip_cause_observations(p);
-      if (go_export_unsupported(p)) {
-        ++skipped;  // e.g. custom afterfuncer (Go 1.21)
-        continue;
-      }
-      if (goroutines > 1) {
-        if (p.scripts.size() < 2) continue;  // this run is about goroutines: not counted
-        record_random_schedule(p, s);
-      }
-      GoExpectations e = model_expectations(p);
-      if (e.not_forceable) {
-        ++unforceable;
-        fmt::print("not compared: seed {}: {}\n", s, *e.not_forceable);
-        continue;
-      }
-      not_reproduced += e.not_reproduced.size();
-      cases.push_back({fmt::format("seed{}", s), fmt::format("generate(seed {}, ops {}, goroutines {}), schedule "
-                                                            "seed {}", s, ops, goroutines, s),
-                       p, std::move(e)});
-    }
-  }
-  double model_s = seconds_since(t0);
-  if (unforceable * 20 > cases.size() + unforceable) {
-    fmt::print("FAILED: {} of {} programs with goroutines have an op order the forced model cannot follow (> 5%)\n",
-               unforceable, cases.size() + unforceable);
-    return 1;
-  }
-  if (cases.empty()) {
-    fmt::print("nothing to compare ({} skipped)\n", skipped);
-    return traces.empty() ? 1 : 0;
-  }
+  size_t isolated = 0, asserted = 0, racy = 0;
+  double model_s = 0, build_s = 0, run_s = 0;
+};
 
-  // 2. One Go test file, one module without dependencies.
-  fs::path dir = fs::absolute(work);
+// --traces: every Go 1.19 trace of a directory, checked against its header's outcome.
+std::optional<int> load_traces(Run& r) {
+  const std::string& traces = r.args.traces;
+  std::vector<Case>& cases = r.cases;
+  uint64_t& skipped = r.skipped;
+  std::vector<fs::path> files;
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  fs::remove(dir / "ctxcheck.test", ec);
+  for (const auto& ent : fs::directory_iterator(traces, ec))
+    if (ent.path().extension() == ".trace") files.push_back(ent.path());
+  if (ec) {
+    fmt::print(stderr, "ctxcheck_go_conformance: {}: {}\n", traces, ec.message());
+    return 2;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    Program p;
+    try {
+      p = parse_program(read_file(f.string(), kMaxTraceBytes));
+    } catch (const std::exception& e) {
+      fmt::print("FAIL {}: does not parse: {}\n", f.filename().string(), e.what());
+      return 1;
+    }
+    if (auto why = go_export_unsupported(p)) {
+      fmt::print("not exported: {} (expect: {}): {}\n", f.filename().string(), expect_text(p), *why);
+      ++skipped;
+      continue;
+    }
+    std::string name = f.stem().string();
+    std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+    cases.push_back({name, f.string(), p, model_expectations(p)});
+    if (const auto& why = cases.back().expect.not_forceable) {
+      fmt::print("FAIL {}: uses only Go 1.19 APIs but its interleaving cannot be forced: {}\n",
+                 f.filename().string(), *why);
+      return 1;
+    }
+    // The header's outcome, seen from real Go: a finding (about the program) is one of the
+    // faithful model's; a violation under injected faults is a bug Go does not have, so
+    // the faithful model must pass it (and the Go test asserts that behaviour).
+    const std::vector<Expect>& got = cases.back().expect.verdicts;
+    bool consistent = !p.expect || std::find(got.begin(), got.end(), *p.expect) != got.end() ||
+                      (p.expect->is_violation() && !p.faults.empty() && got == std::vector<Expect>{Expect()});
+    if (!consistent) {
+      fmt::print("FAIL {}: header expects {} (faults: {}), the faithful model says {}\n", f.filename().string(),
+                 expect_text(p), p.faults.empty() ? "none" : p.faults, cases.back().expect.verdict);
+      return 1;
+    }
+    fmt::print("exported: {} (expect: {}; faithful model: {})\n", f.filename().string(), expect_text(p),
+               cases.back().expect.verdict);
+  }
+  return std::nullopt;
+}
+
+// Generated programs (sequential, or with goroutines under a random recorded schedule).
+void generate_cases(Run& r) {
+  const auto& [count, seed, ops, parallel, goroutines, gc, scale, work, traces] = r.args;
+  std::vector<Case>& cases = r.cases;
+  GenOptions g = go_conformance_gen(ops, goroutines, gc);
+  for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
+    Program p = generate(s, g);
+    strip_cause_observations(p);
+    if (go_export_unsupported(p)) {
+      ++r.skipped;  // e.g. custom afterfuncer (Go 1.21)
+      continue;
+    }
+    if (goroutines > 1) {
+      if (p.scripts.size() < 2) continue;  // this run is about goroutines: not counted
+      record_random_schedule(p, s);
+    }
+    GoExpectations e = model_expectations(p);
+    if (e.not_forceable) {
+      ++r.unforceable;
+      fmt::print("not compared: seed {}: {}\n", s, *e.not_forceable);
+      continue;
+    }
+    r.not_reproduced += e.not_reproduced.size();
+    cases.push_back({fmt::format("seed{}", s), fmt::format("generate(seed {}, ops {}, goroutines {}), schedule "
+                                                          "seed {}", s, ops, goroutines, s),
+                     p, std::move(e)});
+  }
+}
+
+// One Go test file with a subtest per program.
+std::string test_source(Run& r) {
+  const std::vector<Case>& cases = r.cases;
+  size_t &isolated = r.isolated, &asserted = r.asserted, &racy = r.racy;
   std::string src = "// Code generated by ctxcheck_go_conformance; DO NOT EDIT.\n\n" + go_preamble();
   src += "\nfunc TestCtxcheck(t *testing.T) {\n\tstart := time.Now()\n\tt.Run(\"p\", func(t *testing.T) {\n";
-  size_t isolated = 0, asserted = 0, racy = 0;
   for (const Case& c : cases) {
     if (go_needs_isolation(c.program)) {
       ++isolated;
@@ -205,10 +194,17 @@ int main(int argc, char** argv) {
       "atomic.LoadInt64(&ctxcheckRacy), atomic.LoadInt64(&ctxcheckStalled), "
       "time.Since(start).Seconds())\n}}\n\n",
       cases.size());
-  for (const Case& c : cases) src += go_program_func(c.program, c.expect, c.name, scale) + "\n";
-  write_file_atomically((dir / "go.mod").string(), "module ctxcheckconformance\n\ngo 1.19\n");
-  write_file_atomically((dir / "ctxcheck_test.go").string(), src);
+  for (const Case& c : cases) src += go_program_func(c.program, c.expect, c.name, r.args.scale) + "\n";
+  return src;
+}
 
+// Builds the test once, runs it, and compares: every subtest passes (Go observed what the
+// model did).
+int run_and_compare(Run& r, const fs::path& dir) {
+  const std::vector<Case>& cases = r.cases;
+  const std::string& go = r.go;
+  const auto parallel = r.args.parallel;
+  const auto scale = r.args.scale;
   std::string env = go_env_prefix(dir.string(), dir.string());
   auto t1 = std::chrono::steady_clock::now();
   int rc = run_shell(env + sh_quote(go) + " test -c -o ctxcheck.test . > build.log 2>&1");
@@ -233,7 +229,8 @@ int main(int argc, char** argv) {
   fmt::print("{} programs ({} run one at a time: goroutine counts), {} skipped (API), {} not forceable; {} "
              "observations asserted, {} racy in the model, {} differ between the recorded schedule and the forced "
              "op order\nmodel {:.1f}s, go build {:.1f}s, go run {:.1f}s; {}\n",
-             cases.size(), isolated, skipped, unforceable, asserted, racy, not_reproduced, model_s, build_s, run_s,
+             cases.size(), r.isolated, r.skipped, r.unforceable, r.asserted, r.racy, r.not_reproduced, r.model_s, build_s,
+             run_s,
              summary.empty() ? "no summary line from the Go test" : summary);
   for (const Case* c : failed) {
     fmt::print("\n=== MISMATCH in {} ({}): the program\n{}", c->name, c->origin, print_program(c->program));
@@ -260,4 +257,45 @@ int main(int argc, char** argv) {
   }
   fmt::print("PASSED: 0 mismatches on {} programs\n", cases.size());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Run r;
+  if (auto rc = parse_args(argc, argv, r.args)) return *rc;
+  r.go = find_go();
+  if (r.go.empty()) {
+    bool required = std::getenv("CTXCHECK_WITH_GO") && std::string(std::getenv("CTXCHECK_WITH_GO")) == "1";
+    fmt::print("{}: `go` not found ($CTXCHECK_GO, /usr/lib/go-1.19/bin/go, PATH): the model is NOT compared "
+               "with real Go. Install it with: CTXCHECK_WITH_GO=1 bash ci/setup\n",
+               required ? "FAILED (CTXCHECK_WITH_GO=1)" : "SKIPPED");
+    return required ? 1 : 77;
+  }
+  // 1. The programs and what the model says about them.
+  auto t0 = std::chrono::steady_clock::now();
+  if (!r.args.traces.empty()) {
+    if (auto rc = load_traces(r)) return *rc;
+  } else {
+    generate_cases(r);
+  }
+  r.model_s = seconds_since(t0);
+  if (r.unforceable * 20 > r.cases.size() + r.unforceable) {
+    fmt::print("FAILED: {} of {} programs with goroutines have an op order the forced model cannot follow (> 5%)\n",
+               r.unforceable, r.cases.size() + r.unforceable);
+    return 1;
+  }
+  if (r.cases.empty()) {
+    fmt::print("nothing to compare ({} skipped)\n", r.skipped);
+    return r.args.traces.empty() ? 1 : 0;
+  }
+  // 2. One Go test file, one module without dependencies.
+  fs::path dir = fs::absolute(r.args.work);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::remove(dir / "ctxcheck.test", ec);
+  write_file_atomically((dir / "go.mod").string(), "module ctxcheckconformance\n\ngo 1.19\n");
+  write_file_atomically((dir / "ctxcheck_test.go").string(), test_source(r));
+  // 3. Build, run, compare.
+  return run_and_compare(r, dir);
 }
