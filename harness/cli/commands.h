@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harness/explore/strategies.h"
+#include "harness/executor/executor.h"
 #include "harness/program/generate.h"
 #include "model/faults/faults.h"
 #include "model/runtime/runtime.h"
@@ -32,6 +33,15 @@ struct UsageError : std::runtime_error {
 // UsageError naming the file (and line and column) on any problem.
 Program read_trace(const std::string& file);
 model::FaultSet trace_faults(const Program& p, const std::string& file);
+
+// A trace file read and run once on its recorded schedule (replay and shrink start here):
+// the program, the options it ran with (its header's faults), and the result.
+struct ReplayedTrace {
+  Program program;
+  ExecOptions opts;
+  ExecResult result;
+};
+ReplayedTrace replay_trace(const std::string& file);
 
 }  // namespace ctxcheck::harness
 namespace CLI {

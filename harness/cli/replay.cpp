@@ -18,11 +18,7 @@
 namespace ctxcheck::harness {
 
 int replay_command(const ReplayArgs& a) {
-  Program p = read_trace(a.file);
-  ExecOptions opts;
-  opts.faults = trace_faults(p, a.file);
-  rt::ReplayChoices choices(p.schedule);
-  ExecResult r = execute(p, choices, opts);
+  auto [p, opts, r] = replay_trace(a.file);
   std::string got = r.expect().to_string();
   bool expect_ok = !p.expect || r.reproduces(*p.expect);
   bool hash_ok = !p.hash || *p.hash == r.trace_hash;

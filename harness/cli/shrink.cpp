@@ -9,11 +9,7 @@
 namespace ctxcheck::harness {
 
 int shrink_command(const ShrinkArgs& a) {
-  Program p = read_trace(a.file);
-  ExecOptions opts;
-  opts.faults = trace_faults(p, a.file);
-  rt::ReplayChoices choices(p.schedule);
-  ExecResult first = execute(p, choices, opts);
+  auto [p, opts, first] = replay_trace(a.file);
   if (first.verdict == Verdict::Pass) {
     fmt::print("{} passes: nothing to shrink\n", a.file);
     return kExitViolation;

@@ -31,4 +31,13 @@ model::FaultSet trace_faults(const Program& p, const std::string& file) {
   }
 }
 
+ReplayedTrace replay_trace(const std::string& file) {
+  ReplayedTrace t;
+  t.program = read_trace(file);
+  t.opts.faults = trace_faults(t.program, file);
+  rt::ReplayChoices choices(t.program.schedule);
+  t.result = execute(t.program, choices, t.opts);
+  return t;
+}
+
 }  // namespace ctxcheck::harness
