@@ -59,9 +59,13 @@ void FailureSink::create_out_dir() const {
 }
 
 FailureCase FailureSink::prepare(const Program& failing, const ExecResult& r, const std::string& headline) const {
+  // The case names the faults it ran under, whoever found it: explore's enumerated programs
+  // carry none of their own, and a trace without its faults: line does not replay.
+  Program p = failing;
+  p.faults = o_.exec.faults.to_string();
   Expect verdict = r.expect();
-  if (o_.shrink && verdict.is_violation()) return shrunk_case(failing, o_.exec, verdict, headline);
-  return annotated_case(failing, r, headline);
+  if (o_.shrink && verdict.is_violation()) return shrunk_case(p, o_.exec, verdict, headline);
+  return annotated_case(p, r, headline);
 }
 
 FailureSink::Kept FailureSink::keep(const FailureCase& c) {

@@ -70,6 +70,13 @@ grep -q "stopped before the end" "$tmp/out" || { echo "FAIL: no stop message"; f
 expect 0 "explore resumes from the checkpoint" -- "$bin" explore --ops 2 --no-progress --checkpoint "$tmp/ck.json"
 resumed=$(grep '^explored:' "$tmp/out" | sed 's/;.*//')
 [[ "$full" == "$resumed" ]] || { echo "FAIL: resumed counts differ: '$full' vs '$resumed'"; fails=$((fails + 1)); }
+# A case explore writes from a space (enumerated programs carry no faults of their own)
+# names its faults and replays as recorded (issue 14: it used to lose the faults: line).
+expect 1 "explore finds a fault in a space" -- "$bin" explore --ops 3 --faults early-return --out "$tmp/space" --no-progress
+for f in "$tmp"/space/*.trace; do
+  grep -q '^faults: early-return$' "$f" || { echo "FAIL: $f has no faults: line"; fails=$((fails + 1)); }
+  expect 0 "the space's case replays as recorded ($(basename "$f"))" -- "$bin" replay "$f"
+done
 expect 1 "explore stops at a violation" -- "$bin" explore --ops 2 --faults skip-removal --no-progress --checkpoint "$tmp/ckv.json"
 at1=$(grep -E '"next_(ops|index)"' "$tmp/ckv.json" | tr -d ' \n')
 expect 1 "explore resumes after the violating program" -- "$bin" explore --ops 2 --faults skip-removal --no-progress --checkpoint "$tmp/ckv.json"
