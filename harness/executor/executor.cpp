@@ -50,21 +50,21 @@ uint64_t Interp::state_digest() {
   return s.value();
 }
 
-// The context tree as a report draws it, contexts named by the first handle that holds them.
+// The context tree as a report draws it, named by the one naming policy (ModelView::name):
+// the program's handle, else a model name; the package's TODO only if the program holds it.
 std::vector<TreeNode> Interp::tree(const std::vector<uint32_t>& highlight) {
   const ModelView& view = fill_view();
-  std::vector<std::string> names(view.contexts.size());
-  for (uint32_t h = 1; h < handles_.size(); ++h)
-    if (handles_[h].ctx && names[handles_[h].ctx->id()].empty())
-      names[handles_[h].ctx->id()] = fmt::format("h{}", h);
   std::vector<TreeNode> out;
   const rt::Heap& heap = rt_.heap();
   for (const CtxView& c : view.contexts) {
+    uint32_t handle = c.id < view.handle_of.size() ? view.handle_of[c.id] : 0;
+    if (static_cast<int64_t>(c.id) == view.todo_id && handle == 0) continue;
     TreeNode n;
     n.id = c.id;
     n.parent = c.parent;
     n.kind = std::string(c.kind);
-    n.handle = names[c.id];
+    n.handle = handle ? fmt::format("h{}", handle) : "";
+    n.name = view.name(c.id);
     n.canceled = c.err != kNil;
     n.state = c.err == kNil ? "active"
                             : fmt::format("canceled: {}{}", model::error_string(c.err),

@@ -28,6 +28,7 @@ struct TreeNode {
   bool highlight = false;        // involved in the violation
   bool finalized = false;
   bool freed = false;
+  std::string name;              // what reports call it: the handle, else a model name ("ctx7")
 };
 
 // Where in the program something happened.

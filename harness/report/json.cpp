@@ -6,7 +6,7 @@ namespace ctxcheck::harness {
 
 namespace {
 nlohmann::json point_json(const ProgramPoint& p) {
-  nlohmann::json j = {{"script", p.script}, {"op", p.op}, {"step", p.step}};
+  nlohmann::json j = {{"script", p.script}, {"op", p.op >= 0 ? p.op + 1 : p.op}, {"step", p.step}};
   if (p.goroutine != rt::kNoGo) j["goroutine"] = p.goroutine;
   return j;
 }
@@ -49,7 +49,7 @@ nlohmann::json to_json(const ExecResult& r) {
   j["findings"] = std::move(fs);
   nlohmann::json obs = nlohmann::json::array();
   for (const auto& o : r.observations)
-    obs.push_back({{"script", o.script}, {"op", o.op}, {"what", o.what}, {"value", o.value}});
+    obs.push_back({{"script", o.script}, {"op", o.op + 1}, {"what", o.what}, {"value", o.value}});
   j["observations"] = std::move(obs);
   std::vector<uint32_t> sched;
   sched.reserve(r.decisions.size());

@@ -12,7 +12,10 @@ namespace ctxcheck::harness {
 namespace {
 std::string where(const Program& p, const ProgramPoint& at) {
   std::string s = fmt::format("step {}", at.step);
-  if (at.goroutine != rt::kNoGo) s += fmt::format(", goroutine g{}", at.goroutine);
+  // A goroutine that runs a script is named by it (`go 1`); only the model's own
+  // goroutines (timer callbacks, watchers) keep their runtime number.
+  bool in_script = at.script >= 0 && static_cast<size_t>(at.script) < p.scripts.size();
+  if (at.goroutine != rt::kNoGo && !in_script) s += fmt::format(", goroutine g{}", at.goroutine);
   if (at.script >= 0 && static_cast<size_t>(at.script) < p.scripts.size()) {
     const auto& ops = p.scripts[static_cast<size_t>(at.script)].ops;
     if (at.op >= 0 && static_cast<size_t>(at.op) < ops.size())

@@ -15,9 +15,18 @@ const TreeNode* find(const std::vector<TreeNode>& nodes, int64_t id) {
   return nullptr;
 }
 
+// The node's name in every picture: the program's handle, else the model name.
+std::string name_of(const TreeNode& n) {
+  if (!n.name.empty()) return n.name;
+  return n.handle.empty() ? fmt::format("ctx{}", n.id) : n.handle;
+}
+std::string name_of(const std::vector<TreeNode>& nodes, int64_t id) {
+  const TreeNode* n = find(nodes, id);
+  return n ? name_of(*n) : fmt::format("ctx{}", id);
+}
+
 std::string node_line(const TreeNode& n) {
-  std::string s = fmt::format("ctx{} {}", n.id, n.kind);
-  if (!n.handle.empty()) s += fmt::format(" ({})", n.handle);
+  std::string s = fmt::format("{} {}", name_of(n), n.kind);
   s += fmt::format(" [{}]", n.state);
   if (n.freed) s += " freed";
   else if (n.finalized) s += " finalized";
@@ -61,7 +70,7 @@ std::string render_ascii_tree(const std::vector<TreeNode>& nodes) {
       for (uint32_t c : reg) {
         const TreeNode* cn = find(nodes, c);
         bool canceled = cn && cn->canceled;
-        entries += fmt::format(" ctx{}{}", c, canceled ? "(canceled!)" : "");
+        entries += fmt::format(" {}{}", name_of(nodes, c), canceled ? "(canceled!)" : "");
       }
       out += child_prefix + "   children map:" + entries + "\n";
     }
@@ -81,15 +90,15 @@ std::string render_ascii_tree(const std::vector<TreeNode>& nodes) {
   for (const auto& n : nodes) {
     if (n.id < drawn.size() && drawn[n.id]) continue;
     if (!on_cycle(nodes, n.id)) continue;
-    std::string cyc = fmt::format("ctx{}", n.id);
+    std::string cyc = name_of(n);
     int64_t cur = n.parent;
     for (size_t i = 0; i <= nodes.size() && cur != static_cast<int64_t>(n.id); ++i) {
-      cyc += fmt::format(" -> ctx{}", cur);
+      cyc += fmt::format(" -> {}", name_of(nodes, cur));
       mark(static_cast<uint32_t>(cur));
       const TreeNode* p = find(nodes, cur);
       cur = p ? p->parent : -1;
     }
-    out += fmt::format("parent cycle: {} -> ctx{}\n", cyc, n.id);
+    out += fmt::format("parent cycle: {} -> {}\n", cyc, name_of(n));
     draw(draw, n.id, "", true, true);
   }
   return out;
@@ -99,8 +108,7 @@ std::string render_dot(const std::vector<TreeNode>& nodes, const std::string& ti
   std::string out = "digraph ctxcheck {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\"];\n";
   out += fmt::format("  label=\"{}\";\n", title);
   for (const auto& n : nodes) {
-    std::string label = fmt::format("ctx{} {}{}\\n{}", n.id, n.kind,
-                                    n.handle.empty() ? "" : " (" + n.handle + ")", n.state);
+    std::string label = fmt::format("{} {}\\n{}", name_of(n), n.kind, n.state);
     std::string style = n.highlight ? ", color=red, penwidth=2" : "";
     if (n.canceled) style += ", style=filled, fillcolor=\"#eeeeee\"";
     out += fmt::format("  c{} [label=\"{}\"{}];\n", n.id, label, style);
