@@ -80,5 +80,7 @@ endforeach()
 # The CLI end to end: exit codes, bad input, run -> trace -> replay.
 add_test(NAME cli.end_to_end COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/cli_test.sh $<TARGET_FILE:ctxcheck>)
 
+include(${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/e2e.cmake)
+
 # Go export: unit tests, and the conformance of the model with real Go (needs `go`).
 include(${CMAKE_CURRENT_SOURCE_DIR}/export/export.cmake)

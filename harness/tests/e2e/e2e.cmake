@@ -1,0 +1,12 @@
+# The end-to-end suite (ctest label `e2e`): each script drives the real CLI and the ci/
+# scripts in a scratch directory, exactly as the README's recipes do. Every script gets
+#   $1 = the ctxcheck binary, $2 = the source tree, $3 = the build directory
+# and exits 0 (pass), 1 (fail) or 77 (a tool it needs is missing and CI did not ask for it).
+# Add a workflow: write harness/tests/e2e/<workflow>.sh and one ctxcheck_e2e() line below.
+function(ctxcheck_e2e name)
+  add_test(NAME e2e.${name}
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${name}.sh $<TARGET_FILE:ctxcheck> ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  set_tests_properties(e2e.${name} PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300 ${ARGN})
+endfunction()
+
+# one line per workflow script (keep sorted)
