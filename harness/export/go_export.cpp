@@ -657,8 +657,10 @@ std::optional<std::string> go_package_in_dir(const std::filesystem::path& dir) {
   for (const auto& ent : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = ent.path().filename().string();
     if (ent.path().extension() != ".go" || !ent.is_regular_file()) continue;
-    std::string pkg = go_package_clause(read_file(ent.path().string()));
-    if (pkg.empty()) continue;
+    std::string text = read_file(ent.path().string());
+    std::string pkg = go_package_clause(text);
+    if (pkg.empty() || text.substr(0, text.find("\npackage")).find("//go:build ignore") != std::string::npos)
+      continue;  // not Go, or a `go run` script beside the package (often package main)
     bool is_test = name.size() > 8 && name.substr(name.size() - 8) == "_test.go";
     (is_test ? tests : plain).insert(pkg);
   }

@@ -128,6 +128,7 @@ std::string go_helpers_file(const std::string& package_name);
 std::string go_package_clause(const std::string& text);
 // The package the .go files of `dir` already declare: that of its non-test files; else that
 // of its _test.go files, an external `x_test` giving way to `x`; nullopt when there are none.
+// Files marked `//go:build ignore` (scripts run with `go run`) do not count.
 // Throws std::invalid_argument when the non-test files disagree.
 std::optional<std::string> go_package_in_dir(const std::filesystem::path& dir);
 

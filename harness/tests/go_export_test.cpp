@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <fmt/format.h>
@@ -286,6 +288,28 @@ TEST(GoExport, PackageClauses) {
   EXPECT_EQ(go_package_clause("//go:build linux\n\npackage\tfoo_test\n"), "foo_test");
   EXPECT_EQ(go_package_clause("func x() {}\npackage y\n"), "");
   EXPECT_EQ(go_package_clause(""), "");
+}
+
+// The package of a directory: its code's, else its tests' (x beside x_test: x); a
+// `//go:build ignore` script does not count; two packages in the code are an error.
+TEST(GoExport, ThePackageOfADirectory) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / fmt::format("ctxcheck-go-pkg-{}", ::testing::UnitTest::GetInstance()->random_seed());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto put = [&](const char* name, const char* text) { std::ofstream(dir / name) << text; };
+  EXPECT_EQ(go_package_in_dir(dir), std::nullopt);
+  put("a_test.go", "package server_test\n");
+  EXPECT_EQ(go_package_in_dir(dir), "server_test");
+  put("b_test.go", "package server\n");
+  EXPECT_EQ(go_package_in_dir(dir), "server");
+  put("gen.go", "//go:build ignore\n\npackage main\n");
+  put("server.go", "// Package server.\npackage server\n");
+  put("notes.txt", "package other\n");
+  EXPECT_EQ(go_package_in_dir(dir), "server");
+  put("other.go", "package other\n");
+  EXPECT_THROW(go_package_in_dir(dir), std::invalid_argument);
+  fs::remove_all(dir);
 }
 
 // Several exports into one package: the test file has no helpers, imports what it uses,
