@@ -83,8 +83,8 @@ std::vector<GoCase> load_cases(const ExportGoArgs& a) {
   return cases;
 }
 
-// The package of the -o directory: --package, else the one its .go files declare (the
-// shared helpers file included), else ctxcheck_test. A --package Go would refuse beside the
+// The package of the -o directory: --package, else the shared helpers' (the tests exported
+// there before), else the one its .go files declare, else ctxcheck_test. A --package Go would refuse beside the
 // directory's own, or other than the shared helpers', is bad input.
 std::string target_package(const ExportGoArgs& a, const fs::path& dir) {
   std::optional<std::string> found;
@@ -95,7 +95,7 @@ std::string target_package(const ExportGoArgs& a, const fs::path& dir) {
   }
   fs::path helpers = dir / kGoHelpersFile;
   std::string shared = fs::exists(helpers) ? go_package_clause(read_file(helpers.string())) : "";
-  if (a.package_name.empty()) return found.value_or("ctxcheck_test");
+  if (a.package_name.empty()) return !shared.empty() ? shared : found.value_or("ctxcheck_test");
   if (!shared.empty() && shared != a.package_name)
     throw UsageError(fmt::format("--package {}: {} is package {}, shared by the tests exported there; use "
                                  "--package {} or another directory", a.package_name, helpers.string(), shared, shared));

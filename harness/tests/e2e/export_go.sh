@@ -108,6 +108,13 @@ for sub in timeout_1s timeout_1h shutdown; do
 done
 expect 0 "go vet and go test ./... with every export" -- env -C app sh -c "'$go_bin' vet ./... && '$go_bin' test -count=1 ./..."
 
+# An external test package: the next export there joins it (the helpers are shared).
+expect 0 "export-go --package server_test" -- "$bin" export-go app/server/testdata/timeout_1s.trace \
+  -o app/blackbox/a_test.go --package server_test
+expect 0 "a second export joins the same package" -- "$bin" export-go app/server/testdata/shutdown.trace \
+  -o app/blackbox/b_test.go --run
+grep -q '^package server_test$' app/blackbox/b_test.go || fail "the second export is not in package server_test"
+
 # A broken build is a build failure (exit 3), never "Go disagrees".
 echo 'func broken() { undefined() }' >> app/server/server.go
 expect 3 "a package that does not build: a build failure" -- \
