@@ -97,34 +97,29 @@ type ctxcheckClock struct {
 }
 
 func (c ctxcheckClock) offset(v time.Duration) time.Duration {
-	n := len(c.virt)
-	i := sort.Search(n, func(i int) bool { return c.virt[i] >= v })
-	switch {
-	case i < n && c.virt[i] == v:
-		return c.real[i]
-	case i == 0:
-		return 0
-	case i == n:
-		return c.real[n-1] + c.spacing
-	}
-	dv, dr := c.virt[i]-c.virt[i-1], c.real[i]-c.real[i-1]
-	return c.real[i-1] + time.Duration(float64(dr)*float64(v-c.virt[i-1])/float64(dv))
+	return ctxcheckInterpolate(c.virt, c.real, v, func(time.Duration) time.Duration { return c.spacing })
 }
 
 // virtual is the inverse of offset (for messages about a real deadline).
 func (c ctxcheckClock) virtual(r time.Duration) time.Duration {
-	n := len(c.real)
-	i := sort.Search(n, func(i int) bool { return c.real[i] >= r })
+	return ctxcheckInterpolate(c.real, c.virt, r, func(d time.Duration) time.Duration { return d })
+}
+
+// ctxcheckInterpolate maps x from the ascending list from onto to (as long): exactly at an
+// entry, linearly between two, 0 before the first, to's last + past(x - from's last) after.
+func ctxcheckInterpolate(from, to []time.Duration, x time.Duration, past func(time.Duration) time.Duration) time.Duration {
+	n := len(from)
+	i := sort.Search(n, func(i int) bool { return from[i] >= x })
 	switch {
-	case i < n && c.real[i] == r:
-		return c.virt[i]
+	case i < n && from[i] == x:
+		return to[i]
 	case i == 0:
 		return 0
 	case i == n:
-		return c.virt[n-1] + (r - c.real[n-1])
+		return to[n-1] + past(x-from[n-1])
 	}
-	dv, dr := c.virt[i]-c.virt[i-1], c.real[i]-c.real[i-1]
-	return c.virt[i-1] + time.Duration(float64(dv)*float64(r-c.real[i-1])/float64(dr))
+	df, dt := from[i]-from[i-1], to[i]-to[i-1]
+	return to[i-1] + time.Duration(float64(dt)*float64(x-from[i-1])/float64(df))
 }
 
 // ctxcheckProg runs one program: its handles, and the model's virtual clock mapped onto
