@@ -59,6 +59,18 @@ go 1:
   wait h2
   observe err h2
 T
+cat > app/server/testdata/parked.trace <<'T'
+ctxcheck-trace 1
+# go 1 waits on a Done nobody closes (finding parked-forever); its last op is never reached.
+go 0:
+  h1 = background
+  h2 = with_cancel h1
+  go 1
+  sleep 5ms
+go 1:
+  wait h2
+  observe err h2
+T
 
 # Two exports into the package, then the README's recipe: go vet and go test.
 expect 0 "export-go into a package with its own .go file" -- \
@@ -66,6 +78,8 @@ expect 0 "export-go into a package with its own .go file" -- \
 grep -q '^package server$' app/server/shutdown_test.go || fail "the export is not in package server"
 expect 0 "a second export into the same package" -- \
   "$bin" export-go app/server/testdata/lost_cancel.trace -o app/server/lost_cancel_test.go
+expect 0 "a goroutine parked forever (ops after its wait never run)" -- \
+  "$bin" export-go app/server/testdata/parked.trace -o app/server/parked_test.go
 [[ -e app/server/go.mod ]] && fail "export-go wrote a go.mod inside a module"
 bad=$("$gofmt" -l app/server)
 [[ -z "$bad" ]] && ok "gofmt -l is clean" || fail "not gofmt-clean: $bad"
@@ -77,6 +91,10 @@ grep -q 'lost-cancel h3: at the end its parent h2 has children = 1, h3 among the
   || fail "Go did not show h3 registered in h2's children"
 grep -q 'p.check("lost-cancel h3", "uncanceled, registered in its parent", true, p.lostCancel(3))' \
   app/server/lost_cancel_test.go || fail "the test does not assert the leak"
+expect 0 "the parked goroutine is asserted in Go" -- \
+  env -C app "$go_bin" test -count=1 -v -run '^TestCtxcheckParked$' ./server
+grep -q 'parked-forever: go 1, op 1: wait h2 still waits when the program is over' "$scratch/out" \
+  || fail "Go did not show the parked goroutine"
 # Had Go canceled h3, the test must fail: cancel it right after it is made.
 sed 's|^\(\t*\)p.keep(3)\(.*\)|&\n\1p.c[3]()|' app/server/lost_cancel_test.go > lost_canceled_test.go.tmp
 cp app/server/lost_cancel_test.go lost_cancel_test.go.orig
