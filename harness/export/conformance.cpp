@@ -145,7 +145,20 @@ std::optional<int> load_traces(Run& r) {
   return std::nullopt;
 }
 
-// Generated programs (sequential, or with goroutines under a random recorded schedule).
+// The generator cancels what it makes; a program that forgets a cancel (its last `cancel`
+// op taken out) has a lost-cancel finding, which the Go test must show too.
+void forget_a_cancel(Program& p) {
+  for (auto s = p.scripts.rbegin(); s != p.scripts.rend(); ++s) {
+    auto it = std::find_if(s->ops.rbegin(), s->ops.rend(), [](const Op& op) { return op.kind == OpKind::Cancel; });
+    if (it != s->ops.rend()) {
+      s->ops.erase(std::next(it).base());
+      return;
+    }
+  }
+}
+
+// Generated programs (sequential, or with goroutines under a random recorded schedule);
+// every third forgets a cancel.
 void generate_cases(Run& r) {
   const auto& [count, seed, ops, parallel, goroutines, gc, scale, work, traces] = r.args;
   std::vector<Case>& cases = r.cases;
@@ -153,6 +166,7 @@ void generate_cases(Run& r) {
   for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
     Program p = generate(s, g);
     strip_cause_observations(p);
+    if (s % 3 == 0) forget_a_cancel(p);
     if (go_export_unsupported(p)) {
       ++r.skipped;  // e.g. custom afterfuncer (Go 1.21)
       continue;
