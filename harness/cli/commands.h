@@ -128,12 +128,13 @@ struct ExploreArgs {
 int explore_command(const ExploreArgs& a);
 
 struct ExportGoArgs {
-  std::string file;
+  std::vector<std::string> files;         // one trace, or several: a subtest each
   std::string out;                        // "" or "-": stdout
-  int64_t scale = 20;                     // real ms per virtual ms
-  std::string test_name = "TestCtxcheckRepro";
+  int64_t scale = 0;                      // real ms per virtual ms below the cap; 0: from the program
+  std::string test_name;                  // "": from the -o file's name (x_test.go: TestCtxcheckX)
+  std::string package_name;               // "": the package already in the -o directory
   uint32_t samples = 16;                  // schedules sampled to find racy observations
-  bool run = false;                       // then `go test` it (go.mod written if missing)
+  bool run = false;                       // then go vet + go test it (go.mod written if none above)
 };
 int export_go_command(const ExportGoArgs& a);
 

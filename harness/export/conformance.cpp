@@ -1,7 +1,7 @@
 // ctxcheck_go_conformance: the model against real Go's context package.
 //
 //   ctxcheck_go_conformance --work DIR [--count 1000] [--seed 1] [--ops 14] [--goroutines 1]   (--help)
-//                           [--gc] [--scale 20] [--parallel 64] [--traces DIR]
+//                           [--gc] [--scale 0] [--parallel 64] [--traces DIR]
 //
 // Default mode: generates --count sequential programs over the Go 1.19 subset of the API
 // (harness/program/generate.h, goroutines = 1), runs each on the model, writes all of
@@ -56,7 +56,7 @@ struct ConformanceArgs {
   uint64_t count = 1000, seed = 1;
   uint32_t ops = 14, parallel = 64, goroutines = 1;
   bool gc = false;
-  int64_t scale = 20;
+  int64_t scale = 0;  // 0: chosen from each program (see GoClock)
   std::string work, traces;
 };
 
@@ -71,7 +71,8 @@ std::optional<int> parse_args(int argc, char** argv, ConformanceArgs& a) {
   app.add_option("--goroutines", a.goroutines, "Scripts per program (> 1: a random recorded schedule, forced in Go)")
       ->check(CLI::Range(1, 8));
   app.add_flag("--gc", a.gc, "Also set_finalizer and gc ops");
-  app.add_option("--scale", a.scale, "Real milliseconds per virtual millisecond")->check(CLI::PositiveNumber);
+  app.add_option("--scale", a.scale, "Real ms per virtual ms between two instants (0: chosen from each program)")
+      ->check(CLI::Range(0, 1000));
   app.add_option("--parallel", a.parallel, "go test -test.parallel")->check(CLI::PositiveNumber);
   app.add_option("--traces", a.traces, "Compare every *.trace in this directory that Go 1.19 can run instead");
   try {
@@ -144,7 +145,20 @@ std::optional<int> load_traces(Run& r) {
   return std::nullopt;
 }
 
-// Generated programs (sequential, or with goroutines under a random recorded schedule).
+// The generator cancels what it makes; a program that forgets a cancel (its last `cancel`
+// op taken out) has a lost-cancel finding, which the Go test must show too.
+void forget_a_cancel(Program& p) {
+  for (auto s = p.scripts.rbegin(); s != p.scripts.rend(); ++s) {
+    auto it = std::find_if(s->ops.rbegin(), s->ops.rend(), [](const Op& op) { return op.kind == OpKind::Cancel; });
+    if (it != s->ops.rend()) {
+      s->ops.erase(std::next(it).base());
+      return;
+    }
+  }
+}
+
+// Generated programs (sequential, or with goroutines under a random recorded schedule);
+// every third forgets a cancel.
 void generate_cases(Run& r) {
   const auto& [count, seed, ops, parallel, goroutines, gc, scale, work, traces] = r.args;
   std::vector<Case>& cases = r.cases;
@@ -152,6 +166,7 @@ void generate_cases(Run& r) {
   for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
     Program p = generate(s, g);
     strip_cause_observations(p);
+    if (s % 3 == 0) forget_a_cancel(p);
     if (go_export_unsupported(p)) {
       ++r.skipped;  // e.g. custom afterfuncer (Go 1.21)
       continue;
@@ -192,10 +207,37 @@ std::string test_source(Run& r) {
       "\t}})\n\tfmt.Printf(\"ctxcheck-go: {} programs, %d observations compared, %d racy in the model (logged "
       "only), %d not compared after a stall, go test ran %.1fs\\n\", atomic.LoadInt64(&ctxcheckCompared), "
       "atomic.LoadInt64(&ctxcheckRacy), atomic.LoadInt64(&ctxcheckStalled), "
-      "time.Since(start).Seconds())\n}}\n\n",
+      "time.Since(start).Seconds())\n}}\n",
       cases.size());
-  for (const Case& c : cases) src += go_program_func(c.program, c.expect, c.name, r.args.scale) + "\n";
+  for (const Case& c : cases) src += "\n" + go_program_func(c.program, c.expect, c.name, r.args.scale);
   return src;
+}
+
+// What the exporter writes is gofmt-clean and go vet-clean (every program the generator
+// makes, goroutines included): a user drops it into a package that CI vets.
+int check_format_and_vet(Run& r, const fs::path& dir) {
+  fs::path gofmt = fs::path(r.go).parent_path() / "gofmt";
+  if (!fs::exists(gofmt)) {
+    fmt::print("FAILED: no gofmt beside {}\n", r.go);
+    return 1;
+  }
+  std::string env = go_env_prefix(dir.string(), dir.string());
+  int rc = run_shell(env + sh_quote(gofmt.string()) + " -l ctxcheck_test.go > gofmt.log 2>&1");
+  std::string listed = read_file((dir / "gofmt.log").string());
+  if (rc != 0 || !listed.empty()) {
+    run_shell(env + sh_quote(gofmt.string()) + " -d ctxcheck_test.go > gofmt.log 2>&1");
+    fmt::print("FAILED: the exported Go is not gofmt-clean (exit {}); gofmt -d:\n{}\n", rc,
+               read_file((dir / "gofmt.log").string()).substr(0, 4000));
+    return 1;
+  }
+  rc = run_shell(env + sh_quote(r.go) + " vet . > vet.log 2>&1");
+  if (rc != 0) {
+    fmt::print("FAILED: go vet on the exported Go (exit {}):\n{}\n", rc,
+               read_file((dir / "vet.log").string()).substr(0, 4000));
+    return 1;
+  }
+  fmt::print("gofmt and go vet: clean\n");
+  return 0;
 }
 
 // Builds the test once, runs it, and compares: every subtest passes (Go observed what the
@@ -296,6 +338,7 @@ int main(int argc, char** argv) {
   fs::remove(dir / "ctxcheck.test", ec);
   write_file_atomically((dir / "go.mod").string(), "module ctxcheckconformance\n\ngo 1.19\n");
   write_file_atomically((dir / "ctxcheck_test.go").string(), test_source(r));
-  // 3. Build, run, compare.
+  // 3. Format and vet, build, run, compare.
+  if (int rc = check_format_and_vet(r, dir)) return rc;
   return run_and_compare(r, dir);
 }

@@ -1,6 +1,7 @@
 #include "harness/export/go_export.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <stdexcept>
 
@@ -9,6 +10,7 @@
 #include "harness/executor/executor.h"
 #include "harness/catalog/catalog.h"
 #include "harness/program/text.h"
+#include "harness/util/atomic_file.h"
 
 namespace ctxcheck::harness {
 
@@ -171,6 +173,42 @@ std::string divergence(const std::vector<OpEvent>& want, const std::vector<OpEve
   return fmt::format("step {} ({}) is not in the recorded order", i + 1, describe_event(got[i]));
 }
 
+// The virtual instants a run reaches: when each op ran or returned, and the instants its
+// op aims at (a timeout's deadline, the end of a sleep or a select's timeout).
+void add_instants(const Program& p, const ExecResult& r, std::set<int64_t>& out) {
+  for (const OpEvent& ev : r.op_events) {
+    out.insert(ev.vtime);
+    if (ev.phase != OpPhase::Begin) continue;
+    const Op& op = p.scripts[ev.script].ops[ev.op];
+    switch (op.kind) {
+      case OpKind::WithTimeout: case OpKind::Sleep: case OpKind::Select: out.insert(ev.vtime + op.duration); break;
+      case OpKind::WithDeadline: out.insert(op.deadline); break;
+      default: break;
+    }
+  }
+}
+
+// Findings about the program that the Go test shows too: the handles whose cancel is never
+// called, and the waits that never return (a Begin without a Resume).
+void expect_findings(const Program& p, const ExecResult& r, GoExpectations& e) {
+  static constexpr std::string_view kLost = "the cancel func of h";
+  for (const FindingReport& f : r.findings)
+    if (f.id == Finding::LostCancel && f.message.rfind(kLost, 0) == 0)
+      e.lost_cancel.push_back(static_cast<uint32_t>(std::stoul(f.message.substr(kLost.size()))));
+  std::set<std::pair<int, int>> returned;
+  for (const OpEvent& ev : r.op_events)
+    if (ev.phase == OpPhase::Resume) returned.insert({ev.script, ev.op});
+  for (const OpEvent& ev : r.op_events)
+    if (ev.phase == OpPhase::Begin && p.scripts[ev.script].ops[ev.op].kind == OpKind::Wait &&
+        !returned.count({ev.script, ev.op}))
+      e.parked.insert({ev.script, ev.op});
+}
+
+void finish_instants(std::set<int64_t>& instants, GoExpectations& e) {
+  instants.insert(0);
+  e.instants.assign(instants.begin(), instants.end());
+}
+
 }  // namespace
 
 GoExpectations model_expectations(const Program& p, uint32_t samples) {
@@ -182,16 +220,22 @@ GoExpectations model_expectations(const Program& p, uint32_t samples) {
   ExecResult r = execute(p, recorded, opts);
   e.verdicts = r.verdicts();
   e.verdict = verdict_text(e.verdicts);
+  std::set<int64_t> instants;
+  add_instants(p, r, instants);
   auto sample = [&](uint32_t k) -> ExecResult {
     rt::PrngChoices prng(0x5eed0000ULL + k);
     MainLast extreme(k == 0);
     rt::ChoiceSource& choices = k < 2 ? static_cast<rt::ChoiceSource&>(extreme) : prng;
-    return execute(p, choices, opts);
+    ExecResult rk = execute(p, choices, opts);
+    add_instants(p, rk, instants);
+    return rk;
   };
   if (p.scripts.size() == 1) {
     base_observations(r, e);
     for (uint32_t k = 0; k < samples; ++k) mark_racy(e, obs_of(sample(k)));
     expect_finalizers(p, r, e);
+    expect_findings(p, r, e);
+    finish_instants(instants, e);
     return e;
   }
   // Goroutines: the Go test forces the recorded op order; assert what the model observes
@@ -226,7 +270,30 @@ GoExpectations model_expectations(const Program& p, uint32_t samples) {
                                              key.first, key.second + 1, ob.what, v, ob.value));
   }
   expect_finalizers(p, forced, e);
+  expect_findings(p, forced, e);
+  finish_instants(instants, e);
   return e;
+}
+
+int64_t go_default_scale(const GoExpectations& e) {
+  int64_t gap = 0;
+  for (size_t i = 1; i < e.instants.size(); ++i)
+    if (int64_t d = e.instants[i] - e.instants[i - 1]; d > 0 && (gap == 0 || d < gap)) gap = d;
+  if (gap == 0) return 20;
+  return std::clamp<int64_t>((kGoSpacingNs + gap - 1) / gap, 1, 1000);
+}
+
+GoClock go_clock(const GoExpectations& e, int64_t scale) {
+  GoClock c;
+  c.scale = scale > 0 ? scale : go_default_scale(e);
+  c.virt = e.instants.empty() ? std::vector<int64_t>{0} : e.instants;
+  c.real.push_back(0);
+  for (size_t i = 1; i < c.virt.size(); ++i) {
+    int64_t gap = c.virt[i] - c.virt[i - 1];
+    int64_t real_gap = gap >= kGoCapNs / c.scale ? kGoCapNs : std::max(gap * c.scale, kGoSpacingNs);
+    c.real.push_back(c.real.back() + real_gap);
+  }
+  return c;
 }
 
 GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc) {
@@ -283,6 +350,7 @@ struct Emitter {
   std::vector<const Op*> creator;          // handle -> the op that made it
   std::set<std::string> finalized_objects; // runtime.SetFinalizer twice on one object throws
   std::map<std::tuple<int, int, OpPhase>, int> turn;  // step -> its index in e.order
+  std::set<uint32_t> lost;                 // handles of finding lost-cancel: kept to the end
 
   int turn_of(size_t s, size_t i, OpPhase ph) const {
     auto it = turn.find({static_cast<int>(s), static_cast<int>(i), ph});
@@ -303,9 +371,19 @@ struct Emitter {
 std::string H(uint32_t h) { return fmt::format("p.h[{}]", h); }
 std::string C(uint32_t h) { return fmt::format("p.c[{}]", h); }
 
+std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, const Op& op);
+
 // The Go for an op that reads the same in sequential and goroutine programs (everything
-// but the blocking ops, defer, drop and go); nullopt for those.
+// but the blocking ops, defer, drop and go); nullopt for those. A context whose cancel is
+// never called is kept for the end, where the test shows it still registered.
 std::optional<std::string> common_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
+  auto code = common_op_code_of(x, s, i, op);
+  if (code && op.result && x.lost.count(op.result))
+    *code += fmt::format("\n\t\tp.keep({}) // its cancel is never called (finding lost-cancel)", op.result);
+  return code;
+}
+
+std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, const Op& op) {
   switch (op.kind) {
     case OpKind::Background: return fmt::format("{} = context.Background()", H(op.result));
     case OpKind::Todo: return fmt::format("{} = context.TODO()", H(op.result));
@@ -313,18 +391,18 @@ std::optional<std::string> common_op_code(Emitter& x, size_t s, size_t i, const 
       return fmt::format("{}, {} = context.WithCancel({})\n\t\tp.derive({}, {}, -1)", H(op.result), C(op.result),
                          H(op.a), op.result, op.a);
     case OpKind::WithTimeout:
-      return fmt::format("{}, {} = context.WithTimeout({}, p.real({}))\n\t\tp.derive({}, {}, p.vnow+{})", H(op.result),
+      return fmt::format("{}, {} = context.WithTimeout({}, p.span({}))\n\t\tp.derive({}, {}, p.vnow+{})", H(op.result),
                          C(op.result), H(op.a), go_dur(op.duration), op.result, op.a, go_dur(op.duration));
     case OpKind::WithDeadline:
       return fmt::format("{}, {} = context.WithDeadline({}, p.at({}))\n\t\tp.derive({}, {}, {})", H(op.result),
                          C(op.result), H(op.a), go_dur(op.deadline), op.result, op.a, go_dur(op.deadline));
     case OpKind::WithValue:
-      return fmt::format("{} = context.WithValue({}, key{}({}), {})\n\t\tp.derive({}, {}, -1)", H(op.result), H(op.a),
+      return fmt::format("{} = context.WithValue({}, ctxcheckKey{}({}), {})\n\t\tp.derive({}, {}, -1)", H(op.result), H(op.a),
                          static_cast<char>('A' + op.key.type), op.key.value, op.value, op.result, op.a);
     case OpKind::Custom: {
-      std::string lit = op.custom == CustomKind::Wrapper   ? "&wrapperCtx{{{}}}"
-                        : op.custom == CustomKind::OwnDone ? "&ownDoneCtx{{{}, make(chan struct{{}})}}"
-                                                                              : "&brokenErrCtx{{{}}}";
+      std::string lit = op.custom == CustomKind::Wrapper   ? "&ctxcheckWrapper{{{}}}"
+                        : op.custom == CustomKind::OwnDone ? "&ctxcheckOwnDone{{{}, make(chan struct{{}})}}"
+                                                                              : "&ctxcheckBrokenErr{{{}}}";
       return fmt::format("{} = {}\n\t\tp.derive({}, {}, -1)", H(op.result), fmt::format(fmt::runtime(lit), H(op.a)),
                          op.result, op.a);
     }
@@ -334,12 +412,12 @@ std::optional<std::string> common_op_code(Emitter& x, size_t s, size_t i, const 
       const GoExpectations::Obs* ob = x.obs(s, i);
       std::string label = fmt::format("{} h{}", name_of(op.observe), op.a);
       switch (op.observe) {
-        case Observe::Err: return x.check(s, i, label, fmt::format("errStr({}.Err())", H(op.a)));
-        case Observe::Done: return x.check(s, i, label, fmt::format("doneStr({})", H(op.a)));
-        case Observe::Children: return x.check(s, i, label, fmt::format("strconv.Itoa(children({}))", H(op.a)));
+        case Observe::Err: return x.check(s, i, label, fmt::format("ctxcheckErr({}.Err())", H(op.a)));
+        case Observe::Done: return x.check(s, i, label, fmt::format("ctxcheckDone({})", H(op.a)));
+        case Observe::Children: return x.check(s, i, label, fmt::format("strconv.Itoa(ctxcheckChildren({}))", H(op.a)));
         case Observe::Value:
           return x.check(s, i, fmt::format("value h{} key{}:{}", op.a, static_cast<char>('A' + op.key.type), op.key.value),
-                         fmt::format("valStr({}.Value(key{}({})))", H(op.a), static_cast<char>('A' + op.key.type),
+                         fmt::format("ctxcheckValue({}.Value(ctxcheckKey{}({})))", H(op.a), static_cast<char>('A' + op.key.type),
                                      op.key.value));
         case Observe::Deadline: {
           int64_t model = ob ? parse_duration_ns(ob->value).value_or(-1) : -1;
@@ -374,7 +452,10 @@ std::string sequential_op_code(Emitter& x, size_t i, const Op& op) {
   if (auto code = common_op_code(x, 0, i, op)) return *code;
   switch (op.kind) {
     case OpKind::DeferCancel: return fmt::format("defer {}()", C(op.a));
-    case OpKind::Wait: return fmt::format("p.wait({})", op.a);
+    case OpKind::Wait:
+      if (x.e.parked.count({0, static_cast<int>(i)}))
+        return fmt::format("p.parkMain({}, \"parked-forever: go 0, op {}: wait h{}\")\n\t\treturn", op.a, i + 1, op.a);
+      return fmt::format("p.wait({})", op.a);
     case OpKind::Select:
       return x.check(0, i, fmt::format("select h{}", op.a), fmt::format("p.sel({}, {})", op.a, go_dur(op.duration)));
     case OpKind::Sleep: return fmt::format("p.sleep({})", go_dur(op.duration));
@@ -405,7 +486,7 @@ std::string turn_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
                          take, op.a, k);
     case OpKind::Sleep: return fmt::format("{}p.release({})\n\t\t{}p.release({})", take, k, take_r, kr);
     case OpKind::Wait: {
-      std::string blockcode = kr < 0 ? fmt::format("p.park(done{}, \"go {} op {}: wait h{}\")\n\t\treturn", i, s, i + 1, op.a)
+      std::string blockcode = kr < 0 ? fmt::format("p.park(done{}, \"go {}, op {}: wait h{}\")\n\t\treturn", i, s, i + 1, op.a)
                                      : fmt::format("if !p.waitDone(done{}, {}) {{\n\t\t\treturn\n\t\t}}\n\t\t{}p.release({})",
                                                    i, kr, take_r, kr);
       return fmt::format("{}done{} := {}.Done()\n\t\tp.release({})\n\t\t{}", take, i, H(op.a), k, blockcode);
@@ -431,84 +512,225 @@ std::string int_list(const std::vector<uint32_t>& v) {
   return s + "}";
 }
 
+std::string duration_list(const std::vector<int64_t>& v) {
+  std::string s = "[]time.Duration{";
+  for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{}", i ? ", " : "", v[i]);
+  return s + "}";
+}
+
+// Where Go keeps a context whose cancel is never called, seen from the program: the
+// children map of its nearest cancelable ancestor, a watcher goroutine when a user-defined
+// Context with its own Done is on the way, or nowhere (Background, TODO).
+std::string lost_cancel_where(const Emitter& x, uint32_t h) {
+  const Op* op = x.creator[h];
+  while (op && op->a && x.creator[op->a]) {
+    const Op* parent = x.creator[op->a];
+    switch (parent->kind) {
+      case OpKind::WithCancel: case OpKind::WithTimeout: case OpKind::WithDeadline:
+        return "uncanceled, registered in its parent";
+      case OpKind::Custom:
+        if (parent->custom == CustomKind::OwnDone) return "uncanceled, watched by a goroutine";
+        break;
+      case OpKind::Background: case OpKind::Todo: return "uncanceled, not registered (no cancelable ancestor)";
+      default: break;
+    }
+    op = parent;
+  }
+  return "uncanceled, not registered (no cancelable ancestor)";
+}
+
+// One script's ops, each under its trace line as a comment. After a wait the model never
+// returns from, the rest is never reached: it stays a comment (go vet: unreachable code).
+std::string script_body(Emitter& x, size_t s) {
+  std::string body;
+  const auto& ops = x.p.scripts[s].ops;
+  bool reached = true;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Op& op = ops[i];
+    if (!reached) {
+      body += fmt::format("\t\t// {} (never reached: the wait above never returns)\n", print_op(op));
+      continue;
+    }
+    std::string code = x.goroutines ? turn_op_code(x, s, i, op) : sequential_op_code(x, i, op);
+    body += fmt::format("\t\t// {}\n\t\t{}\n", print_op(op), code);
+    if (op.kind == OpKind::Wait && x.e.parked.count({static_cast<int>(s), static_cast<int>(i)})) reached = false;
+  }
+  return body;
+}
+
+// A program with goroutines: the forced order, one func per script, main's body, finish.
+std::string goroutine_bodies(Emitter& x) {
+  const Program& p = x.p;
+  const GoExpectations& e = x.e;
+  std::string vt = "[]time.Duration{", labels = "[]string{";
+  for (size_t k = 0; k < e.order.size(); ++k) {
+    const OpEvent& ev = e.order[k];
+    const Op& op = p.scripts[ev.script].ops[ev.op];
+    vt += fmt::format("{}{}", k ? ", " : "", ev.vtime);
+    labels += fmt::format("{}{}", k ? ", " : "",
+                          quote(fmt::format("step {}: go {}, op {} ({}){}", k + 1, ev.script, ev.op + 1,
+                                            print_op(op), phase_suffix(ev.phase))));
+  }
+  std::string out = fmt::format("\t// The model's op-level order: step k runs at virtual time vt[k] once every earlier "
+                                "one ran.\n\tp.forceOrder({}}}, {}}})\n",
+                                vt, labels);
+  out += "\tvar ";
+  for (size_t s = 1; s < p.scripts.size(); ++s) out += fmt::format("{}go{}", s > 1 ? ", " : "", s);
+  out += " func()\n";
+  std::vector<std::string> bodies(p.scripts.size());
+  for (size_t s = 0; s < p.scripts.size(); ++s) bodies[s] = script_body(x, s);
+  for (size_t s = 1; s < p.scripts.size(); ++s) out += fmt::format("\tgo{} = func() {{\n{}\t}}\n", s, bodies[s]);
+  return out + fmt::format("\tfunc() {{\n{}\t}}()\n\tp.finish({})\n", bodies[0], e.parked.size());
+}
+
 }  // namespace
 
 std::string go_program_func(const Program& p, const GoExpectations& e, const std::string& fname,
                             int64_t scale) {
   if (auto why = go_export_unsupported(p)) throw std::invalid_argument(*why);
   if (e.not_forceable) throw std::invalid_argument(*e.not_forceable);
-  Emitter x{p, e, fname + "Globals", p.scripts.size() > 1, std::vector<const Op*>(p.max_handle() + 1, nullptr), {}, {}};
+  Emitter x{p, e, fname + "Globals", p.scripts.size() > 1, std::vector<const Op*>(p.max_handle() + 1, nullptr), {}, {},
+            std::set<uint32_t>(e.lost_cancel.begin(), e.lost_cancel.end())};
   for (size_t k = 0; k < e.order.size(); ++k)
     x.turn[{e.order[k].script, e.order[k].op, e.order[k].phase}] = static_cast<int>(k);
+  for (const auto& sc : p.scripts)
+    for (const Op& op : sc.ops)
+      if (op.result) x.creator[op.result] = &op;
   std::string out;
   int64_t max_global = -1;
   for (const auto& sc : p.scripts)
     for (const Op& op : sc.ops)
       if (op.kind == OpKind::Store) max_global = std::max(max_global, op.slot);
   if (max_global >= 0) out += fmt::format("var {} [{}]context.Context\n\n", x.globals, max_global + 1);
+  GoClock clock = go_clock(e, scale);
   out += fmt::format("func {}(t *testing.T) {{\n", fname);
-  out += fmt::format("\tp := newCtxcheckProg(t, {}, {}, {})\n", scale, p.max_handle() + 1,
+  out += fmt::format("\t// Virtual instants (ns) and the real offsets they happen at (scale {}, see the header).\n"
+                     "\tclock := ctxcheckClock{{virt: {}, real: {}, spacing: {}}}\n",
+                     clock.scale, duration_list(clock.virt), duration_list(clock.real), kGoSpacingNs);
+  out += fmt::format("\tp := newCtxcheckProg(t, clock, {}, {})\n", p.max_handle() + 1,
                      go_needs_isolation(p) ? "true" : "false");
-  for (const auto& sc : p.scripts)
-    for (const Op& op : sc.ops)
-      if (op.result) x.creator[op.result] = &op;
-  auto script_body = [&](size_t s) {
-    std::string body;
-    const auto& ops = p.scripts[s].ops;
-    for (size_t i = 0; i < ops.size(); ++i) {
-      const Op& op = ops[i];
-      std::string code = x.goroutines ? turn_op_code(x, s, i, op) : sequential_op_code(x, i, op);
-      body += fmt::format("\t\t// {}\n\t\t{}\n", print_op(op), code);
-    }
-    return body;
-  };
-  if (x.goroutines) {
-    std::string vt = "[]time.Duration{", labels = "[]string{";
-    for (size_t k = 0; k < e.order.size(); ++k) {
-      const OpEvent& ev = e.order[k];
-      const Op& op = p.scripts[ev.script].ops[ev.op];
-      vt += fmt::format("{}{}", k ? ", " : "", ev.vtime);
-      labels += fmt::format("{}{}", k ? ", " : "",
-                            quote(fmt::format("step {}: go {}, op {} ({}){}", k + 1, ev.script, ev.op + 1,
-                                              print_op(op), phase_suffix(ev.phase))));
-    }
-    out += fmt::format("\t// The model's op-level order: step k runs at virtual time vt[k] once every earlier one ran.\n"
-                       "\tp.forceOrder({}}}, {}}})\n",
-                       vt, labels);
-    out += "\tvar ";
-    for (size_t s = 1; s < p.scripts.size(); ++s) out += fmt::format("{}go{}", s > 1 ? ", " : "", s);
-    out += " func()\n";
-    std::vector<std::string> bodies(p.scripts.size());
-    for (size_t s = 0; s < p.scripts.size(); ++s) bodies[s] = script_body(s);
-    for (size_t s = 1; s < p.scripts.size(); ++s) out += fmt::format("\tgo{} = func() {{\n{}\t}}\n", s, bodies[s]);
-    out += fmt::format("\tfunc() {{\n{}\t}}()\n\tp.finish()\n", bodies[0]);
-  } else {
-    out += fmt::format("\tfunc() {{\n{}\t}}()\n", script_body(0));
-  }
+  out += x.goroutines ? goroutine_bodies(x) : fmt::format("\tfunc() {{\n{}\t}}()\n", script_body(x, 0));
+  for (uint32_t h : e.lost_cancel)
+    out += fmt::format("\t// finding lost-cancel: the cancel func of h{} is never called\n"
+                       "\tp.check(\"lost-cancel h{}\", {}, true, p.lostCancel({}))\n",
+                       h, h, quote(lost_cancel_where(x, h)), h);
   if (max_global >= 0) out += fmt::format("\tfor i := range {} {{\n\t\t{}[i] = nil\n\t}}\n", x.globals, x.globals);
   out += fmt::format("\tp.end({}, {})\n}}\n", int_list(e.finalizer_runs), int_list(e.finalizer_never));
   return out;
 }
 
-std::string go_test_file(const Program& p, const GoExpectations& e, const GoExportOptions& opts) {
-  if (auto why = go_export_unsupported(p)) throw std::invalid_argument(*why);
-  if (e.not_forceable) throw std::invalid_argument(*e.not_forceable);
-  std::string out = "// Code generated by ctxcheck export-go; DO NOT EDIT.\n//\n";
-  out += fmt::format("// A reproduction in real Go (the context package of Go 1.{}+) of {}:\n//\n",
-                     kGoTargetMinor, opts.source.empty() ? "a ctxcheck trace" : opts.source);
-  std::string text = print_program(p);
+bool is_export_go_file(const std::string& text) { return text.rfind(kGoGeneratedMarker, 0) == 0; }
+
+std::string go_helpers_file(const std::string& package_name) {
+  return fmt::format("{}\n//\n// The helpers shared by every test ctxcheck export-go wrote into this package; export-go\n"
+                     "// writes this file whenever it exports here (the same bytes for the same ctxcheck).\n\n{}",
+                     kGoGeneratedMarker, go_preamble(package_name));
+}
+
+std::string go_package_clause(const std::string& text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t start = text.find_first_not_of(" \t\r\n", pos);
+    if (start == std::string::npos) return "";
+    if (text.compare(start, 2, "//") == 0) {
+      pos = text.find('\n', start);
+      if (pos == std::string::npos) return "";
+      continue;
+    }
+    if (text.compare(start, 2, "/*") == 0) {
+      pos = text.find("*/", start + 2);
+      if (pos == std::string::npos) return "";
+      pos += 2;
+      continue;
+    }
+    if (text.compare(start, 8, "package ") != 0 && text.compare(start, 8, "package\t") != 0) return "";
+    size_t b = text.find_first_not_of(" \t", start + 8);
+    size_t e = b == std::string::npos ? b : text.find_first_of(" \t\r\n;/", b);
+    return b == std::string::npos ? "" : text.substr(b, e == std::string::npos ? std::string::npos : e - b);
+  }
+  return "";
+}
+
+std::optional<std::string> go_package_in_dir(const std::filesystem::path& dir) {
+  std::set<std::string> plain, tests;
+  std::error_code ec;
+  for (const auto& ent : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = ent.path().filename().string();
+    if (ent.path().extension() != ".go" || !ent.is_regular_file()) continue;
+    std::string text = read_file(ent.path().string());
+    std::string pkg = go_package_clause(text);
+    if (pkg.empty() || text.substr(0, text.find("\npackage")).find("//go:build ignore") != std::string::npos)
+      continue;  // not Go, or a `go run` script beside the package (often package main)
+    bool is_test = name.size() > 8 && name.substr(name.size() - 8) == "_test.go";
+    (is_test ? tests : plain).insert(pkg);
+  }
+  if (plain.size() > 1)
+    throw std::invalid_argument(fmt::format("{}: its .go files declare several packages ({}, {})", dir.string(),
+                                            *plain.begin(), *std::next(plain.begin())));
+  if (!plain.empty()) return *plain.begin();
+  for (const std::string& t : tests)  // x beside x_test: the package under test
+    if (t.size() <= 5 || t.substr(t.size() - 5) != "_test" || !tests.count(t.substr(0, t.size() - 5))) return t;
+  return std::nullopt;
+}
+
+namespace {
+
+// Which of the packages a test file may import its code uses ("time." after a non-letter).
+std::string imports_for(const std::string& code) {
+  static constexpr std::pair<std::string_view, std::string_view> pkgs[] = {
+      {"context.", "context"}, {"runtime.", "runtime"}, {"strconv.", "strconv"},
+      {"atomic.", "sync/atomic"}, {"testing.", "testing"}, {"time.", "time"}};
+  std::string out = "import (\n";
+  for (auto [use, path] : pkgs) {
+    for (size_t pos = code.find(use); pos != std::string::npos; pos = code.find(use, pos + 1)) {
+      char before = pos ? code[pos - 1] : ' ';
+      if (!std::isalnum(static_cast<unsigned char>(before)) && before != '_') {
+        out += fmt::format("\t\"{}\"\n", path);
+        break;
+      }
+    }
+  }
+  return out + ")\n";
+}
+
+std::string comment_lines(const std::string& text, const std::string& prefix) {
+  std::string out;
   size_t pos = 0;
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     if (nl == std::string::npos) nl = text.size();
-    out += "//\t" + text.substr(pos, nl - pos) + "\n";
+    out += prefix + text.substr(pos, nl - pos) + "\n";
     pos = nl + 1;
   }
+  return out;
+}
+
+// What the header says about one program: its trace, verdict, faults, clock and racy or
+// unforceable observations.
+std::string case_header(const GoCase& c, int64_t scale) {
+  const Program& p = c.program;
+  const GoExpectations& e = c.expect;
+  std::string out = comment_lines(print_program(p), "//\t");
   out += fmt::format("//\n// The model's verdict (faithful model, recorded schedule): {}.\n", e.verdict);
   if (!p.faults.empty())
     out += fmt::format("// The trace injects the model faults \"{}\"; real Go has none of them, so this test\n"
                        "// asserts what the faithful model observes.\n", p.faults);
-  out += fmt::format("// Virtual time is mapped onto real time: 1ms of the trace is {}ms here.\n", opts.scale);
+  for (uint32_t h : e.lost_cancel)
+    out += fmt::format("// Finding lost-cancel: the cancel func of h{} is never called; the test checks at the end that\n"
+                       "// Go still holds h{} uncanceled where the model does (its parent's children map).\n", h, h);
+  if (!e.parked.empty())
+    out += fmt::format("// Finding parked-forever: {} wait(s) never return; the test checks Done is still open when\n"
+                       "// the program is over.\n", e.parked.size());
+  if (!e.finalizer_never.empty())
+    out += "// A finalizer that never runs (finding finalizer-cycle) is checked not to run after GC.\n";
+  GoClock clock = go_clock(e, scale);
+  out += fmt::format("// Time: the program's {} distinct virtual instants (0 to {}: op times, deadlines, ends of\n"
+                     "// sleeps and selects) happen in the same order on the real clock, consecutive ones their\n"
+                     "// virtual gap x {} apart (scale {}), but at least {}ms and at most {}ms apart: its {}\n"
+                     "// of virtual time take {}ms here. Deadlines are compared in virtual terms.\n",
+                     clock.virt.size(), format_duration(clock.virt.back()), clock.scale, clock.scale,
+                     kGoSpacingNs / 1000000, kGoCapNs / 1000000, format_duration(clock.virt.back()),
+                     clock.real.back() / 1000000);
   size_t racy = 0;
   for (const auto& [k, o] : e.obs) racy += o.stable ? 0 : 1;
   if (racy)
@@ -526,14 +748,55 @@ std::string go_test_file(const Program& p, const GoExpectations& e, const GoExpo
       for (const std::string& n : e.not_reproduced) out += "//   " + n + "\n";
     }
   }
-  out += "//\n// Run: go mod init repro && go test -v -run " + opts.test_name + "\n\n";
-  out += go_preamble();
-  out += "\n";
-  out += fmt::format("func {}(t *testing.T) {{\n\trun{}(t)\n\tt.Logf(\"observations compared: %d, logged as racy: %d\", "
-                     "atomic.LoadInt64(&ctxcheckCompared), atomic.LoadInt64(&ctxcheckRacy))\n}}\n\n",
-                     opts.test_name, opts.test_name);
-  out += go_program_func(p, e, "run" + opts.test_name, opts.scale);
   return out;
+}
+
+std::string go_identifier(const std::string& s) {
+  std::string out;
+  for (char ch : s) out += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  return out;
+}
+
+}  // namespace
+
+std::string go_test_file(const std::vector<GoCase>& cases, const GoExportOptions& opts) {
+  if (cases.empty()) throw std::invalid_argument("no program to export");
+  for (const GoCase& c : cases) {
+    if (auto why = go_export_unsupported(c.program)) throw std::invalid_argument(*why);
+    if (c.expect.not_forceable) throw std::invalid_argument(*c.expect.not_forceable);
+  }
+  std::string out = std::string(kGoGeneratedMarker) + "\n//\n";
+  bool table = cases.size() > 1;
+  if (table)
+    out += fmt::format("// Reproductions in real Go (the context package of Go 1.{}+) of {} traces, one subtest each.\n",
+                       kGoTargetMinor, cases.size());
+  for (const GoCase& c : cases) {
+    std::string src = c.source.empty() ? "a ctxcheck trace" : c.source;
+    out += table ? fmt::format("//\n// Subtest {} reproduces {}:\n//\n", c.name, src)
+                 : fmt::format("// A reproduction in real Go (the context package of Go 1.{}+) of {}:\n//\n",
+                               kGoTargetMinor, src);
+    out += case_header(c, opts.scale);
+  }
+  out += fmt::format("//\n// Run: go test -v -run '^{}$' .{}\n\n", opts.test_name,
+                     opts.inline_helpers ? "   (in a module: go mod init repro)"
+                                         : fmt::format("   (the helpers are in {})", kGoHelpersFile));
+  std::string code = fmt::format("func {}(t *testing.T) {{\n", opts.test_name);
+  if (!table) code += fmt::format("\trun{}(t)\n", opts.test_name);
+  for (const GoCase& c : cases)
+    if (table) code += fmt::format("\tt.Run({}, run{}_{})\n", quote(c.name), opts.test_name, go_identifier(c.name));
+  code += "\tt.Logf(\"observations compared: %d, logged as racy: %d\", atomic.LoadInt64(&ctxcheckCompared), "
+          "atomic.LoadInt64(&ctxcheckRacy))\n}\n";
+  for (const GoCase& c : cases)
+    code += "\n" + go_program_func(c.program, c.expect,
+                                   table ? fmt::format("run{}_{}", opts.test_name, go_identifier(c.name))
+                                         : "run" + opts.test_name,
+                                   opts.scale);
+  if (opts.inline_helpers) return out + go_preamble(opts.package_name) + "\n" + code;
+  return out + fmt::format("package {}\n\n{}\n", opts.package_name, imports_for(code)) + code;
+}
+
+std::string go_test_file(const Program& p, const GoExpectations& e, const GoExportOptions& opts) {
+  return go_test_file(std::vector<GoCase>{{"", opts.source, p, e}}, opts);
 }
 
 }  // namespace ctxcheck::harness

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,49 +17,53 @@ import (
 	"unsafe"
 )
 
-// Value keys: one Go type per key type of the trace, so keyA:1 is keyA(1) and never equals
-// keyB(1).
+// The helpers are shared by every exported test of one package (ctxcheck writes them once,
+// as ctxcheck_helpers_test.go), and they may sit in the package under test: every name at
+// package level starts with ctxcheck so none collides with the package's own.
+
+// Value keys: one Go type per key type of the trace, so keyA:1 is ctxcheckKeyA(1) and never
+// equals ctxcheckKeyB(1).
 type (
-	keyA int
-	keyB int
-	keyC int
-	keyD int
-	keyE int
-	keyF int
-	keyG int
-	keyH int
-	keyI int
-	keyJ int
-	keyK int
-	keyL int
-	keyM int
-	keyN int
-	keyO int
-	keyP int
-	keyQ int
-	keyR int
-	keyS int
-	keyT int
-	keyU int
-	keyV int
-	keyW int
-	keyX int
-	keyY int
-	keyZ int
+	ctxcheckKeyA int
+	ctxcheckKeyB int
+	ctxcheckKeyC int
+	ctxcheckKeyD int
+	ctxcheckKeyE int
+	ctxcheckKeyF int
+	ctxcheckKeyG int
+	ctxcheckKeyH int
+	ctxcheckKeyI int
+	ctxcheckKeyJ int
+	ctxcheckKeyK int
+	ctxcheckKeyL int
+	ctxcheckKeyM int
+	ctxcheckKeyN int
+	ctxcheckKeyO int
+	ctxcheckKeyP int
+	ctxcheckKeyQ int
+	ctxcheckKeyR int
+	ctxcheckKeyS int
+	ctxcheckKeyT int
+	ctxcheckKeyU int
+	ctxcheckKeyV int
+	ctxcheckKeyW int
+	ctxcheckKeyX int
+	ctxcheckKeyY int
+	ctxcheckKeyZ int
 )
 
 // `custom wrapper`: a user-defined Context embedding its parent (it keeps the parent's Done).
-type wrapperCtx struct{ context.Context }
+type ctxcheckWrapper struct{ context.Context }
 
 // `custom own_done`: a user-defined Context with its own Done channel, which never closes;
 // propagateCancel must start a watcher goroutine for a child of it.
-type ownDoneCtx struct {
+type ctxcheckOwnDone struct {
 	context.Context
 	done chan struct{}
 }
 
-func (c *ownDoneCtx) Done() <-chan struct{} { return c.done }
-func (c *ownDoneCtx) Err() error {
+func (c *ctxcheckOwnDone) Done() <-chan struct{} { return c.done }
+func (c *ctxcheckOwnDone) Err() error {
 	select {
 	case <-c.done:
 		return context.Canceled
@@ -68,27 +73,72 @@ func (c *ownDoneCtx) Err() error {
 }
 
 // `custom broken_err`: Done from its parent, but Err always nil.
-type brokenErrCtx struct{ context.Context }
+type ctxcheckBrokenErr struct{ context.Context }
 
-func (c *brokenErrCtx) Err() error { return nil }
+func (c *ctxcheckBrokenErr) Err() error { return nil }
 
 var ctxcheckCompared, ctxcheckRacy, ctxcheckStalled int64 // asserted / racy (logged) / lost timing (logged)
 
+// ctxcheckMargin: how much later than its mapped real time an event may come before the
+// test gives up on it (a loaded machine, a GC pause). Every limit is "the mapped time of
+// the event, plus this".
+const ctxcheckMargin = 10 * time.Second
+
+// ctxcheckClock maps the program's virtual clock onto real time, keeping order: virt lists
+// the distinct virtual instants the model's run reaches (op times, deadlines, ends of
+// sleeps and selects), ascending from 0, and real[i] is the real offset from the start at
+// which virt[i] happens (ctxcheck spaces consecutive instants by their virtual gap × a scale,
+// at least a minimum spacing and at most a cap, so a 1h timeout takes a fraction of a
+// second). An instant between two listed ones is interpolated; one past the last (Go went
+// where the model did not) is one spacing after it.
+type ctxcheckClock struct {
+	virt, real []time.Duration
+	spacing    time.Duration
+}
+
+func (c ctxcheckClock) offset(v time.Duration) time.Duration {
+	return ctxcheckInterpolate(c.virt, c.real, v, func(time.Duration) time.Duration { return c.spacing })
+}
+
+// virtual is the inverse of offset (for messages about a real deadline).
+func (c ctxcheckClock) virtual(r time.Duration) time.Duration {
+	return ctxcheckInterpolate(c.real, c.virt, r, func(d time.Duration) time.Duration { return d })
+}
+
+// ctxcheckInterpolate maps x from the ascending list from onto to (as long): exactly at an
+// entry, linearly between two, 0 before the first, to's last + past(x - from's last) after.
+func ctxcheckInterpolate(from, to []time.Duration, x time.Duration, past func(time.Duration) time.Duration) time.Duration {
+	n := len(from)
+	i := sort.Search(n, func(i int) bool { return from[i] >= x })
+	switch {
+	case i < n && from[i] == x:
+		return to[i]
+	case i == 0:
+		return 0
+	case i == n:
+		return to[n-1] + past(x-from[n-1])
+	}
+	df, dt := from[i]-from[i-1], to[i]-to[i-1]
+	return to[i-1] + time.Duration(float64(dt)*float64(x-from[i-1])/float64(df))
+}
+
 // ctxcheckProg runs one program: its handles, and the model's virtual clock mapped onto
-// real time (virtual duration v is v*scale of real time, counted from base).
+// real time (virtual instant v happens at base + clock.offset(v)).
 type ctxcheckProg struct {
 	t       *testing.T
-	scale   time.Duration
+	clock   ctxcheckClock
 	base    time.Time
 	vnow    time.Duration // the virtual clock
 	h       []context.Context
 	c       []context.CancelFunc
-	vdl     []time.Duration // virtual deadline of each handle (-1: none), computed here
-	slack   []time.Duration // how far the real clock was ahead of the virtual one when it was set
-	pending []ctxcheckTimer // timerCtx whose timer may still have to fire
-	g0      int             // runtime.NumGoroutine() when the program started
-	fin     []int32         // 1 once the finalizer set on handle i ran
-	stalled bool            // a timer fired in real time before its virtual time (the run lost its timing)
+	vdl     []time.Duration   // virtual deadline of each handle (-1: none), computed here
+	slack   []time.Duration   // how far the real clock was ahead of the virtual one when it was set
+	pending []ctxcheckTimer   // timerCtx whose timer may still have to fire
+	g0      int               // runtime.NumGoroutine() when the program started
+	fin     []int32           // 1 once the finalizer set on handle i ran
+	kept    []context.Context // contexts whose cancel is never called, held for lostCancel
+	parked  int32             // goroutines still waiting when the program ended (parked-forever)
+	stalled bool              // a timer fired in real time before its virtual time (the run lost its timing)
 
 	// Programs with goroutines: the model's op-level order, forced with turns. Everything
 	// above is only touched by the goroutine holding the current turn.
@@ -118,10 +168,11 @@ type ctxcheckTimer struct {
 	vdl time.Duration
 }
 
-func newCtxcheckProg(t *testing.T, scale int64, handles int, quiesce bool) *ctxcheckProg {
-	p := &ctxcheckProg{t: t, scale: time.Duration(scale), h: make([]context.Context, handles),
+func newCtxcheckProg(t *testing.T, clock ctxcheckClock, handles int, quiesce bool) *ctxcheckProg {
+	p := &ctxcheckProg{t: t, clock: clock, h: make([]context.Context, handles),
 		c: make([]context.CancelFunc, handles), vdl: make([]time.Duration, handles),
-		fin: make([]int32, handles), slack: make([]time.Duration, handles)}
+		fin: make([]int32, handles), slack: make([]time.Duration, handles),
+		kept: make([]context.Context, handles)}
 	for i := range p.vdl {
 		p.vdl[i] = -1
 	}
@@ -142,8 +193,14 @@ func newCtxcheckProg(t *testing.T, scale int64, handles int, quiesce bool) *ctxc
 	return p
 }
 
-func (p *ctxcheckProg) real(v time.Duration) time.Duration { return v * p.scale }
-func (p *ctxcheckProg) at(v time.Duration) time.Time       { return p.base.Add(v * p.scale) }
+// at is the real time of virtual instant v.
+func (p *ctxcheckProg) at(v time.Duration) time.Time { return p.base.Add(p.clock.offset(v)) }
+
+// span is the real duration of a timeout d started now: WithTimeout(d) then expires at the
+// real time of virtual instant now+d.
+func (p *ctxcheckProg) span(d time.Duration) time.Duration {
+	return p.clock.offset(p.vnow+d) - p.clock.offset(p.vnow)
+}
 
 // derive records handle h's virtual deadline: its parent's, or its own when earlier.
 func (p *ctxcheckProg) derive(h, parent int, own time.Duration) {
@@ -161,8 +218,8 @@ func (p *ctxcheckProg) derive(h, parent int, own time.Duration) {
 	}
 }
 
-// cancelCtxOf returns the context's cancelCtx (for *cancelCtx and *timerCtx).
-func cancelCtxOf(c context.Context) (reflect.Value, bool) {
+// ctxcheckCancelCtxOf returns the context's cancelCtx (for *cancelCtx and *timerCtx).
+func ctxcheckCancelCtxOf(c context.Context) (reflect.Value, bool) {
 	v := reflect.ValueOf(c)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return reflect.Value{}, false
@@ -177,41 +234,41 @@ func cancelCtxOf(c context.Context) (reflect.Value, bool) {
 	return reflect.Value{}, false
 }
 
-// lockOf is the cancelCtx's own mutex (unexported: reached through reflect and unsafe).
-func lockOf(cc reflect.Value) *sync.Mutex {
+// ctxcheckLockOf is the cancelCtx's own mutex (unexported: reached through reflect and unsafe).
+func ctxcheckLockOf(cc reflect.Value) *sync.Mutex {
 	return (*sync.Mutex)(unsafe.Pointer(cc.FieldByName("mu").UnsafeAddr()))
 }
 
-// children is len(c.children) of a cancelCtx, read under its lock; 0 for other types.
-func children(c context.Context) int {
-	cc, ok := cancelCtxOf(c)
+// ctxcheckChildren is len(c.children) of a cancelCtx, read under its lock; 0 for other types.
+func ctxcheckChildren(c context.Context) int {
+	cc, ok := ctxcheckCancelCtxOf(c)
 	if !ok {
 		return 0
 	}
-	mu := lockOf(cc)
+	mu := ctxcheckLockOf(cc)
 	mu.Lock()
 	defer mu.Unlock()
 	return cc.FieldByName("children").Len()
 }
 
-// timerDone: the timerCtx's timer is stopped or its callback finished (cancel sets
+// ctxcheckTimerDone: the timerCtx's timer is stopped or its callback finished (cancel sets
 // c.timer = nil last, after removing the context from its parent).
-func timerDone(c context.Context) bool {
+func ctxcheckTimerDone(c context.Context) bool {
 	e := reflect.ValueOf(c).Elem()
-	mu := lockOf(e.FieldByName("cancelCtx"))
+	mu := ctxcheckLockOf(e.FieldByName("cancelCtx"))
 	mu.Lock()
 	defer mu.Unlock()
 	return e.FieldByName("timer").IsNil()
 }
 
-func errStr(err error) string {
+func ctxcheckErr(err error) string {
 	if err == nil {
 		return "<nil>"
 	}
 	return err.Error()
 }
 
-func doneStr(c context.Context) string {
+func ctxcheckDone(c context.Context) string {
 	d := c.Done()
 	if d == nil {
 		return "nil"
@@ -224,14 +281,14 @@ func doneStr(c context.Context) string {
 	}
 }
 
-func valStr(v any) string {
+func ctxcheckValue(v any) string {
 	if v == nil {
 		return "nil"
 	}
 	return fmt.Sprint(v)
 }
 
-func vdur(ns int64) string {
+func ctxcheckVdur(ns int64) string {
 	switch {
 	case ns == 0:
 		return "0s"
@@ -282,12 +339,12 @@ func (p *ctxcheckProg) deadline(what string, h int, model int64, stable bool) st
 	}
 	got := dl.Sub(p.base)
 	if model >= 0 {
-		want := time.Duration(model) * p.scale
+		want := p.clock.offset(time.Duration(model))
 		if got >= want && got <= want+p.slack[h]+time.Microsecond {
-			return vdur(model)
+			return ctxcheckVdur(model)
 		}
 	}
-	return fmt.Sprintf("%s (virtual, real %v from the start)", vdur(int64(got/p.scale)), got)
+	return fmt.Sprintf("%s (virtual, real %v from the start)", ctxcheckVdur(int64(p.clock.virtual(got))), got)
 }
 
 // settle: every timer due on the virtual clock fired and its callback finished, as on
@@ -299,10 +356,10 @@ func (p *ctxcheckProg) settle() {
 			keep = append(keep, pt)
 			continue
 		}
-		limit := time.Now().Add(10 * time.Second)
-		for !timerDone(pt.ctx) {
+		limit := time.Now().Add(ctxcheckMargin)
+		for !ctxcheckTimerDone(pt.ctx) {
 			if time.Now().After(limit) {
-				p.fail("a context timer due at virtual %s did not fire within 10s", vdur(int64(pt.vdl)))
+				p.fail("a context timer due at virtual %s did not fire within %v", ctxcheckVdur(int64(pt.vdl)), ctxcheckMargin)
 				break
 			}
 			time.Sleep(50 * time.Microsecond)
@@ -349,6 +406,10 @@ func (p *ctxcheckProg) sel(h int, d time.Duration) string {
 
 func (p *ctxcheckProg) wait(h int) {
 	p.noteStall()
+	due := p.vnow // what closes Done in a program without goroutines: a deadline, or nothing
+	if v := p.vdl[h]; v > due {
+		due = v
+	}
 	done := p.h[h].Done()
 	select {
 	case <-done:
@@ -361,8 +422,25 @@ func (p *ctxcheckProg) wait(h int) {
 			p.vnow = v
 		}
 		p.settle()
-	case <-time.After(10 * time.Second):
-		p.t.Fatalf("wait h%d: Done did not close within 10s", h)
+	case <-time.After(time.Until(p.at(due)) + ctxcheckMargin):
+		p.t.Fatalf("wait h%d: Done did not close within %v of virtual %s, when the model's does", h, ctxcheckMargin,
+			ctxcheckVdur(int64(due)))
+	}
+}
+
+// parkMain is a wait of the test goroutine that the model never returns from (finding
+// parked-forever): Done must stay open until the program's last instant has passed; the
+// program then ends there, as the model's does.
+func (p *ctxcheckProg) parkMain(h int, what string) {
+	p.t.Helper()
+	last := p.clock.virt[len(p.clock.virt)-1]
+	timer := time.NewTimer(time.Until(p.at(last)) + p.clock.spacing)
+	defer timer.Stop()
+	select {
+	case <-p.h[h].Done():
+		p.check(what, "still waiting", true, "returned: Done closed")
+	case <-timer.C:
+		p.check(what, "still waiting", true, "still waiting")
 	}
 }
 
@@ -404,9 +482,9 @@ func (p *ctxcheckProg) forceOrder(vt []time.Duration, labels []string) {
 	p.over = make(chan struct{})
 }
 
-// limit: how long a step may be waited for: until its virtual time, plus 10s.
+// limit: how long a step may be waited for: until its virtual time, plus the margin.
 func (p *ctxcheckProg) limit(k int) <-chan time.Time {
-	return time.After(time.Until(p.at(p.vt[k])) + 10*time.Second)
+	return time.After(time.Until(p.at(p.vt[k])) + ctxcheckMargin)
 }
 
 // turn waits until step k may run, then moves the clock to its virtual time and waits for
@@ -421,7 +499,7 @@ func (p *ctxcheckProg) turn(k int) bool {
 	case <-p.over:
 		return false
 	case <-p.limit(k):
-		p.fail("%s: its turn did not come within 10s of its time (%s never finished)", p.labels[k], p.labels[p.stuck()])
+		p.fail("%s: its turn did not come within %v of its time (%s never finished)", p.labels[k], ctxcheckMargin, p.labels[p.stuck()])
 		return false
 	}
 	if v := p.vt[k]; v > p.vnow {
@@ -465,17 +543,26 @@ func (p *ctxcheckProg) waitDone(done <-chan struct{}, k int) bool {
 	case <-p.over:
 		return false
 	case <-p.limit(k):
-		p.fail("%s: Done did not close within 10s of the time the model returns", p.labels[k])
+		p.fail("%s: Done did not close within %v of the time the model returns", p.labels[k], ctxcheckMargin)
 		return false
 	}
 }
 
-// park is <-done for a wait the model never returns from: Done must stay open.
+// park is <-done for a wait the model never returns from (finding parked-forever): Done
+// must stay open until every step of the order ran (the model's program is over then) or
+// the program ends; the goroutine then counts as parked and returns.
 func (p *ctxcheckProg) park(done <-chan struct{}, what string) {
 	select {
 	case <-done:
-		p.t.Errorf("MISMATCH %s: Done closed in Go; in the model it never does and the wait blocks forever", what)
 	case <-p.over:
+	case <-p.turns[len(p.vt)]:
+	}
+	select {
+	case <-done:
+		p.t.Errorf("MISMATCH %s: Done closed in Go; in the model it never does and the wait blocks forever", what)
+	default:
+		atomic.AddInt32(&p.parked, 1)
+		p.t.Logf("parked-forever: %s still waits when the program is over", what)
 	}
 }
 
@@ -500,9 +587,9 @@ func (p *ctxcheckProg) selectDone(done <-chan struct{}, target time.Duration) st
 }
 
 // finish: the test goroutine's script returned. Wait for every step of the order, then
-// end the program (goroutines the model leaves parked forever return) and wait for the
-// program's goroutines to exit.
-func (p *ctxcheckProg) finish() {
+// end the program (goroutines the model leaves parked forever return), wait for the
+// program's goroutines to exit, and check how many of them were parked (the model's count).
+func (p *ctxcheckProg) finish(parked int) {
 	p.t.Helper()
 	if n := len(p.vt); n > 0 {
 		select {
@@ -520,9 +607,87 @@ func (p *ctxcheckProg) finish() {
 	}()
 	select {
 	case <-exited:
-	case <-time.After(10 * time.Second):
-		p.t.Errorf("the program's goroutines did not return within 10s of its end")
+	case <-time.After(ctxcheckMargin):
+		p.t.Errorf("the program's goroutines did not return within %v of its end", ctxcheckMargin)
 	}
+	if parked > 0 || atomic.LoadInt32(&p.parked) > 0 {
+		p.check("parked-forever: goroutines still waiting at the end", strconv.Itoa(parked), true,
+			strconv.Itoa(int(atomic.LoadInt32(&p.parked))))
+	}
+}
+
+// keep holds handle h's context to the end: its cancel is never called (finding
+// lost-cancel), and lostCancel must find it even if the program dropped it.
+func (p *ctxcheckProg) keep(h int) { p.kept[h] = p.h[h] }
+
+// lostCancel shows in Go the context of handle h whose cancel func the program never
+// calls: still uncanceled, and still in the children map of its nearest cancelCtx ancestor
+// (the leak go vet's lostcancel warns about), or watched by propagateCancel's goroutine when
+// that ancestor is a user-defined Context with its own Done. It then releases the context.
+func (p *ctxcheckProg) lostCancel(h int) string {
+	p.t.Helper()
+	c := p.kept[h]
+	p.kept[h] = nil
+	if c.Err() != nil {
+		return "canceled: " + c.Err().Error()
+	}
+	self := reflect.ValueOf(c).Pointer()
+	for parent := ctxcheckParent(c); ; parent = ctxcheckParent(parent) {
+		switch parent.(type) {
+		case nil:
+			return "uncanceled, not registered (no cancelable ancestor)"
+		case *ctxcheckOwnDone:
+			return "uncanceled, watched by a goroutine"
+		}
+		cc, ok := ctxcheckCancelCtxOf(parent)
+		if !ok {
+			continue
+		}
+		mu := ctxcheckLockOf(cc)
+		mu.Lock()
+		held := false
+		kids := cc.FieldByName("children")
+		for _, k := range kids.MapKeys() {
+			held = held || k.Elem().Pointer() == self
+		}
+		n := kids.Len()
+		mu.Unlock()
+		p.t.Logf("lost-cancel h%d: at the end its parent %s has children = %d, h%d among them: %v", h,
+			p.nameOf(parent), n, h, held)
+		if !held {
+			return "uncanceled, missing from its parent's children"
+		}
+		return "uncanceled, registered in its parent"
+	}
+}
+
+// nameOf names a context by its handle ("h2"), for messages.
+func (p *ctxcheckProg) nameOf(c context.Context) string {
+	for i, x := range p.h {
+		if x == c && c != nil {
+			return "h" + strconv.Itoa(i)
+		}
+	}
+	return "(a context the program dropped)"
+}
+
+// ctxcheckParent is the Context a context was derived from (its embedded Context field,
+// read through reflect and unsafe: the context package's types are unexported), or nil for
+// Background and TODO.
+func ctxcheckParent(c context.Context) context.Context {
+	v := reflect.ValueOf(c)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	e := v.Elem()
+	if e.Type().String() == "context.timerCtx" {
+		e = e.FieldByName("cancelCtx")
+	}
+	f := e.FieldByName("Context")
+	if !f.IsValid() || f.IsNil() {
+		return nil
+	}
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(context.Context)
 }
 
 func (p *ctxcheckProg) setFinalizer(h int) {

@@ -2,6 +2,11 @@
 // and the shape of the Go it writes for each op.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "harness/export/go_export.h"
@@ -70,11 +75,11 @@ TEST(GoExport, GoroutinesRunInTheRecordedOpOrder) {
   ASSERT_GT(wait_ret, wait_begin);
   ASSERT_GE(deferred, 0);
   for (std::string frag : {std::string("p.forceOrder([]time.Duration{"), std::string("var go1 func()"),
-                           std::string("go1 = func() {"), std::string("p.spawn(go1)"), std::string("p.finish()"),
+                           std::string("go1 = func() {"), std::string("p.spawn(go1)"), std::string("p.finish(0)"),
                            fmt::format("done1 := p.h[3].Done()\n\t\tp.release({})", wait_begin),
                            fmt::format("if !p.waitDone(done1, {}) {{", wait_ret),
                            fmt::format("if p.turn({}) {{\n\t\t\t\tp.c[2]()\n\t\t\t\tp.release({})", deferred, deferred),
-                           std::string("p.check(\"err h3\", \"context canceled\", true, errStr(p.h[3].Err()))"),
+                           std::string("p.check(\"err h3\", \"context canceled\", true, ctxcheckErr(p.h[3].Err()))"),
                            std::string("// Goroutines: the test forces the model's op-level order (12 steps)")})
     EXPECT_NE(go.find(frag), std::string::npos) << frag << "\n" << go;
 }
@@ -94,7 +99,55 @@ go 1:
   ASSERT_FALSE(e.not_forceable);
   EXPECT_NE(e.verdict.find("parked-forever"), std::string::npos) << e.verdict;
   std::string go = go_test_file(p, e, {});
-  EXPECT_NE(go.find("p.park(done0, \"go 1 op 1: wait h2\")"), std::string::npos) << go;
+  EXPECT_NE(go.find("p.park(done0, \"go 1, op 1: wait h2\")\n\t\treturn\n\t}"), std::string::npos) << go;
+  EXPECT_EQ(e.parked, (std::set<std::pair<int, int>>{{1, 0}}));
+  EXPECT_NE(go.find("p.finish(1)"), std::string::npos) << "the parked goroutine is counted at the end\n" << go;
+}
+
+// After a wait that never returns, the rest of the script is never reached: it stays a
+// comment (Go code there would be `go vet: unreachable code`).
+TEST(GoExport, OpsAfterAParkAreCommentsNotCode) {
+  Program p = parse_program("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  go 1\n"
+                            "  sleep 1ms\n  cancel h2\ngo 1:\n  h3 = with_cancel h1\n  wait h3\n  observe err h3\n"
+                            "  cancel h3\n");
+  GoExpectations e = model_expectations(p, 2);
+  ASSERT_FALSE(e.not_forceable);
+  std::string go = go_test_file(p, e, {});
+  EXPECT_NE(go.find("\t\treturn\n\t\t// observe err h3 (never reached: the wait above never returns)\n"
+                    "\t\t// cancel h3 (never reached"), std::string::npos) << go;
+}
+
+// Main waiting for ever: Go checks Done is still open past the program's last instant.
+TEST(GoExport, MainParkedForeverIsCheckedThenTheProgramEnds) {
+  Program p = parse("  h1 = background\n  h2 = with_cancel h1\n  wait h2\n  observe err h2\n");
+  GoExpectations e = model_expectations(p, 2);
+  EXPECT_NE(e.verdict.find("parked-forever"), std::string::npos) << e.verdict;
+  std::string go = go_test_file(p, e, {});
+  EXPECT_NE(go.find("p.parkMain(2, \"parked-forever: go 0, op 3: wait h2\")\n\t\treturn\n"
+                    "\t\t// observe err h2 (never reached"), std::string::npos) << go;
+}
+
+// A lost cancel is shown in Go: the context is kept to the end and checked to be still
+// uncanceled in its parent's children map (or watched, or held nowhere).
+TEST(GoExport, ALostCancelIsAssertedInGo) {
+  Program p = parse("  h1 = background\n  h2 = with_cancel h1\n  store g0 h2\n  h3 = with_value h2 keyA:1 1\n"
+                    "  h4 = with_cancel h3\n  h5 = custom own_done h1\n  h6 = with_cancel h5\n  drop h4\n"
+                    "  cancel h6\n");
+  GoExpectations e = model_expectations(p, 2);
+  EXPECT_EQ(e.lost_cancel, (std::vector<uint32_t>{2, 4})) << e.verdict;
+  std::string go = go_test_file(p, e, {});
+  for (const char* frag : {"p.keep(2) // its cancel is never called (finding lost-cancel)", "p.keep(4)",
+                           "p.check(\"lost-cancel h4\", \"uncanceled, registered in its parent\", true, p.lostCancel(4))",
+                           "p.check(\"lost-cancel h2\", \"uncanceled, not registered (no cancelable ancestor)\", true, "
+                           "p.lostCancel(2))",
+                           "// Finding lost-cancel: the cancel func of h4 is never called"})
+    EXPECT_NE(go.find(frag), std::string::npos) << frag << "\n" << go;
+  EXPECT_EQ(go.find("p.keep(6)"), std::string::npos);
+  Program watched = parse("  h1 = background\n  h2 = with_cancel h1\n  h3 = custom own_done h2\n"
+                          "  h4 = with_cancel h3\n  cancel h2\n");
+  e = model_expectations(watched, 2);
+  ASSERT_EQ(e.lost_cancel, std::vector<uint32_t>{4}) << e.verdict;
+  EXPECT_NE(go_test_file(watched, e, {}).find("\"uncanceled, watched by a goroutine\""), std::string::npos);
 }
 
 TEST(GoExport, AnOrderThatCannotBeForcedIsRefused) {
@@ -153,12 +206,12 @@ TEST(GoExport, GeneratedCodeCallsTheRealApiAndAssertsTheModelsObservations) {
   EXPECT_EQ(e.obs.at({0, 8}).value, "5ms");
   std::string go = go_test_file(p, e, {});
   for (const char* frag : {"p.h[2], p.c[2] = context.WithCancel(p.h[1])",
-                           "p.h[3], p.c[3] = context.WithTimeout(p.h[2], p.real(time.Duration(5000000)))",
-                           "p.h[4] = context.WithValue(p.h[3], keyB(2), 9)",
-                           "p.check(\"children h2\", \"1\", true, strconv.Itoa(children(p.h[2])))",
+                           "p.h[3], p.c[3] = context.WithTimeout(p.h[2], p.span(time.Duration(5000000)))",
+                           "p.h[4] = context.WithValue(p.h[3], ctxcheckKeyB(2), 9)",
+                           "p.check(\"children h2\", \"1\", true, strconv.Itoa(ctxcheckChildren(p.h[2])))",
                            "p.sleep(time.Duration(6000000))",
-                           "p.check(\"err h3\", \"context deadline exceeded\", true, errStr(p.h[3].Err()))",
-                           "p.check(\"value h4 keyB:2\", \"9\", true, valStr(p.h[4].Value(keyB(2))))",
+                           "p.check(\"err h3\", \"context deadline exceeded\", true, ctxcheckErr(p.h[3].Err()))",
+                           "p.check(\"value h4 keyB:2\", \"9\", true, ctxcheckValue(p.h[4].Value(ctxcheckKeyB(2))))",
                            "p.deadline(\"deadline h4\", 4, 5000000, true)", "p.c[3]()", "package ctxcheck_test",
                            "func TestCtxcheckRepro(t *testing.T)", "//\t  h3 = with_timeout h2 5ms"})
     EXPECT_NE(go.find(frag), std::string::npos) << "missing: " << frag << "\n" << go;
@@ -207,6 +260,96 @@ TEST(GoExport, FinalizerExpectationsFollowTheModelsEndPhase) {
   EXPECT_TRUE(go_needs_isolation(ok));
 }
 
+// The clock: the program's instants in order, gaps x scale within [spacing, cap]; the
+// default scale makes the shortest gap the spacing.
+TEST(GoExport, TheClockKeepsOrderAndCutsIdleStretches) {
+  Program p = parse("  h1 = background\n  h2 = with_timeout h1 3600s\n  h3 = with_timeout h1 1ms\n"
+                    "  sleep 2ms\n  wait h2\n  observe err h2\n  observe err h3\n");
+  GoExpectations e = model_expectations(p, 2);
+  EXPECT_EQ(e.instants, (std::vector<int64_t>{0, 1000000, 2000000, 3600000000000}));
+  EXPECT_EQ(go_default_scale(e), 20);
+  GoClock c = go_clock(e, 0);
+  EXPECT_EQ(c.real, (std::vector<int64_t>{0, 20000000, 40000000, 240000000}));
+  GoClock slow = go_clock(e, 100);
+  EXPECT_EQ(slow.real, (std::vector<int64_t>{0, 100000000, 200000000, 400000000}));
+  // Instants 1us apart are still a spacing apart (the scale is at most 1000).
+  GoExpectations fine = model_expectations(parse("  h1 = background\n  h2 = with_timeout h1 1us\n  wait h2\n"), 1);
+  EXPECT_EQ(go_default_scale(fine), 1000);
+  EXPECT_EQ(go_clock(fine, 0).real, (std::vector<int64_t>{0, kGoSpacingNs}));
+  std::string go = go_test_file(p, e, {});
+  EXPECT_NE(go.find("clock := ctxcheckClock{virt: []time.Duration{0, 1000000, 2000000, 3600000000000}, real: "
+                    "[]time.Duration{0, 20000000, 40000000, 240000000}, spacing: 20000000}"),
+            std::string::npos) << go;
+  EXPECT_NE(go.find("take 240ms here"), std::string::npos) << go;
+}
+
+TEST(GoExport, PackageClauses) {
+  EXPECT_EQ(go_package_clause("// Package server.\n/* a\nb */\npackage server // x\n"), "server");
+  EXPECT_EQ(go_package_clause("//go:build linux\n\npackage\tfoo_test\n"), "foo_test");
+  EXPECT_EQ(go_package_clause("func x() {}\npackage y\n"), "");
+  EXPECT_EQ(go_package_clause(""), "");
+}
+
+// The package of a directory: its code's, else its tests' (x beside x_test: x); a
+// `//go:build ignore` script does not count; two packages in the code are an error.
+TEST(GoExport, ThePackageOfADirectory) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / fmt::format("ctxcheck-go-pkg-{}", ::testing::UnitTest::GetInstance()->random_seed());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto put = [&](const char* name, const char* text) { std::ofstream(dir / name) << text; };
+  EXPECT_EQ(go_package_in_dir(dir), std::nullopt);
+  put("a_test.go", "package server_test\n");
+  EXPECT_EQ(go_package_in_dir(dir), "server_test");
+  put("b_test.go", "package server\n");
+  EXPECT_EQ(go_package_in_dir(dir), "server");
+  put("gen.go", "//go:build ignore\n\npackage main\n");
+  put("server.go", "// Package server.\npackage server\n");
+  put("notes.txt", "package other\n");
+  EXPECT_EQ(go_package_in_dir(dir), "server");
+  put("other.go", "package other\n");
+  EXPECT_THROW(go_package_in_dir(dir), std::invalid_argument);
+  fs::remove_all(dir);
+}
+
+// Several exports into one package: the test file has no helpers, imports what it uses,
+// and its names come from the test name; the helpers file is the same bytes every time.
+TEST(GoExport, ExportsShareOnePackage) {
+  Program p = parse("  h1 = background\n  h2 = with_cancel h1\n  observe err h2\n  cancel h2\n");
+  GoExpectations e = model_expectations(p, 1);
+  GoExportOptions o;
+  o.package_name = "server";
+  o.inline_helpers = false;
+  o.test_name = "TestCtxcheckA";
+  std::string go = go_test_file(p, e, o);
+  EXPECT_TRUE(is_export_go_file(go));
+  EXPECT_NE(go.find("package server\n\nimport (\n\t\"context\"\n\t\"sync/atomic\"\n\t\"testing\"\n\t\"time\"\n)\n"),
+            std::string::npos) << go;
+  EXPECT_EQ(go.find("type ctxcheckProg"), std::string::npos);
+  EXPECT_NE(go.find("func runTestCtxcheckA(t *testing.T)"), std::string::npos);
+  EXPECT_EQ(go_helpers_file("server"), go_helpers_file("server"));
+  EXPECT_TRUE(is_export_go_file(go_helpers_file("server")));
+  EXPECT_EQ(go_package_clause(go_helpers_file("server")), "server");
+  EXPECT_NE(go_helpers_file("server").find("type ctxcheckProg"), std::string::npos);
+}
+
+// The table-driven form: one test, a subtest per trace, a function each.
+TEST(GoExport, SeveralTracesBecomeSubtests) {
+  std::vector<GoCase> cases;
+  for (const char* name : {"a", "b-2"}) {
+    Program p = parse("  h1 = background\n  h2 = with_timeout h1 1s\n  wait h2\n  observe err h2\n");
+    GoExpectations e = model_expectations(p, 1);
+    cases.push_back({name, std::string(name) + ".trace", std::move(p), std::move(e)});
+  }
+  GoExportOptions o;
+  o.test_name = "TestT";
+  std::string go = go_test_file(cases, o);
+  for (const char* frag : {"\tt.Run(\"a\", runTestT_a)\n\tt.Run(\"b-2\", runTestT_b_2)\n",
+                           "func runTestT_a(t *testing.T) {", "func runTestT_b_2(t *testing.T) {",
+                           "// Subtest b-2 reproduces b-2.trace:", "of 2 traces, one subtest each"})
+    EXPECT_NE(go.find(frag), std::string::npos) << frag << "\n" << go;
+}
+
 TEST(GoExport, DurationsRoundTrip) {
   for (int64_t ns : {0LL, 1LL, 1500LL, 2000000LL, 3000000000LL})
     EXPECT_EQ(parse_duration_ns(format_duration(ns)), ns);
@@ -223,7 +366,7 @@ TEST(GoExport, EveryGeneratedGo119ProgramExports) {
   for (uint64_t s = 1; s <= 50; ++s) {
     Program p = generate(s, g);
     ASSERT_FALSE(go_export_unsupported(p)) << print_program(p);
-    EXPECT_NO_THROW(go_program_func(p, model_expectations(p, 1), "f", 20)) << print_program(p);
+    EXPECT_NO_THROW(go_program_func(p, model_expectations(p, 1), "f", 0)) << print_program(p);
   }
 }
 

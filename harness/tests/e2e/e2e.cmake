@@ -10,3 +10,4 @@ function(ctxcheck_e2e name)
 endfunction()
 
 # one line per workflow script (keep sorted)
+ctxcheck_e2e(export_go)
