@@ -24,7 +24,7 @@ expect 0 "the converted trace replays" -- "$bin" replay back.trace
 # target ran early-return alone (as CTXCHECK_FUZZ_FAULT said).
 { printf '\377\377'; tail -c +3 crash.bin; } > forced.bin
 mkdir -p crashes
-CTXCHECK_FUZZ_FAULT=early-return CTXCHECK_FUZZ_TRACE_DIR=crashes "$fuzz" forced.bin >/dev/null 2>&1 \
+(CTXCHECK_FUZZ_FAULT=early-return CTXCHECK_FUZZ_TRACE_DIR=crashes "$fuzz" forced.bin >/dev/null 2>&1; exit $?) 2>/dev/null \
   && fail "replay_fuzz_faults did not crash under the forced fault"
 crash=$(ls crashes/*.trace 2>/dev/null | head -1)
 [[ -n "$crash" ]] && grep -q '^faults: early-return$' "$crash" && ok "the crash handler records the forced fault" \

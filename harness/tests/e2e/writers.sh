@@ -26,7 +26,7 @@ replays() {  # replays WRITER FAULT FILE...: each file replays as recorded and n
     "$bin" replay "$f" >"$scratch/replay.out" 2>&1 || fail "$fault: $writer's $(basename "$f"): $(tail -3 "$scratch/replay.out")"
   done
 }
-faults=$("$bin" faults | awk 'NF { print $1 }')
+faults=$("$bin" faults | awk '/^  [a-z]/ { print $1 }')
 [[ $(echo "$faults" | wc -l) -ge 12 ]] || fail "ctxcheck faults lists $(echo "$faults" | wc -l) faults"
 for fault in $faults; do
   [[ -n "${hunt[$fault]:-}" ]] || { fail "$fault: not in this test's hunt table (add it)"; continue; }
@@ -44,17 +44,24 @@ for fault in $faults; do
     grep -q '^max-steps: 50000$' "$d"/run/*.trace || fail "$fault: run's case does not record --max-steps"
     replays run "$fault" "$d"/run/*.trace
   else
-    echo "note: $fault: run --kinds $kinds found nothing in 200000 cases (needs a scheduled race)"
+    fail "$fault: run --kinds $kinds found nothing in 200000 cases"
   fi
   case1=$(ls "$d"/explore/*.trace 2>/dev/null | head -1)
   [[ -n "$case1" ]] || continue
   "$bin" convert --to-bytes "$case1" -o "$d/crash.bin" >/dev/null 2>&1 || { fail "$fault: convert --to-bytes"; continue; }
   mkdir -p "$d/fuzz"
-  CTXCHECK_FUZZ_TRACE_DIR="$d/fuzz" "$fuzz" "$d/crash.bin" >/dev/null 2>&1
+  (CTXCHECK_FUZZ_TRACE_DIR="$d/fuzz" "$fuzz" "$d/crash.bin" >/dev/null 2>&1; exit $?) 2>/dev/null
   replays "the fuzz crash handler" "$fault" "$d"/fuzz/*.trace
   "$bin" convert --to-trace "$d/crash.bin" --target fuzz_faults -o "$d/converted.trace" >/dev/null 2>&1
   replays convert "$fault" "$d/converted.trace"
   ok "$fault: every writer's case replays"
+done
+# Unsafe ops (reparent) are part of the case: `unsafe: on`.
+expect 1 "run --unsafe finds a cycle" -- "$bin" run --seed 1 --count 20000 --unsafe --out unsafe-run --no-progress
+expect 1 "explore --unsafe finds one" -- "$bin" explore --ops 2 --kinds with_cancel,reparent --unsafe --out unsafe-explore --no-progress
+for t in unsafe-run/*.trace unsafe-explore/*.trace; do
+  grep -q '^unsafe: on$' "$t" && ok "$t says unsafe: on" || fail "$t lacks unsafe: on"
+  expect 0 "$t replays" -- "$bin" replay "$t"
 done
 # A step limit is part of the case: a termination violation found under --max-steps 200
 # replays only under that limit.
