@@ -264,6 +264,9 @@ void TraceReader::schedule_choices(const std::vector<Token>& toks, size_t from) 
   }
 }
 
+// Header fields (each optional): faults: a,b (the injected faults), unsafe: on (reparent
+// allowed), max-steps: N (the step limit it ran under, when not the default), expect: and
+// hash: (what a replay must come to).
 void TraceReader::header_field(LineParser& lp, const std::vector<Token>& toks, std::string_view line) {
   std::string_view head = toks[0].text;
   // The header's value follows the head token wherever it starts (leading blanks).

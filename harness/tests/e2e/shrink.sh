@@ -30,6 +30,10 @@ grep -q "keeping finding lost-cancel (the input also comes to: finalizer-cycle" 
 grep -q '^# my note: from the payments service, ticket 4711$' two.shrunk.trace \
   && ok "the header comment survives" || fail "the header comment was dropped"
 expect 0 "the shrunk case replays" -- "$bin" replay two.shrunk.trace
+expect 0 "shrink the shrunk case again" -- "$bin" shrink two.shrunk.trace -o again.trace
+[[ $(grep -c '^# .*outcome ' again.trace) -eq 1 && $(grep -c '^# shrunk from' again.trace) -eq 1 ]] \
+  && ok "the old report is replaced, not kept beside the new one" || fail "reports pile up: $(grep '^#' again.trace)"
+grep -q '^# my note: from the payments service, ticket 4711$' again.trace || fail "the note did not survive a second shrink"
 expect 2 "an existing output is not overwritten" -- "$bin" shrink two.trace
 grep -q -- "--force" "$scratch/err" || fail "the refusal does not mention --force: $(cat "$scratch/err")"
 expect 0 "--force overwrites it" -- "$bin" shrink two.trace --force
