@@ -29,6 +29,12 @@ namespace {
 
 const char* target_name(FuzzLayout l) { return l == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs"; }
 
+FuzzLayout parse_target(const std::string& name) {
+  auto layout = fuzz_layout_by_name(name);
+  if (!layout) throw UsageError(fmt::format("--target: unknown target \"{}\" (fuzz_programs or fuzz_faults)", name));
+  return *layout;
+}
+
 // The faults a fuzz_faults input ran under. The target takes them from the input's mask
 // bytes unless $CTXCHECK_FUZZ_FAULT forces a set (then the mask bytes mean nothing), so
 // convert does the same, and --faults says it for a crash found under a forced set.
@@ -63,8 +69,7 @@ int convert_to_trace(const ConvertArgs& a) {
     throw UsageError(fmt::format("convert --to-trace {}: fuzzer bytes do not name their target: give --target "
                                  "fuzz_programs or --target fuzz_faults (the target that found it)",
                                  a.to_trace));
-  auto layout = fuzz_layout_by_name(a.target);
-  if (!layout) throw UsageError(fmt::format("--target: unknown target \"{}\" (fuzz_programs or fuzz_faults)", a.target));
+  std::optional<FuzzLayout> layout = parse_target(a.target);
   if (*layout == FuzzLayout::Programs && !a.faults.empty())
     throw UsageError("--faults: fuzz_programs runs the faithful model (a forced fault set is fuzz_faults's)");
   std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
@@ -91,10 +96,7 @@ int convert_to_bytes(const ConvertArgs& a) {
   if (a.out.empty()) throw UsageError("convert --to-bytes: give -o FILE (the bytes are binary)");
   if (!a.faults.empty()) throw UsageError("--faults: --to-bytes writes the trace's own faults: line");
   std::optional<FuzzLayout> layout;
-  if (!a.target.empty()) {
-    layout = fuzz_layout_by_name(a.target);
-    if (!layout) throw UsageError(fmt::format("--target: unknown target \"{}\" (fuzz_programs or fuzz_faults)", a.target));
-  }
+  if (!a.target.empty()) layout = parse_target(a.target);
   Program p = read_trace(a.to_bytes);
   (void)trace_faults(p, a.to_bytes);
   FuzzLayout l = layout.value_or(p.faults.empty() ? FuzzLayout::Programs : FuzzLayout::Faults);

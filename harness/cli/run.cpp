@@ -21,6 +21,17 @@ namespace {
 uint64_t mix(uint64_t a, uint64_t b) {
   return rt::splitmix64_mix(a * rt::kGoldenGamma ^ (b + 0x632be59bd9b4e019ULL + (a << 6) + (a >> 2)));
 }
+// --json: the summary as one JSON object on stdout.
+void print_json_summary(const RunArgs& a, const model::FaultSet& faults, const CampaignSummary& sum,
+                        const FailureSink& sink, int rc) {
+  nlohmann::json j = {{"command", "run"},        {"seed", a.seed},
+                      {"faults", faults.to_string()}, {"executions", sum.cases},
+                      {"violations", sum.violations}, {"findings", sum.findings},
+                      {"by_id", counts_by_id_json(sum.by_id)}, {"files", kept_files_json(sink)},
+                      {"seconds", sum.seconds},       {"exit", rc}};
+  fmt::print("{}\n", j.dump(2));
+}
+
 }  // namespace
 
 int run_command(const RunArgs& a) {
@@ -85,14 +96,7 @@ int run_command(const RunArgs& a) {
   if (!sum.first_violation_file.empty())
     fmt::print(human, "first violation written to {}\nreplay it with: ctxcheck replay {}\n", sum.first_violation_file,
                sum.first_violation_file);
-  if (a.json) {
-    nlohmann::json j = {{"command", "run"},         {"seed", a.seed},
-                        {"faults", faults->to_string()}, {"executions", sum.cases},
-                        {"violations", sum.violations}, {"findings", sum.findings},
-                        {"by_id", counts_by_id_json(sum.by_id)}, {"files", kept_files_json(sink)},
-                        {"seconds", sum.seconds},        {"exit", rc}};
-    fmt::print("{}\n", j.dump(2));
-  }
+  if (a.json) print_json_summary(a, *faults, sum, sink, rc);
   return rc;
 }
 
