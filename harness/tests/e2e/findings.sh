@@ -6,6 +6,14 @@
 bin=$1 src=$2 build=$3
 source "$(dirname "$0")/lib.sh"
 cd "$scratch"
+# Without the new flags, as the issue measured it: few files, each shrunk.
+expect 0 "run --any-programs --save-findings" -- "$bin" run --seed 1 --count 2000 --any-programs --save-findings --out plain --no-progress
+found=$(sed -n 's/.* violations, \([0-9]*\) findings$/\1/p' "$scratch/out" | head -1)
+files=$(ls plain | wc -l)
+[[ -n "$found" && $found -ge 200 && $((files * 10)) -le $found ]] && ok "$found findings saved as $files files" \
+  || fail "$found findings saved as $files files (want at most one file per 10 findings)"
+[[ $(grep -L '^# shrunk from' plain/*.trace | wc -l) -eq 0 ]] && ok "each saved finding is shrunk" \
+  || fail "$(grep -L '^# shrunk from' plain/*.trace | wc -l) of $files saved findings are not shrunk"
 expect 0 "run --any-programs --save-findings --json" -- \
   "$bin" run --seed 1 --count 2000 --any-programs --save-findings --out cases --json --no-progress
 cp "$scratch/out" run.json
