@@ -33,13 +33,19 @@ struct UsageError : std::runtime_error {
 // UsageError naming the file (and line and column) on any problem.
 Program read_trace(const std::string& file);
 model::FaultSet trace_faults(const Program& p, const std::string& file);
+// Its header's faults and step limit (recorded_options), as UsageError.
+ExecOptions trace_options(const Program& p, const std::string& file);
 
 // A trace file read and run once on its recorded schedule (replay and shrink start here):
-// the program, the options it ran with (its header's faults), and the result.
+// the program, the options it ran with (its header's faults and step limit), the result,
+// and how the recorded schedule fitted: the first entry out of range (-1: none) and how
+// many entries the execution used (fewer than recorded: entries left over).
 struct ReplayedTrace {
   Program program;
   ExecOptions opts;
   ExecResult result;
+  long schedule_diverged_at = -1;
+  size_t schedule_consumed = 0;
 };
 ReplayedTrace replay_trace(const std::string& file);
 
@@ -85,11 +91,14 @@ struct RunArgs {
   int progress = -1;        // -1 = auto (a TTY)
   uint64_t max_steps = rt::kDefaultMaxSteps;
   bool shrink = true;       // shrink each failing case before writing it
+  bool fail_on_findings = false;  // exit 1 on a finding too
+  bool json = false;        // a JSON summary on stdout, the text on stderr
 };
 int run_command(const RunArgs& a);
 
 struct ReplayArgs {
-  std::string file;
+  std::vector<std::string> files;
+  std::string file;         // the one file (replay_command sets it from files)
   bool json = false;
   std::string dot;          // write the tree at the violation as DOT here (+ .svg if graphviz)
   std::string write;        // write the re-annotated trace here
@@ -98,7 +107,10 @@ int replay_command(const ReplayArgs& a);
 
 struct ShrinkArgs {
   std::string file;
-  std::string out;  // "" = overwrite the input
+  std::string out;        // "" = FILE as NAME.shrunk.trace; "-" = stdout
+  bool in_place = false;  // overwrite FILE
+  bool force = false;     // overwrite an existing output
+  std::string keep;       // the invariant or finding to keep ("" = the first)
 };
 int shrink_command(const ShrinkArgs& a);
 
@@ -124,6 +136,8 @@ struct ExploreArgs {
   int progress = -1;
   uint64_t max_steps = rt::kDefaultMaxSteps;
   bool shrink = true;
+  bool fail_on_findings = false;  // exit 1 on a finding too
+  bool json = false;              // a JSON summary on stdout, the text on stderr
 };
 int explore_command(const ExploreArgs& a);
 
@@ -142,7 +156,8 @@ struct ConvertArgs {
   std::string to_trace;  // a fuzz input (crash file) to convert to a text trace
   std::string to_bytes;  // a text trace to convert to a fuzz input
   std::string out;       // --to-trace: "" = stdout
-  std::string target;    // "fuzz_programs", "fuzz_faults", "" = auto
+  std::string target;    // "fuzz_programs", "fuzz_faults"; --to-trace: required
+  std::string faults;    // --to-trace, fuzz_faults: the set CTXCHECK_FUZZ_FAULT forced
 };
 int convert_command(const ConvertArgs& a);
 

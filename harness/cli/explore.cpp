@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/summary.h"
 #include "harness/explore/checkpoint.h"
 #include "harness/explore/explore.h"
 #include "harness/explore/strategies.h"
@@ -35,44 +36,77 @@ std::string counts_line(const ExploreCounts& c, double secs) {
                      static_cast<double>(c.distinct_states) / s);
 }
 
-// Hands each violation to the failure sink (shrink unless --no-shrink, name, dedupe, write)
-// and prints the first of each kind.
+// Hands each violation to the failure sink (shrink unless --no-shrink, name, dedupe, write),
+// prints the first of each kind, counts them by id, and ends with the summary (--json: as
+// JSON on stdout, every other line on stderr).
 class Reporter {
  public:
   Reporter(const ExploreArgs& a, const ExecOptions& exec)
-      : sink_({.exec = exec, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = true}) {}
+      : a_(a), sink_({.exec = exec, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = true}),
+        out_(a.json ? stderr : stdout) {}
+
+  std::FILE* out() const { return out_; }
 
   void report(const Failure& f, const std::string& headline) {
+    ++by_id_[std::string(f.result.expect().id())];
     FailureCase c = sink_.prepare(f.program, f.result, headline);
     FailureSink::Kept kept = sink_.keep(c);
     if (!kept.first) return;
-    fmt::print("violation {}{}:\n{}{}", c.verdict.id(), c.shrunk ? " (shrunk)" : "", print_program(c.program),
+    fmt::print(out_, "violation {}{}:\n{}{}", c.verdict.id(), c.shrunk ? " (shrunk)" : "", print_program(c.program),
                text_report(c.program, c.result));
-    if (!kept.path.empty()) fmt::print("written to {}\nreplay it with: ctxcheck replay {}\n", kept.path, kept.path);
+    if (!kept.path.empty())
+      fmt::print(out_, "written to {}\nreplay it with: ctxcheck replay {}\n", kept.path, kept.path);
+  }
+
+  // The exit code, after the summary (text, or JSON with the counts and the files).
+  int finish(const ExploreCounts& c, double secs, bool complete, const ExecOptions& exec) const {
+    for (const auto& [id, n] : by_id_) fmt::print(out_, "  {}: {} failing executions\n", id, n);
+    fmt::print(out_, "{}", kept_files_text(sink_));
+    if (c.nondeterminism)
+      fmt::print(out_, "NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", c.nondeterminism);
+    bool failed = c.violations > 0 || c.nondeterminism > 0 || (a_.fail_on_findings && c.findings > 0);
+    int rc = failed ? kExitViolation : kExitPass;
+    if (a_.json) {
+      nlohmann::json j = {{"command", "explore"},
+                          {"faults", exec.faults.to_string()},
+                          {"programs", c.programs},
+                          {"executions", c.executions},
+                          {"violations", c.violations},
+                          {"findings", c.findings},  // executions whose verdict is a finding
+                          {"violations_by_id", by_id_},
+                          {"files", kept_files_json(sink_)},
+                          {"complete", complete},
+                          {"seed", a_.seed},
+                          {"seconds", secs},
+                          {"exit", rc}};
+      fmt::print("{}\n", j.dump(2));
+    }
+    return rc;
   }
 
  private:
+  const ExploreArgs& a_;
   FailureSink sink_;
+  std::FILE* out_;
+  std::map<std::string, uint64_t> by_id_;
 };
 
 int explore_one(const ExploreArgs& a, ExploreOptions& o) {
   Program p = read_trace(a.file);
   if (a.faults.empty()) o.exec.faults = trace_faults(p, a.file);
   if (!a.faults.empty()) p.faults = o.exec.faults.to_string();
+  // The trace's step limit, unless --max-steps says otherwise.
+  if (p.max_steps && a.max_steps == rt::kDefaultMaxSteps) o.exec.limits.max_steps = *p.max_steps;
   Reporter rep(a, o.exec);
   auto t0 = Clock::now();
-  std::map<std::string, uint64_t> by_id;
   ExploreCounts c = explore_program(p, o, [&](const Failure& f) {
-    ++by_id[std::string(f.result.expect().id())];
     rep.report(f, fmt::format("found by: ctxcheck explore {} --strategy {} --bound {}", a.file,
                               o.strategy, o.bound));
     return a.keep_going;
   });
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  fmt::print("explored {} under {} (bound {}): {}\n", a.file, o.strategy, o.bound, counts_line(c, secs));
-  for (const auto& [id, n] : by_id) fmt::print("  {}: {} failing executions\n", id, n);
-  if (c.nondeterminism) fmt::print("NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", c.nondeterminism);
-  return c.violations > 0 || c.nondeterminism > 0 ? kExitViolation : kExitPass;
+  fmt::print(rep.out(), "explored {} under {} (bound {}): {}\n", a.file, o.strategy, o.bound, counts_line(c, secs));
+  return rep.finish(c, secs, true, o.exec);
 }
 
 int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
@@ -106,20 +140,21 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
       throw UsageError(e.what());
     }
   }
+  Reporter rep(a, o.exec);
+  std::FILE* human = rep.out();
   if (resume && resume->done) {
-    fmt::print("{}: this exploration is complete: {}\n", a.checkpoint, counts_line(resume->counts, 0));
-    return resume->counts.violations > 0 ? kExitViolation : kExitPass;
+    fmt::print(human, "{}: this exploration is complete: {}\n", a.checkpoint, counts_line(resume->counts, 0));
+    return rep.finish(resume->counts, 0, true, o.exec);
   }
   if (resume)
-    fmt::print("resuming from {}: {} ops, program {} ({} programs done)\n", a.checkpoint, resume->next.ops,
+    fmt::print(human, "resuming from {}: {} ops, program {} ({} programs done)\n", a.checkpoint, resume->next.ops,
                resume->next.index, resume->counts.programs);
-  fmt::print("ctxcheck explore: programs of {}..{} ops over [{}] ({} scripts max){}, {} bound {}{}, faults [{}]\n",
+  fmt::print(human, "ctxcheck explore: programs of {}..{} ops over [{}] ({} scripts max){}, {} bound {}{}, faults [{}]\n",
              sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts,
              sp.shards > 1 ? fmt::format(", shard {}/{}", sp.shard, sp.shards) : "", o.strategy,
              o.bound, o.state_caching ? ", state caching" : "", o.exec.faults.to_string());
   std::fflush(stdout);
 
-  Reporter rep(a, o.exec);
   bool progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
   auto t0 = Clock::now(), last_progress = t0, last_checkpoint = t0;
   ResumedExploration run = explore_space_resumable(
@@ -146,10 +181,10 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
   if (!a.checkpoint.empty()) write_checkpoint(a.checkpoint, run.checkpoint);
   const ExploreCounts& all = run.checkpoint.counts;
   bool complete = run.complete;
-  fmt::print("explored: {}\n", counts_line(all, secs));
-  if (!complete) fmt::print("stopped before the end of the space{}\n", a.checkpoint.empty() ? "" : "; run again to resume");
-  if (all.nondeterminism) fmt::print("NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", all.nondeterminism);
-  return all.violations > 0 || all.nondeterminism > 0 ? kExitViolation : kExitPass;
+  fmt::print(human, "explored: {}\n", counts_line(all, secs));
+  if (!complete)
+    fmt::print(human, "stopped before the end of the space{}\n", a.checkpoint.empty() ? "" : "; run again to resume");
+  return rep.finish(all, secs, complete, o.exec);
 }
 
 }  // namespace
@@ -209,6 +244,8 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--pct-depth", ex.pct_depth, "PCT bug depth d")->check(CLI::Range(1, 100));
   cmd->add_option("--faults", ex.faults, "Comma-separated faults to inject");
   cmd->add_flag("--keep-going", ex.keep_going, "Do not stop at the first violation");
+  cmd->add_flag("--fail-on-findings", ex.fail_on_findings, "Exit 1 when an execution comes to a program finding, too");
+  cmd->add_flag("--json", ex.json, "Print a JSON summary on stdout (the text goes to stderr)");
   cmd->add_option("--out", ex.out_dir, "Directory for failing cases (shrunk text traces, written atomically)");
   cmd->add_option("--checkpoint", ex.checkpoint, "Resume from / save progress to this file");
   cmd->add_option("--max-programs", ex.max_programs, "Stop after this many programs (resume later)");

@@ -6,6 +6,7 @@
 
 #include "harness/campaign/campaign.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/summary.h"
 #include "harness/executor/executor.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
@@ -20,6 +21,17 @@ namespace {
 uint64_t mix(uint64_t a, uint64_t b) {
   return rt::splitmix64_mix(a * rt::kGoldenGamma ^ (b + 0x632be59bd9b4e019ULL + (a << 6) + (a >> 2)));
 }
+// --json: the summary as one JSON object on stdout.
+void print_json_summary(const RunArgs& a, const model::FaultSet& faults, const CampaignSummary& sum,
+                        const FailureSink& sink, int rc) {
+  nlohmann::json j = {{"command", "run"},        {"seed", a.seed},
+                      {"faults", faults.to_string()}, {"executions", sum.cases},
+                      {"violations", sum.violations}, {"findings", sum.findings},
+                      {"by_id", counts_by_id_json(sum.by_id)}, {"files", kept_files_json(sink)},
+                      {"seconds", sum.seconds},       {"exit", rc}};
+  fmt::print("{}\n", j.dump(2));
+}
+
 }  // namespace
 
 int run_command(const RunArgs& a) {
@@ -52,7 +64,8 @@ int run_command(const RunArgs& a) {
   co.stop_on_violation = !a.keep_going;
   FailureSink sink({.exec = opts, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = a.save_findings});
   sink.create_out_dir();
-  fmt::print("ctxcheck run: seed {}, faults [{}], {} ops, {} goroutines, {}{}\n", a.seed,
+  std::FILE* human = a.json ? stderr : stdout;  // --json: stdout carries only the summary
+  fmt::print(human, "ctxcheck run: seed {}, faults [{}], {} ops, {} goroutines, {}{}\n", a.seed,
              faults->to_string(), gen.ops, gen.goroutines, gen.well_formed ? "well-formed" : "any programs",
              gen.unsafe ? ", unsafe ops" : "");
   std::fflush(stdout);
@@ -72,17 +85,19 @@ int run_command(const RunArgs& a) {
     FailureSink::Kept kept = sink.keep(c);
     out.file = kept.path;
     out.written = kept.written;
-    if (c.shrunk && co.stop_on_violation)
-      fmt::print("case {} (shrunk):\n{}{}", i, print_program(c.program), text_report(c.program, c.result));
+    if (c.verdict.is_violation() && c.shrunk && co.stop_on_violation)
+      fmt::print(human, "case {} (shrunk):\n{}{}", i, print_program(c.program), text_report(c.program, c.result));
     else if (c.verdict.is_violation() && co.stop_on_violation)
-      fmt::print("case {}:\n{}", i, text_report(p, r));
+      fmt::print(human, "case {}:\n{}", i, text_report(p, r));
     return out;
   });
-  fmt::print("{}\n", sum.to_string());
+  int rc = sum.violations > 0 || (a.fail_on_findings && sum.findings > 0) ? kExitViolation : kExitPass;
+  fmt::print(human, "{}\n{}", sum.to_string(), kept_files_text(sink));
   if (!sum.first_violation_file.empty())
-    fmt::print("first violation written to {}\nreplay it with: ctxcheck replay {}\n", sum.first_violation_file,
+    fmt::print(human, "first violation written to {}\nreplay it with: ctxcheck replay {}\n", sum.first_violation_file,
                sum.first_violation_file);
-  return sum.violations > 0 ? kExitViolation : kExitPass;
+  if (a.json) print_json_summary(a, *faults, sum, sink, rc);
+  return rc;
 }
 
 void add_run_command(CommandRegistry& r) {
@@ -110,7 +125,10 @@ void add_run_command(CommandRegistry& r) {
   cmd->add_flag("--any-programs", f->any_programs, "Not only well-formed programs (findings expected)");
   cmd->add_option("--out", run.out_dir, "Directory for failing cases (text traces, written atomically)");
   cmd->add_flag("--keep-going", run.keep_going, "Do not stop at the first violation");
-  cmd->add_flag("--save-findings", run.save_findings, "Also write program findings to --out");
+  cmd->add_flag("--save-findings", run.save_findings,
+                "Also write program findings to --out (shrunk, one file per minimal case, like violations)");
+  cmd->add_flag("--fail-on-findings", run.fail_on_findings, "Exit 1 when a program finding occurs, too");
+  cmd->add_flag("--json", run.json, "Print a JSON summary on stdout (the text goes to stderr)");
   cmd->add_flag("--progress", f->force_progress, "Print a progress line every second");
   cmd->add_flag("--no-progress", f->no_progress, "Never print the progress line");
   cmd->add_option("--max-steps", run.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));

@@ -31,12 +31,22 @@ model::FaultSet trace_faults(const Program& p, const std::string& file) {
   }
 }
 
+ExecOptions trace_options(const Program& p, const std::string& file) {
+  try {
+    return recorded_options(p);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: {}", file, e.what()));
+  }
+}
+
 ReplayedTrace replay_trace(const std::string& file) {
   ReplayedTrace t;
   t.program = read_trace(file);
-  t.opts.faults = trace_faults(t.program, file);
+  t.opts = trace_options(t.program, file);
   rt::ReplayChoices choices(t.program.schedule);
   t.result = execute(t.program, choices, t.opts);
+  t.schedule_diverged_at = choices.diverged_at();
+  t.schedule_consumed = choices.consumed();
   return t;
 }
 

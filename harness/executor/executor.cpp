@@ -134,6 +134,19 @@ model::FaultSet faults_of(const Program& program) {
   return *f;
 }
 
+ExecOptions recorded_options(const Program& program) {
+  ExecOptions o;
+  o.faults = faults_of(program);
+  if (program.max_steps) o.limits.max_steps = *program.max_steps;
+  return o;
+}
+
+void record_options(Program& program, const ExecOptions& opts) {
+  program.faults = opts.faults.to_string();
+  program.max_steps.reset();
+  if (opts.limits.max_steps != rt::kDefaultMaxSteps) program.max_steps = opts.limits.max_steps;
+}
+
 ExecResult execute(const Program& program, rt::ChoiceSource& choices, const ExecOptions& opts) {
   ExecResult out;
   rt::Runtime runtime(choices, opts.limits);

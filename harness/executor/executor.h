@@ -54,4 +54,10 @@ ExecResult execute_input(const DecodedInput& in);
 // naming an unknown fault).
 model::FaultSet faults_of(const Program& program);
 
+// What a trace records about how it ran, and so what replays it: the header's faults and
+// its step limit (`max-steps:`). recorded_options throws as faults_of does;
+// record_options writes `opts`'s into the header (every writer of a case calls it).
+ExecOptions recorded_options(const Program& program);
+void record_options(Program& program, const ExecOptions& opts);
+
 }  // namespace ctxcheck::harness

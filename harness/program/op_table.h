@@ -77,6 +77,7 @@ inline constexpr int32_t kFirstCause = 3;            // cause3, ...: 1 and 2 are
 inline constexpr int32_t kMaxCause = 1000000;
 inline constexpr int64_t kMaxGlobal = 1000;          // g0..g1000
 inline constexpr int kKeyTypes = 26;                 // keyA..keyZ
+inline constexpr uint64_t kMaxStepLimit = 100'000'000;  // the largest `max-steps:` (and --max-steps)
 // The byte decoder's smaller spaces: rebinding a key, shadowing it with another type and
 // looking it up again are all likely.
 inline constexpr size_t kMaxDecodedOps = 256;

@@ -30,6 +30,8 @@ struct Program {
   std::vector<Script> scripts;          // [0] is main
   std::string faults;                   // "skip-removal,..." (names checked by the executor)
   bool unsafe = false;                  // allows reparent
+  std::optional<uint64_t> max_steps;    // the `max-steps:` line: the step limit it ran under
+                                        // (absent: the executor's default)
   std::optional<Expect> expect;         // the `expect:` line: pass, violation residue, ...
   std::optional<uint64_t> hash;         // recorded trace hash
   std::vector<uint32_t> schedule;       // recorded decisions (chosen indices)

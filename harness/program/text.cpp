@@ -264,6 +264,9 @@ void TraceReader::schedule_choices(const std::vector<Token>& toks, size_t from) 
   }
 }
 
+// Header fields (each optional): faults: a,b (the injected faults), unsafe: on (reparent
+// allowed), max-steps: N (the step limit it ran under, when not the default), expect: and
+// hash: (what a replay must come to).
 void TraceReader::header_field(LineParser& lp, const std::vector<Token>& toks, std::string_view line) {
   std::string_view head = toks[0].text;
   // The header's value follows the head token wherever it starts (leading blanks).
@@ -274,6 +277,13 @@ void TraceReader::header_field(LineParser& lp, const std::vector<Token>& toks, s
   } else if (head == "unsafe:") {
     if (rest != "on" && rest != "off") { lp.word(""); lp.fail("on or off"); }
     p_.unsafe = rest == "on";
+  } else if (head == "max-steps:") {
+    uint64_t n = 0;
+    if (!parse_int(rest, n) || n == 0 || n > limits::kMaxStepLimit) {
+      lp.word("");
+      lp.fail(fmt::format("a step limit (1..{})", limits::kMaxStepLimit));
+    }
+    p_.max_steps = n;
   } else if (head == "expect:") {
     if (!rest.empty()) p_.expect = Expect::parse(rest);
     if (!rest.empty() && !p_.expect) { lp.word(""); lp.fail(std::string(kExpectSyntax)); }
@@ -282,7 +292,7 @@ void TraceReader::header_field(LineParser& lp, const std::vector<Token>& toks, s
     if (!parse_int(rest, h, 16)) { lp.word(""); lp.fail("a hexadecimal trace hash"); }
     p_.hash = h;
   } else {
-    lp.fail("faults:, unsafe:, expect:, hash: or go 0:");
+    lp.fail("faults:, unsafe:, max-steps:, expect:, hash: or go 0:");
   }
 }
 
@@ -410,6 +420,7 @@ std::string print_program(const Program& p) {
   for (const auto& n : p.notes) out += n.empty() ? "#\n" : fmt::format("# {}\n", n);
   if (!p.faults.empty()) out += fmt::format("faults: {}\n", p.faults);
   if (p.unsafe) out += "unsafe: on\n";
+  if (p.max_steps) out += fmt::format("max-steps: {}\n", *p.max_steps);
   if (p.expect) out += fmt::format("expect: {}\n", p.expect->to_string());
   if (p.hash) out += fmt::format("hash: {:016x}\n", *p.hash);
   for (size_t s = 0; s < p.scripts.size(); ++s) {

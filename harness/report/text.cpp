@@ -63,4 +63,20 @@ Program annotate(const Program& program, const ExecResult& r, const std::string&
   return p;
 }
 
+std::vector<std::string> notes_without_reports(const std::vector<std::string>& notes) {
+  std::vector<std::string> kept;
+  bool in_report = false;
+  for (const std::string& n : notes) {
+    bool starts = n == "PASS" || n.starts_with("VIOLATION ") || n.starts_with("FINDING ");
+    if (starts) in_report = true;
+    if (in_report) {
+      if (n.starts_with("  outcome ")) in_report = false;
+      continue;
+    }
+    if (n.starts_with("shrunk from ") && n.find(" preemptions in ") != std::string::npos) continue;
+    kept.push_back(n);
+  }
+  return kept;
+}
+
 }  // namespace ctxcheck::harness

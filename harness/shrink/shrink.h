@@ -1,5 +1,5 @@
 // The shrinker: reduces a failing program and its schedule while the same verdict (the
-// same invariant or finding id) keeps failing, until it is 1-minimal: removing any single
+// same invariant, or the same finding among the execution's findings) keeps failing, until it is 1-minimal: removing any single
 // op, any single goroutine script, or any single preemption (a non-zero decision) makes
 // it pass or changes the verdict.
 //
@@ -27,7 +27,8 @@ struct ShrinkResult {
   ShrinkStats stats;
 };
 
-// `target` is ExecResult::expect() of the failure to keep (violation residue, ...).
+// `target` is the failure to keep (violation residue, finding lost-cancel): one of
+// ExecResult::verdicts() of `failing`.
 ShrinkResult shrink(const Program& failing, const ExecOptions& opts, const Expect& target,
                     size_t max_attempts = 50000);
 

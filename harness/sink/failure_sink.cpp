@@ -1,6 +1,8 @@
 #include "harness/sink/failure_sink.h"
 
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -16,23 +18,44 @@ std::string case_stem(const Expect& verdict, uint64_t trace_hash) {
   return fmt::format("{}-{:016x}", verdict.id(), trace_hash);
 }
 
+std::string case_signature(const Expect& verdict, const Program& p) {
+  std::map<std::string, std::string, std::less<>> renamed;  // "h5" -> "h2"
+  std::string sig = fmt::format("{}\n{}\n", verdict.to_string(), p.faults);
+  for (size_t s = 0; s < p.scripts.size(); ++s) {
+    sig += fmt::format("go {}:\n", s);
+    for (const Op& op : p.scripts[s].ops) {
+      std::istringstream words(print_op(op));
+      for (std::string w; words >> w;) {
+        bool handle = w.size() > 1 && w[0] == 'h' && w.find_first_not_of("0123456789", 1) == std::string::npos;
+        if (handle) w = renamed.try_emplace(w, fmt::format("h{}", renamed.size() + 1)).first->second;
+        sig += w + " ";
+      }
+      sig += "\n";
+    }
+  }
+  for (uint32_t c : p.schedule) sig += fmt::format("{} ", c);
+  return sig;
+}
+
 FailureCase annotated_case(const Program& program, const ExecResult& r, const std::string& headline) {
   FailureCase c;
   c.verdict = r.expect();
   c.program = annotate(program, r, headline);
   c.result = r;
   c.stem = case_stem(c.verdict, r.trace_hash);
+  c.signature = case_signature(c.verdict, c.program);
   c.text = print_program(c.program);
   return c;
 }
 
-std::string shrunk_trace(const ShrinkResult& s, const std::string& headline) {
+Program shrunk_program(const ShrinkResult& s, const Expect& target, const std::string& headline) {
   Program out = annotate(s.program, s.result, headline);
+  out.expect = target;  // the minimal case may come to another finding first
   while (!out.schedule.empty() && out.schedule.back() == 0) out.schedule.pop_back();
   out.notes.push_back(fmt::format("shrunk from {} ops / {} preemptions to {} ops / {} preemptions in {} executions",
                                   s.stats.ops_before, s.stats.preemptions_before, s.stats.ops_after,
                                   s.stats.preemptions_after, s.stats.attempts));
-  return print_program(out);
+  return out;
 }
 
 FailureCase shrunk_case(const Program& failing, const ExecOptions& opts, const Expect& target,
@@ -42,9 +65,10 @@ FailureCase shrunk_case(const Program& failing, const ExecOptions& opts, const E
   c.verdict = target;
   c.shrunk = true;
   c.stem = case_stem(target, s.result.trace_hash);
-  c.text = shrunk_trace(s, headline);
+  c.program = shrunk_program(s, target, headline);
+  c.signature = case_signature(target, c.program);
+  c.text = print_program(c.program);
   c.stats = s.stats;
-  c.program = std::move(s.program);
   c.result = std::move(s.result);
   return c;
 }
@@ -59,24 +83,37 @@ void FailureSink::create_out_dir() const {
 }
 
 FailureCase FailureSink::prepare(const Program& failing, const ExecResult& r, const std::string& headline) const {
-  // The case names the faults it ran under, whoever found it: explore's enumerated programs
-  // carry none of their own, and a trace without its faults: line does not replay.
+  // The case names the faults and the step limit it ran under, whoever found it: explore's
+  // enumerated programs carry none of their own, and a trace without its faults: (or
+  // max-steps:) line does not replay.
   Program p = failing;
-  p.faults = o_.exec.faults.to_string();
+  record_options(p, o_.exec);
   Expect verdict = r.expect();
-  if (o_.shrink && verdict.is_violation()) return shrunk_case(p, o_.exec, verdict, headline);
+  // Findings are shrunk too when they are written: thousands of cases of one finding are
+  // then a few minimal ones (and one file each), not thousands of files.
+  bool written = !o_.out_dir.empty() && (verdict.is_violation() || o_.write_findings);
+  if (o_.shrink && (verdict.is_violation() || (verdict.is_finding() && written)))
+    return shrunk_case(p, o_.exec, verdict, headline);
   return annotated_case(p, r, headline);
 }
 
 FailureSink::Kept FailureSink::keep(const FailureCase& c) {
+  // The same failure: the same signature, or the same stem (the same execution, even with
+  // other constants: a key's value the program never compares).
+  auto sig = stem_of_signature_.try_emplace(c.signature, c.stem).first;
+  auto [it, first] = kept_.try_emplace(sig->second);
+  KeptCase& entry = it->second;
+  ++entry.count;
   Kept k;
-  k.first = seen_.insert(c.stem).second;
+  k.first = first;
+  if (first) entry.verdict = c.verdict;
   if (o_.out_dir.empty() || (c.verdict.is_finding() && !o_.write_findings)) return k;
-  k.path = (std::filesystem::path(o_.out_dir) / (c.stem + ".trace")).string();
+  k.path = (std::filesystem::path(o_.out_dir) / (it->first + ".trace")).string();
+  entry.path = k.path;
   if (k.first && !std::filesystem::exists(k.path)) {
     create_out_dir();
     write_case(k.path, c);
-    k.written = true;
+    k.written = entry.written = true;
   }
   return k;
 }

@@ -8,7 +8,7 @@
 #pragma once
 
 #include <cstdint>
-#include <set>
+#include <map>
 #include <string>
 
 #include "harness/executor/executor.h"
@@ -26,6 +26,7 @@ struct FailureCase {
   Program program;    // the (shrunk) program with its failing schedule
   ExecResult result;  // what it came to
   std::string stem;   // file name without ".trace": "residue-4f2a19c0d1e2f3a4"
+  std::string signature;  // case_signature: equal signatures are the same failure
   std::string text;   // the trace file: annotated, headline first
   ShrinkStats stats;  // when shrunk
 };
@@ -33,20 +34,24 @@ struct FailureCase {
 // The steps, each usable alone.
 // "<id>-<hash as 16 hex digits>": equal stems are the same failure.
 std::string case_stem(const Expect& verdict, uint64_t trace_hash);
+// What makes two cases the same failure: the verdict, the faults, the ops with handles
+// renumbered in order of appearance (h5 = with_cancel h2 reads as h2 = with_cancel h1
+// when those are the first two handles), and the schedule.
+std::string case_signature(const Expect& verdict, const Program& p);
 // As found: `program` annotated to replay `r`.
 FailureCase annotated_case(const Program& program, const ExecResult& r, const std::string& headline);
 // Shrunk to a 1-minimal case that keeps failing with `target`.
 FailureCase shrunk_case(const Program& failing, const ExecOptions& opts, const Expect& target,
                         const std::string& headline);
-// The trace text of a shrink result: annotated, trailing no-preemption choices dropped, and
-// a note on how much shrinking removed.
-std::string shrunk_trace(const ShrinkResult& s, const std::string& headline);
+// The program of a shrink result, annotated: `target` as its expect: line, trailing
+// no-preemption choices dropped, and a note on how much shrinking removed.
+Program shrunk_program(const ShrinkResult& s, const Expect& target, const std::string& headline);
 // Writes c.text to `path` atomically (a crash never leaves half a file).
 void write_case(const std::string& path, const FailureCase& c);
 
 struct SinkOptions {
   ExecOptions exec;            // how shrink candidates run
-  bool shrink = true;          // shrink violations before naming them
+  bool shrink = true;          // shrink violations (and findings it writes) before naming them
   std::string out_dir;         // "" = write nothing
   bool write_findings = true;  // also write cases whose verdict is a finding
 };
@@ -58,8 +63,8 @@ class FailureSink {
   // Creates the output directory now (run does, so an empty campaign leaves it behind).
   void create_out_dir() const;
 
-  // Shrinks (a violation, when shrinking is on) or annotates, and names. `failing` carries
-  // the schedule that fails (annotate(p, r, "") gives one).
+  // Shrinks (a violation, or a finding it will write, when shrinking is on) or annotates,
+  // and names. `failing` carries the schedule that fails (annotate(p, r, "") gives one).
   FailureCase prepare(const Program& failing, const ExecResult& r, const std::string& headline) const;
 
   struct Kept {
@@ -67,13 +72,24 @@ class FailureSink {
     bool written = false;  // a new file was written
     std::string path;      // the case's file ("" when the sink writes nothing for it)
   };
-  // Dedupes by stem and writes out_dir/<stem>.trace, unless such a file exists already (a
-  // case found before, maybe by an earlier run, is never overwritten).
+  // Dedupes by signature and by stem, and writes out_dir/<stem>.trace for the first case,
+  // unless such a file exists already (a case found before, maybe by an earlier run, is
+  // never overwritten).
   Kept keep(const FailureCase& c);
+
+  // Every stem kept so far, in name order: how many cases came to it and its file.
+  struct KeptCase {
+    Expect verdict;
+    uint64_t count = 0;    // cases that came to this stem
+    std::string path;      // "" when not written (no --out, or a finding not saved)
+    bool written = false;  // written by this sink (not found on disk already)
+  };
+  const std::map<std::string, KeptCase>& kept() const { return kept_; }
 
  private:
   SinkOptions o_;
-  std::set<std::string> seen_;
+  std::map<std::string, KeptCase> kept_;                  // by stem
+  std::map<std::string, std::string> stem_of_signature_;  // the stem a signature came to first
 };
 
 }  // namespace ctxcheck::harness
