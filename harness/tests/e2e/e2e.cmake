@@ -10,3 +10,11 @@ function(ctxcheck_e2e name)
 endfunction()
 
 # one line per workflow script (keep sorted)
+if(CTXCHECK_FUZZERS)
+  # needs the libFuzzer targets: ci/fuzz-smoke runs it in build/fuzz
+  ctxcheck_e2e(overnight)
+else()
+  ctxcheck_e2e(crash_signature)
+  # needs property_tests, which the fuzz builds do not build
+  ctxcheck_e2e(properties)
+endif()
