@@ -15,7 +15,7 @@ command -v python3 >/dev/null || { echo "ci/overnight needs python3"; exit 77; }
 work="$scratch/work"
 save=5
 export CTXCHECK_BUILD="$build" CTXCHECK_OVERNIGHT_TARGET=fuzz_faults CTXCHECK_FUZZ_FAULT=early-return \
-  CTXCHECK_OVERNIGHT_JOBS=1 CTXCHECK_OVERNIGHT_SLICE=8 CTXCHECK_OVERNIGHT_SECONDS=30 \
+  CTXCHECK_OVERNIGHT_JOBS=1 CTXCHECK_OVERNIGHT_SLICE=6 CTXCHECK_OVERNIGHT_SECONDS=24 \
   CTXCHECK_OVERNIGHT_SAVE=$save CTXCHECK_OVERNIGHT_PROGRESS=5 CTXCHECK_OVERNIGHT_MINIMIZE_SECONDS=3
 tree_files() { ls "$src/corpus/regressions" "$src/corpus/seeds/fuzz_faults" | md5sum; }
 regs_before=$(tree_files)
@@ -82,15 +82,15 @@ run_and_kill 2 triaging
 run_and_kill 3 merging
 # The README recipe, with the small budget above: finish.
 t4=$SECONDS
-CTXCHECK_OVERNIGHT_SECONDS=30 "$src/ci/overnight" "$work" >"$scratch/run4.log" 2>&1
+CTXCHECK_OVERNIGHT_SECONDS=24 "$src/ci/overnight" "$work" >"$scratch/run4.log" 2>&1
 rc=$?
 [[ $rc -eq 0 ]] && ok "the restarted campaign finished ($((SECONDS - t4)) s)" || { fail "run 4: exit $rc"; tail -10 "$scratch/run4.log"; }
 wait_for 10 test -z "$(leftovers "$(group)")" && ok "no process left after it finished" || fail "processes left"
 [[ $(field "$work/status.json" phase) == done ]] && ok "phase done" || fail "phase $(field "$work/status.json" phase)"
 python3 -c "import sys; sys.exit(0 if $lost_total <= 60 else 1)" &&
   ok "three kills lost ${lost_total} s of budget in all (<= 60)" || fail "the kills lost ${lost_total} s"
-python3 -c "import sys; sys.exit(0 if $(elapsed) >= 30 else 1)" && ok "the whole budget was spent" ||
-  fail "only $(elapsed) s of 30 spent"
+python3 -c "import sys; sys.exit(0 if $(elapsed) >= 24 else 1)" && ok "the whole budget was spent" ||
+  fail "only $(elapsed) s of 24 spent"
 
 # Every crash triaged once; the claim run 2 was killed in was finished once; none waiting.
 [[ -z $(artifacts crashes) && -z $(artifacts claimed) ]] && ok "no crash left untriaged" || fail "crashes left"
@@ -124,7 +124,7 @@ expect 0 "--promote again copies nothing new" -- env CTXCHECK_REGRESSIONS="$scra
 grep -q "0 regressions copied" "$scratch/out" || fail "a second --promote copied again: $(tail -1 "$scratch/out")"
 
 # A restart while a run is alive ends that run (its recorded script and group) first.
-export CTXCHECK_OVERNIGHT_SECONDS=$(python3 -c "print(int($(elapsed)) + 8)")
+export CTXCHECK_OVERNIGHT_SECONDS=$(python3 -c "print(int($(elapsed)) + 5)")
 "$src/ci/overnight" "$work" >"$scratch/run5.log" 2>&1 &
 first=$!
 wait_for 30 phase_is fuzzing || fail "run 5 never started fuzzing"
@@ -136,4 +136,14 @@ wait "$first"
 grep -q "ending the previous run's script (pid $first)" "$scratch/run6.log" && ok "it ended the running one first" ||
   { fail "run 6 did not end run 5"; head -5 "$scratch/run6.log"; }
 [[ -z $(leftovers "$g5") && -z $(leftovers "$(group)") ]] && ok "nothing of either run is left" || fail "processes left"
+# --stop ends a running campaign by what it recorded.
+export CTXCHECK_OVERNIGHT_SECONDS=$(python3 -c "print(int($(elapsed)) + 20)")
+"$src/ci/overnight" "$work" >"$scratch/run7.log" 2>&1 &
+running=$!
+wait_for 30 phase_is fuzzing || fail "run 7 never started fuzzing"
+g7=$(group)
+expect 0 "--stop" -- "$src/ci/overnight" --stop "$work"
+wait "$running"
+[[ -z $(leftovers "$g7") ]] && ok "--stop left nothing running (run 7 said: $(tail -1 "$scratch/run7.log" | cut -c22-90))" ||
+  fail "processes left after --stop"
 finish
