@@ -17,7 +17,7 @@ rc=$? took=$(( $(date +%s) - t0 ))
 [[ $took -ge 15 && $took -le 35 ]] && ok "it took ${took} s (15-35)" || fail "a 20 s budget took ${took} s"
 lines=$(wc -l <"$scratch/pass.log")
 [[ $lines -le 40 ]] && ok "a pass prints $lines lines" || fail "a pass printed $lines lines (want <= 40)"
-seeds=$(sed '/^median time to kill/,$d' "$scratch/pass.log" | grep -o 'seed=[0-9]*' | sort -u | tr '\n' ' ')
+seeds=$(sed '/^ci\/properties: kill times/,$d' "$scratch/pass.log" | grep -o 'seed=[0-9]*' | sort -u | tr '\n' ' ')
 grep -q "^ci/properties: seed 42," "$scratch/pass.log" && grep -q "Using configuration: seed=42" "$scratch/pass.log" &&
   [[ $seeds == "seed=42 " ]] && ok "the seed printed (42) is the seed RapidCheck used" ||
   fail "seed 42 is not the one printed and used (seeds seen: $seeds)"
