@@ -52,6 +52,7 @@ add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/replay.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/shrink.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/convert.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/signature.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/trace_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/summary.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/explore.cpp

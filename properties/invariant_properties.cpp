@@ -1,7 +1,9 @@
 // Invariant properties: on the faithful model every invariant holds for every program
 // the decoder can produce and every schedule; with unsafe ops only `acyclic` may fire.
 #include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
+#include <rapidcheck.h>
+
+#include "properties/budget.h"
 
 #include "properties/property_support.h"
 
@@ -10,7 +12,7 @@ namespace {
 
 using harness::Invariant;
 
-RC_GTEST_PROP(Invariants, HoldOnTheFaithfulModelForEveryProgramAndSchedule, ()) {
+CTXCHECK_PROPERTY(Invariants, HoldOnTheFaithfulModelForEveryProgramAndSchedule) {
   Case c = *gen_case(false);
   rt::ByteChoices choices(c.schedule);
   harness::ExecOptions o;
@@ -28,7 +30,7 @@ RC_GTEST_PROP(Invariants, HoldOnTheFaithfulModelForEveryProgramAndSchedule, ()) 
 // with an earlier deadline, a registration left in the old parent). What must hold: the
 // harness never crashes or hangs, and a reparent that closes a cycle is reported as
 // `acyclic`, never as a hang or a stack overflow.
-RC_GTEST_PROP(Invariants, UnsafeProgramsNeverCrashOrHang, ()) {
+CTXCHECK_PROPERTY(Invariants, UnsafeProgramsNeverCrashOrHang) {
   Case c = *gen_case(true);
   rt::ByteChoices choices(c.schedule);
   harness::ExecOptions o;
@@ -43,7 +45,7 @@ RC_GTEST_PROP(Invariants, UnsafeProgramsNeverCrashOrHang, ()) {
   RC_ASSERT(!bad);
 }
 
-RC_GTEST_PROP(Invariants, SameInputSameTrace, ()) {
+CTXCHECK_PROPERTY(Invariants, SameInputSameTrace) {
   Case c = *gen_case(false);
   harness::ExecOptions o;
   rt::ByteChoices a(c.schedule), b(c.schedule);

@@ -3,8 +3,9 @@
 // first failing case. Prints one table row per fault: seeds that killed it, median cases,
 // median milliseconds. Exits non-zero if a fault the matrix must kill survived a seed.
 //
-//   property_kill_times [--seeds N] [--budget CASES] [--oracle-budget CASES]
+//   property_kill_times [--seeds N] [--budget CASES] [--oracle-budget CASES] [--seconds S]
 //                       [--only invariants|oracle]
+// --seconds: start no new measurement once S seconds are spent (ci/properties' budget).
 #include <rapidcheck.h>
 
 #include <algorithm>
@@ -61,10 +62,14 @@ std::string cell(const std::vector<Run>& runs) {
   return fmt::format("{:>5} {:>9} {:>10.1f}", fmt::format("{}/{}", killed, runs.size()), median(cases), median(ms));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Options {
   int seeds = 5, budget = 20000, oracle_budget = 3000;
+  double seconds = 0;  // 0: no time limit
+  bool invariants = true, oracle = true;
+};
+
+Options parse_options(int argc, char** argv) {
+  Options o;
   std::string only;
   for (int i = 1; i < argc; ++i) {
     auto next = [&] {
@@ -74,51 +79,80 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (!std::strcmp(argv[i], "--seeds")) seeds = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--budget")) budget = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--oracle-budget")) oracle_budget = std::atoi(next());
+    if (!std::strcmp(argv[i], "--seeds")) o.seeds = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--budget")) o.budget = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--oracle-budget")) o.oracle_budget = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--seconds")) o.seconds = std::atof(next());
     else if (!std::strcmp(argv[i], "--only")) only = next();
     else {
-      std::fprintf(stderr, "usage: %s [--seeds N] [--budget CASES] [--oracle-budget CASES] [--only invariants|oracle]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--seeds N] [--budget CASES] [--oracle-budget CASES] [--seconds S] "
+                   "[--only invariants|oracle]\n",
                    argv[0]);
-      return 2;
+      std::exit(2);
     }
   }
-  bool inv = only.empty() || only == "invariants", orc = only.empty() || only == "oracle";
-  std::printf("median time to kill each fault over %d seeds (shrinking off; seeds 1..%d; budgets %d / %d cases)\n",
-              seeds, seeds, budget, oracle_budget);
-  std::printf("%-24s %-27s %-27s\n", "", inv ? "invariant property" : "", orc ? "oracle commands" : "");
-  std::printf("%-24s %5s %9s %10s %5s %9s %10s\n", "fault", "kills", "med cases", "med ms", "kills", "med cases",
-              "med ms");
-  bool survived = false;
-  auto t0 = std::chrono::steady_clock::now();
-  for (model::Fault f : model::all_faults()) {
-    std::vector<Run> a, b;
-    for (int s = 1; s <= seeds; ++s) {
-      if (inv) {
-        harness::ExecOptions o;
-        o.faults = model::FaultSet::of(f);
-        o.limits.max_steps = 50000;
-        a.push_back(measure(fmt::format("kill/{}/invariants", model::name_of(f)), static_cast<uint64_t>(s), budget, [&] {
+  o.invariants = only.empty() || only == "invariants";
+  o.oracle = only.empty() || only == "oracle";
+  return o;
+}
+
+struct Row {
+  std::vector<Run> invariants, oracle;
+};
+
+// One seed of one fault, in both columns.
+void measure_fault(const Options& opt, model::Fault f, int s, Row& row) {
+  if (opt.invariants) {
+    harness::ExecOptions o;
+    o.faults = model::FaultSet::of(f);
+    o.limits.max_steps = 50000;
+    row.invariants.push_back(
+        measure(fmt::format("kill/{}/invariants", model::name_of(f)), static_cast<uint64_t>(s), opt.budget, [&] {
           properties::Case c = *properties::gen_case(false);
           rt::ByteChoices choices(c.schedule);
           RC_ASSERT(!harness::execute(c.program, choices, o).violation.has_value());
         }));
-        survived |= !a.back().killed;
-      }
-      // reparent-cycle closes a cycle inside WithCancel; a sequential observation then walks
-      // it and overflows the fiber stack before the model's ForwardGuard limit (reported:
-      // `ctxcheck replay` crashes the same way), so the oracle column skips it.
-      if (orc && f != model::Fault::ReparentCycle)
-        b.push_back(measure(fmt::format("kill/{}/oracle", model::name_of(f)), static_cast<uint64_t>(s), oracle_budget,
-                            [&] { properties::oracle::oracle_property(model::FaultSet::of(f), false); }));
-    }
-    std::printf("%-24s %s %s\n", std::string(model::name_of(f)).c_str(), inv ? cell(a).c_str() : "",
-                orc ? cell(b).c_str() : "");
-    std::fflush(stdout);
   }
-  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("total %.1f s\n", total);
+  // reparent-cycle closes a cycle inside WithCancel; a sequential observation then walks
+  // it and overflows the fiber stack before the model's ForwardGuard limit (reported:
+  // `ctxcheck replay` crashes the same way), so the oracle column skips it.
+  if (opt.oracle && f != model::Fault::ReparentCycle)
+    row.oracle.push_back(measure(fmt::format("kill/{}/oracle", model::name_of(f)), static_cast<uint64_t>(s),
+                                 opt.oracle_budget,
+                                 [&] { properties::oracle::oracle_property(model::FaultSet::of(f), false); }));
+}
+
+}  // namespace
+
+// Seeds run round-robin over the faults (seed 1 for every fault, then seed 2, ...), so a
+// --seconds budget that ends early still gives every fault the same seeds but the last.
+int main(int argc, char** argv) {
+  Options opt = parse_options(argc, argv);
+  auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  std::vector<model::Fault> faults = model::all_faults();
+  std::vector<Row> rows(faults.size());
+  int seeds_run = 0;
+  bool out_of_time = false;
+  for (int s = 1; s <= opt.seeds && !out_of_time; ++s, ++seeds_run)
+    for (size_t i = 0; i < faults.size() && !out_of_time; ++i) {
+      measure_fault(opt, faults[i], s, rows[i]);
+      out_of_time = opt.seconds > 0 && elapsed() >= opt.seconds;
+    }
+  std::printf("median time to kill each fault over %d seeds (shrinking off; seeds 1..%d; budgets %d / %d cases)%s\n",
+              seeds_run, seeds_run, opt.budget, opt.oracle_budget,
+              out_of_time && seeds_run < opt.seeds ? fmt::format("; time budget {:.0f} s spent", opt.seconds).c_str() : "");
+  std::printf("%-24s %-27s %-27s\n", "", opt.invariants ? "invariant property" : "", opt.oracle ? "oracle commands" : "");
+  std::printf("%-24s %5s %9s %10s %5s %9s %10s\n", "fault", "kills", "med cases", "med ms", "kills", "med cases",
+              "med ms");
+  bool survived = false;
+  for (size_t i = 0; i < faults.size(); ++i) {
+    for (const Run& r : rows[i].invariants) survived |= !r.killed;
+    std::printf("%-24s %s %s\n", std::string(model::name_of(faults[i])).c_str(),
+                opt.invariants ? cell(rows[i].invariants).c_str() : "", opt.oracle ? cell(rows[i].oracle).c_str() : "");
+  }
+  std::printf("total %.1f s\n", elapsed());
   if (survived) std::printf("FAIL: a fault survived the invariant property's budget from some seed\n");
   return survived ? 1 : 0;
 }

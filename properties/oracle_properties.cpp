@@ -2,13 +2,14 @@
 // sequences and schedules agree with the oracle on the faithful model, and the comparison
 // catches faults that change sequential behaviour.
 #include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
+#include <rapidcheck.h>
 
 #include <cstdlib>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "properties/budget.h"
 #include "properties/oracle/commands.h"
 #include "properties/oracle/oracle.h"
 #include "properties/property_support.h"
@@ -111,7 +112,7 @@ TEST(OracleSpec, AfterFuncRacingItsOwnCancellationIsAmbiguous) {
 
 // CTXCHECK_ORACLE_FAULTS=skip-removal,... runs it against faulty variants instead (to watch
 // a failure print, shrink and reproduce with RC_PARAMS="reproduce=...").
-RC_GTEST_PROP(OracleCommands, TheModelAgreesWithTheOracle, ()) {
+CTXCHECK_PROPERTY(OracleCommands, TheModelAgreesWithTheOracle) {
   model::FaultSet faults;
   if (const char* env = std::getenv("CTXCHECK_ORACLE_FAULTS")) {
     std::string bad;
@@ -135,8 +136,8 @@ TEST_P(OracleFindsFault, WithinBudget) {
                                    [&] { oracle_property(model::FaultSet::of(f), false); });
   ASSERT_TRUE(failure) << model::name_of(f) << " survived " << kBudget << " cases";
   EXPECT_NE(failure->description.find("oracle mismatch"), std::string::npos) << failure->description;
-  std::printf("%s found after %d cases; shrunk counterexample:\n%s\n", std::string(model::name_of(f)).c_str(),
-              failure->numSuccess + 1, failure->description.c_str());
+  RecordProperty("found_after_cases", failure->numSuccess + 1);
+  save_named(fmt::format("oracle-{}.txt", model::name_of(f)), failure->description);
 }
 
 INSTANTIATE_TEST_SUITE_P(SequentialFaults, OracleFindsFault,

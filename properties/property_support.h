@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "harness/executor/executor.h"
@@ -19,6 +21,11 @@
 #include "harness/program/text.h"
 #include "harness/report/text.h"
 #include "harness/util/atomic_file.h"
+
+namespace ctxcheck::model {
+// How gtest prints a fault parameter (JUnit's value_param): its name, not its bytes.
+inline void PrintTo(Fault f, std::ostream* os) { *os << name_of(f); }
+}  // namespace ctxcheck::model
 
 namespace ctxcheck::properties {
 
@@ -89,7 +96,10 @@ std::optional<rc::detail::FailureResult> run_until_failure(const std::string& id
   meta.id = id;
   meta.description = id;
   QuietListener quiet;
-  auto result = rc::detail::checkTestable(std::forward<Body>(body), meta, params, quiet);
+  // An empty reproduce map: a user's RC_PARAMS reproduce= is for another property, and
+  // RapidCheck would otherwise skip this one as "0 cases passed" (a fault that survived).
+  const std::unordered_map<std::string, rc::detail::Reproduce> no_reproduce;
+  auto result = rc::detail::checkTestable(std::forward<Body>(body), meta, params, quiet, no_reproduce);
   rc::detail::FailureResult failure;
   if (result.match(failure)) return failure;
   return std::nullopt;
@@ -103,15 +113,19 @@ inline std::string trace_of(const harness::Program& p, const harness::ExecResult
   return harness::print_program(harness::annotate(q, r, "counterexample from a RapidCheck property"));
 }
 
+// With CTXCHECK_PROPERTY_OUT set, writes `text` there as `name` (atomically).
+inline void save_named(const std::string& name, const std::string& text) {
+  const char* dir = std::getenv("CTXCHECK_PROPERTY_OUT");
+  if (!dir || !*dir) return;
+  std::filesystem::create_directories(dir);
+  harness::write_file_atomically(std::string(dir) + "/" + name, text);
+}
+
 // A property is about to fail on this case: with CTXCHECK_PROPERTY_OUT set, save its trace
 // there (atomically). RapidCheck calls the property again while shrinking, so the last
 // file written is the shrunk counterexample.
 inline void save_failure(const std::string& trace, const harness::ExecResult& r) {
-  const char* dir = std::getenv("CTXCHECK_PROPERTY_OUT");
-  if (!dir || !*dir) return;
-  std::filesystem::create_directories(dir);
-  harness::write_file_atomically(
-      std::string(dir) + "/property-" + std::string(r.expect().id()) + "-" + std::to_string(r.trace_hash) + ".trace", trace);
+  save_named("property-" + std::string(r.expect().id()) + "-" + std::to_string(r.trace_hash) + ".trace", trace);
 }
 
 }  // namespace ctxcheck::properties

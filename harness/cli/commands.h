@@ -77,6 +77,7 @@ void add_export_go_command(CommandRegistry& r);
 void add_demo_command(CommandRegistry& r);
 void add_catalog_commands(CommandRegistry& r);
 void add_convert_command(CommandRegistry& r);
+void add_signature_command(CommandRegistry& r);
 
 struct RunArgs {
   uint64_t seed = 1;

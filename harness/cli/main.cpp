@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   add_demo_command(commands);
   add_catalog_commands(commands);
   add_convert_command(commands);
+  add_signature_command(commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,121 @@
+// `ctxcheck signature TRACE... [--shrunk-dir DIR]`: which bug a failing trace is, for
+// triage of many crashes (ci/overnight buckets fuzz crashes by it). Each trace is replayed
+// on its recorded schedule, shrunk to a 1-minimal case that keeps its verdict, and the
+// shrunk program is renamed canonically: handles and scripts numbered in the order they
+// first appear, depth first through each `go` (as the byte decoder numbers them). The
+// signature is the verdict and a hash of that program, so two crashes that shrink to the
+// same program with other handle numbers, or under another schedule, share it.
+//
+// One JSON object per line per file, in order:
+//   {"file":"a.trace","verdict":"violation residue","signature":"residue-0123456789abcdef",
+//    "ops":4,"shrunk":"DIR/a.trace"}
+// A trace that passes gets "signature":"pass" (nothing to shrink); a file that cannot be
+// read or parsed gets {"file":..., "error":...} and the exit code becomes 2 once every file
+// was tried (one bad file does not hide the others' signatures).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "harness/cli/commands.h"
+#include "harness/program/text.h"
+#include "harness/sink/failure_sink.h"
+
+namespace ctxcheck::harness {
+namespace {
+
+struct SignatureArgs {
+  std::vector<std::string> files;
+  std::string shrunk_dir;  // "" = do not write the shrunk traces
+};
+
+// The scripts of `p` with handles and scripts renumbered in first-appearance order.
+Program canonical_scripts(const Program& p) {
+  std::map<uint32_t, uint32_t> handles;
+  std::map<int64_t, int64_t> scripts{{0, 0}};
+  auto operand = [&](uint32_t h) {
+    if (h == 0) return h;
+    auto it = handles.find(h);
+    if (it == handles.end()) throw std::logic_error(fmt::format("h{} used before it is created", h));
+    return it->second;
+  };
+  Program out;
+  out.scripts.resize(p.scripts.size());
+  std::function<void(int64_t)> walk = [&](int64_t s) {
+    for (Op op : p.scripts.at(static_cast<size_t>(s)).ops) {
+      op.a = operand(op.a);
+      op.b = operand(op.b);
+      if (op.result != 0) op.result = handles.emplace(op.result, static_cast<uint32_t>(handles.size() + 1)).first->second;
+      int64_t child = op.script;
+      if (op.kind == OpKind::Go) op.script = scripts.emplace(child, static_cast<int64_t>(scripts.size())).first->second;
+      out.scripts[static_cast<size_t>(scripts.at(s))].ops.push_back(op);
+      if (op.kind == OpKind::Go) walk(child);
+    }
+  };
+  walk(0);
+  out.scripts.resize(scripts.size());
+  return out;
+}
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char ch : s) h = (h ^ ch) * 0x100000001b3ULL;
+  return h;
+}
+
+nlohmann::json signature_of(const std::string& file, const std::string& shrunk_dir) {
+  auto [p, opts, first] = replay_trace(file);
+  nlohmann::json j{{"file", file}, {"verdict", first.expect().to_string()}};
+  if (first.verdict == Verdict::Pass) {
+    j["signature"] = "pass";
+    j["ops"] = p.op_count();
+    return j;
+  }
+  Expect target = first.expect();
+  FailureCase c = shrunk_case(p, opts, target, fmt::format("shrunk by ctxcheck signature from {}", file));
+  std::string canonical = print_program(canonical_scripts(c.program));
+  j["signature"] = fmt::format("{}-{:016x}", target.id(), fnv1a(target.to_string() + "\n" + canonical));
+  j["ops"] = c.program.op_count();
+  if (!shrunk_dir.empty()) {
+    std::string out = (std::filesystem::path(shrunk_dir) / std::filesystem::path(file).filename()).string();
+    write_case(out, c);
+    j["shrunk"] = out;
+  }
+  return j;
+}
+
+int signature_command(const SignatureArgs& a) {
+  if (!a.shrunk_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.shrunk_dir, ec);
+    if (ec) throw UsageError(fmt::format("--shrunk-dir {}: {}", a.shrunk_dir, ec.message()));
+  }
+  int rc = kExitPass;
+  for (const std::string& file : a.files) {
+    nlohmann::json j;
+    try {
+      j = signature_of(file, a.shrunk_dir);
+    } catch (const std::exception& e) {  // this file is bad input; the others still count
+      j = {{"file", file}, {"error", e.what()}};
+      rc = kExitUsage;
+    }
+    fmt::print("{}\n", j.dump());
+  }
+  return rc;
+}
+
+}  // namespace
+
+void add_signature_command(CommandRegistry& r) {
+  auto a = std::make_shared<SignatureArgs>();
+  CLI::App* cmd = r.add("signature", "Print each failing trace's bucket: verdict + its shrunk, canonically renamed program",
+                        [a] { return signature_command(*a); });
+  cmd->add_option("files", a->files, "Trace files")->required();
+  cmd->add_option("--shrunk-dir", a->shrunk_dir, "Also write each shrunk trace here, under the input's file name");
+}
+
+}  // namespace ctxcheck::harness
