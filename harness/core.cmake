@@ -53,6 +53,7 @@ add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/shrink.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/convert.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/trace_file.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/flags.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/explore.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/export_go.cpp)
 target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/util/user_input.h"
 #include "properties/oracle/commands.h"
 #include "properties/property_support.h"
 
@@ -74,9 +75,18 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (!std::strcmp(argv[i], "--seeds")) seeds = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--budget")) budget = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--oracle-budget")) oracle_budget = std::atoi(next());
+    auto number = [&] {
+      const char* flag = argv[i];
+      auto n = ctxcheck::harness::parse_whole_number(next(), 1, 100'000'000);
+      if (!n) {
+        std::fprintf(stderr, "%s needs a whole number in [1 - 100000000]\n", flag);
+        std::exit(2);
+      }
+      return static_cast<int>(*n);
+    };
+    if (!std::strcmp(argv[i], "--seeds")) seeds = number();
+    else if (!std::strcmp(argv[i], "--budget")) budget = number();
+    else if (!std::strcmp(argv[i], "--oracle-budget")) oracle_budget = number();
     else if (!std::strcmp(argv[i], "--only")) only = next();
     else {
       std::fprintf(stderr, "usage: %s [--seeds N] [--budget CASES] [--oracle-budget CASES] [--only invariants|oracle]\n",
