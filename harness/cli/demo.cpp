@@ -67,7 +67,7 @@ void add_demo_command(CommandRegistry& r) {
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = r.add("demo", "Run a runtime-only scenario and print its interleaving",
                         [f] { return run_demo(f->seed, f->trace); });
-  cmd->add_option("--seed", f->seed, "Scheduler seed")->check(flags::unsigned_int());
+  cmd->add_option("--seed", f->seed, "Scheduler seed")->transform(flags::unsigned_int());
   cmd->add_flag("--trace", f->trace, "Also print every recorded event");
 }
 

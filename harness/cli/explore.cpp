@@ -207,15 +207,15 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_flag("--state-cache", f->cache, "Prune states seen before (dfs; see README for when it pays)");
   cmd->add_option("--executions", ex.executions,
                   fmt::format("Executions per program (pct/random: default {}; dfs: a cap)", kDefaultSampleExecutions))
-      ->check(flags::unsigned_int());
-  cmd->add_option("--seed", ex.seed, "Seed (pct, random)")->check(flags::unsigned_int());
+      ->transform(flags::unsigned_int());
+  cmd->add_option("--seed", ex.seed, "Seed (pct, random)")->transform(flags::unsigned_int());
   cmd->add_option("--pct-depth", ex.pct_depth, "PCT bug depth d")->check(CLI::Range(1, 100));
   cmd->add_option("--faults", ex.faults, "Comma-separated faults to inject")->check(fault_names_check());
   cmd->add_flag("--keep-going", ex.keep_going, "Do not stop at the first violation");
   cmd->add_option("--out", ex.out_dir, "Directory for failing cases (shrunk text traces, written atomically)");
   cmd->add_option("--checkpoint", ex.checkpoint, "Resume from / save progress to this file");
   cmd->add_option("--max-programs", ex.max_programs, "Stop after this many programs (resume later)")
-      ->check(flags::unsigned_int());
+      ->transform(flags::unsigned_int());
   cmd->add_option("--max-steps", ex.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
   cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found");
   cmd->add_flag("--progress", f->progress, "Print a progress line every second");

@@ -100,8 +100,8 @@ void add_run_command(CommandRegistry& r) {
   });
   RunArgs& run = f->run;
   cmd->add_option("--seed", run.seed, "Campaign seed (case i is a function of seed and i)")
-      ->check(flags::unsigned_int());
-  cmd->add_option("--count", run.count, "Number of executions")->check(flags::unsigned_int());
+      ->transform(flags::unsigned_int());
+  cmd->add_option("--count", run.count, "Number of executions")->transform(flags::unsigned_int());
   cmd->add_option("--time", run.seconds, "Time budget in seconds")->check(flags::seconds_up_to(kMaxRunSeconds));
   cmd->add_option("--faults", run.faults, "Comma-separated faults to inject (see: ctxcheck faults)")
       ->check(fault_names_check());

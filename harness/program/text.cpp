@@ -1,5 +1,6 @@
 #include "harness/program/text.h"
 
+#include <array>
 #include <charconv>
 #include <vector>
 
@@ -40,12 +41,12 @@ bool parse_int(std::string_view s, T& out, int base = 10) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-
 // What the text accepts for a duration and a handle, as error messages state it.
-const std::string kDurationSyntax = fmt::format("a whole number of ns, us, ms or s, at most {}s ({} hours)",
-                                                limits::kMaxTextDuration / 1'000'000'000,
-                                                limits::kMaxTextDuration / 3'600'000'000'000);
-const std::string kHandleSyntax = fmt::format("a handle like h2 (h1 to h{})", limits::kMaxHandle);
+std::string duration_syntax() {
+  return fmt::format("a whole number of ns, us, ms or s, at most {}s ({} hours)",
+                     limits::kMaxTextDuration / 1'000'000'000, limits::kMaxTextDuration / 3'600'000'000'000);
+}
+std::string handle_syntax() { return fmt::format("a handle like h2 (h1 to h{})", limits::kMaxHandle); }
 
 class LineParser {
  public:
@@ -57,7 +58,8 @@ class LineParser {
   int next_col() const { return done() ? eol_col_ : toks_[pos_].col; }
   [[noreturn]] void fail(const std::string& expected) const {
     if (done()) throw ParseError(line_, eol_col_, fmt::format("expected {}, got end of line", expected));
-    throw ParseError(line_, toks_[pos_].col, fmt::format("expected {}, got {}", expected, quoted_excerpt(toks_[pos_].text)));
+    throw ParseError(line_, toks_[pos_].col,
+                     fmt::format("expected {}, got {}", expected, quoted_excerpt(toks_[pos_].text)));
   }
   // An error about the token just read.
   [[noreturn]] void fail_previous(const std::string& message) const {
@@ -72,11 +74,11 @@ class LineParser {
     ++pos_;
   }
   uint32_t handle() {
-    if (done()) fail(kHandleSyntax);
+    if (done()) fail(handle_syntax());
     std::string_view t = toks_[pos_].text;
     uint32_t v = 0;
     if (t.size() < 2 || t[0] != 'h' || !parse_int(t.substr(1), v) || v == 0 || v > limits::kMaxHandle)
-      fail(kHandleSyntax);
+      fail(handle_syntax());
     ++pos_;
     return v;
   }
@@ -89,7 +91,7 @@ class LineParser {
   }
   int64_t duration(bool absolute) {
     auto what = [absolute] {
-      return fmt::format("{} ({})", absolute ? "a deadline like @5ms" : "a duration like 5ms", kDurationSyntax);
+      return fmt::format("{} ({})", absolute ? "a deadline like @5ms" : "a duration like 5ms", duration_syntax());
     };
     if (done()) fail(what());
     std::string_view t = toks_[pos_].text;

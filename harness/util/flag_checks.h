@@ -19,12 +19,16 @@ namespace ctxcheck::harness::flags {
 
 inline std::string show_bound(uint64_t v) { return v == UINT64_MAX ? "2^64-1" : std::to_string(v); }
 
-// A decimal integer in [min, max] (parse_whole_number: digits only).
+// A decimal integer in [min, max] (parse_whole_number: digits only). Add it with
+// ->transform(), not ->check(): it rewrites the text without leading zeros, since CLI11
+// reads "010" as octal 8.
 inline CLI::Validator unsigned_in(uint64_t min, uint64_t max) {
   std::string range = "[" + show_bound(min) + " - " + show_bound(max) + "]";
   return CLI::Validator(
       [min, max, range](std::string& text) -> std::string {
-        if (!parse_whole_number(text, min, max)) return quoted_excerpt(text) + " is not a whole number in " + range;
+        auto v = parse_whole_number(text, min, max);
+        if (!v) return quoted_excerpt(text) + " is not a whole number in " + range;
+        text = std::to_string(*v);
         return {};
       },
       range, "UNSIGNED");

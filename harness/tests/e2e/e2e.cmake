@@ -10,3 +10,5 @@ function(ctxcheck_e2e name)
 endfunction()
 
 # one line per workflow script (keep sorted)
+ctxcheck_e2e(bad_input)
+set_property(TEST e2e.bad_input APPEND PROPERTY LABELS badinput)  # ctest -L badinput
