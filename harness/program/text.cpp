@@ -43,7 +43,7 @@ bool parse_int(std::string_view s, T& out, int base = 10) {
 
 // What the text accepts for a duration and a handle, as error messages state it.
 std::string duration_syntax() {
-  return fmt::format("a whole number of ns, us, ms or s, at most {}s ({} hours)",
+  return fmt::format("a whole number of ns, us, ms or s, up to {}s, i.e. {} hours",
                      limits::kMaxTextDuration / 1'000'000'000, limits::kMaxTextDuration / 3'600'000'000'000);
 }
 std::string handle_syntax() { return fmt::format("a handle like h2 (h1 to h{})", limits::kMaxHandle); }

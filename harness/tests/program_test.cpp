@@ -104,7 +104,7 @@ TEST(Text, ErrorsNameLineColumnAndWhatWasExpected) {
       {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  h3 = cancel h2\n", 5, 8,
        "cancel returns nothing: write it without \"h3 =\""},
       // Limits are stated.
-      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  sleep 1000000h\n", 4, 9, "at most 3600000s (1000 hours)"},
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  sleep 1000000h\n", 4, 9, "up to 3600000s, i.e. 1000 hours"},
       {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h100001\n", 4, 20, "h1 to h100000"},
   };
   for (const auto& c : cases) {
