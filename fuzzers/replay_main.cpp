@@ -61,9 +61,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if ((a == "--mutate" || a == "--seed") && i + 1 < argc) {
-      auto v = ctxcheck::harness::parse_whole_number(argv[++i], 0, 1'000'000'000);
+      auto v = ctxcheck::harness::parse_whole_number(argv[++i], 0, UINT32_MAX);
       if (!v) {
-        std::fprintf(stderr, "%s: %s needs a whole number in [0 - 1000000000]\n", argv[0], a.c_str());
+        std::fprintf(stderr, "%s: %s needs a whole number in [0 - 4294967295]\n", argv[0], a.c_str());
         return 2;
       }
       if (a == "--mutate") mutate = static_cast<long>(*v);

@@ -147,7 +147,8 @@ class Validator {
     }
     for (size_t s = 1; s < p_.scripts.size(); ++s)
       if (!done_[s])
-        return ProgramError{s, std::nullopt, Field::None, false, fmt::format("script {} is never started by a go op", s)};
+        return ProgramError{s, std::nullopt, Field::None, false,
+                            fmt::format("script {} is never started by a go op", s)};
     return std::nullopt;
   }
 
@@ -207,7 +208,8 @@ class Validator {
     if (op.kind == OpKind::Drop) vis.erase(std::find(vis.begin(), vis.end(), op.a));
     if (!creates_handle(op.kind)) {
       if (op.result != 0)
-        return at(s, i, fmt::format("{}: {} does not create a handle", where(s, i), op_name(op.kind)), Field::None, true);
+        return at(s, i, fmt::format("{}: {} does not create a handle", where(s, i), op_name(op.kind)), Field::None,
+                  true);
       return std::nullopt;
     }
     if (op.result == 0) return at(s, i, fmt::format("{}: {} must name its result", where(s, i), op_name(op.kind)));
@@ -231,7 +233,9 @@ class Validator {
 }  // namespace
 
 std::optional<ProgramError> find_program_error(const Program& p) {
-  auto whole = [](std::string message) { return ProgramError{0, std::nullopt, Field::None, false, std::move(message)}; };
+  auto whole = [](std::string message) {
+    return ProgramError{0, std::nullopt, Field::None, false, std::move(message)};
+  };
   if (p.scripts.empty()) return whole("a program needs a main script (go 0)");
   if (p.scripts.size() > limits::kMaxScripts) return whole(fmt::format("more than {} scripts", limits::kMaxScripts));
   if (p.op_count() > limits::kMaxOps) return whole(fmt::format("more than {} ops", limits::kMaxOps));

@@ -29,7 +29,6 @@ import queue
 import random
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -244,18 +243,12 @@ class Mutator:
         lines = list(self.lines)
         lines[go0] = "go 1:"
         self.add("go1-first", join(lines), go0 + 1)
-        lines = list(self.lines)
-        lines.insert(go0, "faults: no-such-fault")
-        self.add("unknown-fault", join(lines), go0 + 1)
-        lines = list(self.lines)
-        lines.insert(go0, "unsafe: maybe")
-        self.add("bad-unsafe", join(lines), go0 + 1)
-        lines = list(self.lines)
-        lines.insert(go0, "expect: violation no-such-invariant")
-        self.add("bad-expect", join(lines), go0 + 1)
-        lines = list(self.lines)
-        lines.insert(go0, "hash: 1ffffffffffffffff")
-        self.add("bad-hash", join(lines), go0 + 1)
+        for kind, header in (("unknown-fault", "faults: no-such-fault"), ("bad-unsafe", "unsafe: maybe"),
+                             ("bad-expect", "expect: violation no-such-invariant"),
+                             ("bad-hash", "hash: 1ffffffffffffffff")):  # a bad header line before "go 0:"
+            lines = list(self.lines)
+            lines.insert(go0, header)
+            self.add(kind, join(lines), go0 + 1)
         lines = self.lines[1:]  # no version line
         self.add("no-version", join(lines), first_content_line(lines) + 1)
         for i in self.rng.sample(self.ops, min(3, len(self.ops))):  # an op line deleted: maybe valid
@@ -519,7 +512,7 @@ def checkpoints(w: Worker, binary: str, seed: int, timeout: float) -> Outcome:
     return o
 
 
-def bad_flags(binary: str, trace: str):
+def bad_flags(trace: str):
     """(argv, the flag the message must name): each must exit 2 at once."""
     f = [
         (["run", "--time", v], "--time") for v in ("nan", "NaN", "inf", "-inf", "-1", "1e300", "2592001", "", "5s")
@@ -558,7 +551,7 @@ def bad_flags(binary: str, trace: str):
 
 def check_flags(w: Worker, binary: str, trace: str, timeout: float) -> Outcome:
     o = Outcome()
-    for argv, flag in bad_flags(binary, trace):
+    for argv, flag in bad_flags(trace):
         rc, so, se = w.run([binary] + argv, timeout)
         o.runs += 1
         tag = "flags " + " ".join(a if len(a) < 50 else a[:20] + "..." for a in argv)
@@ -650,7 +643,7 @@ def main() -> int:
     secs = time.monotonic() - t0
     known = sum(1 for c in malformed if c.line is not None)
     print(f"bad-input suite: {len(malformed)} malformed inputs ({known} with a known broken line) and {len(crlf)} CRLF "
-          f"variants x {len(commands('', ''))} commands, special paths, {len(bad_flags(binary, trace))} bad flags: "
+          f"variants x {len(commands('', ''))} commands, special paths, malformed checkpoints, {len(bad_flags(trace))} bad flags: "
           f"{total.runs} runs in {secs:.1f}s with {a.workers} workers")
     print(f"  rejections naming path:line:col: {total.rejected_with_line} ({total.right_line} at the line the generator "
           f"broke); naming the path (a whole-file reason, a valid program refused, a flag): {total.rejected_whole_file}; "
