@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/util/user_input.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 extern "C" __attribute__((weak)) size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
                                                                  unsigned int seed);
@@ -59,14 +61,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if ((a == "--mutate" || a == "--seed") && i + 1 < argc) {
-      char* end = nullptr;
-      long v = std::strtol(argv[++i], &end, 10);
-      if (*end || v < 0) {
-        std::fprintf(stderr, "%s: %s needs a non-negative number\n", argv[0], a.c_str());
+      auto v = ctxcheck::harness::parse_whole_number(argv[++i], 0, UINT32_MAX);
+      if (!v) {
+        std::fprintf(stderr, "%s: %s needs a whole number in [0 - 4294967295]\n", argv[0], a.c_str());
         return 2;
       }
-      if (a == "--mutate") mutate = v;
-      else g_rng.seed(static_cast<unsigned>(v) | 1u);
+      if (a == "--mutate") mutate = static_cast<long>(*v);
+      else g_rng.seed(static_cast<unsigned>(*v) | 1u);
       continue;
     }
     fs::path p(a);

@@ -55,6 +55,7 @@ add_executable(ctxcheck
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/signature.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/trace_file.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/summary.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/flags.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/explore.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/export_go.cpp)
 target_link_libraries(ctxcheck PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/util/user_input.h"
 #include "properties/oracle/commands.h"
 #include "properties/property_support.h"
 
@@ -79,10 +80,19 @@ Options parse_options(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (!std::strcmp(argv[i], "--seeds")) o.seeds = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--budget")) o.budget = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--oracle-budget")) o.oracle_budget = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--seconds")) o.seconds = std::atof(next());
+    auto number = [&](uint64_t min = 1) {
+      const char* flag = argv[i];
+      auto n = ctxcheck::harness::parse_whole_number(next(), min, 100'000'000);
+      if (!n) {
+        std::fprintf(stderr, "%s needs a whole number in [%llu - 100000000]\n", flag, static_cast<unsigned long long>(min));
+        std::exit(2);
+      }
+      return static_cast<int>(*n);
+    };
+    if (!std::strcmp(argv[i], "--seeds")) o.seeds = number();
+    else if (!std::strcmp(argv[i], "--budget")) o.budget = number();
+    else if (!std::strcmp(argv[i], "--oracle-budget")) o.oracle_budget = number();
+    else if (!std::strcmp(argv[i], "--seconds")) o.seconds = static_cast<double>(number(0));  // 0: no limit
     else if (!std::strcmp(argv[i], "--only")) only = next();
     else {
       std::fprintf(stderr,

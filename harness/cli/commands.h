@@ -52,6 +52,7 @@ ReplayedTrace replay_trace(const std::string& file);
 }  // namespace ctxcheck::harness
 namespace CLI {
 class App;
+class Validator;
 }
 namespace ctxcheck::harness {
 
@@ -68,6 +69,14 @@ class CommandRegistry {
   CLI::App& app_;
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands_;
 };
+
+// Flag validators over ctxcheck's catalogs and formats (flags.cpp; the generic ones, for
+// numbers, are harness/util/flag_checks.h): a comma-separated list of known fault names
+// ("none" allowed), of op names (explore: or "default"), and a shard "I/M".
+CLI::Validator fault_names_check();
+CLI::Validator op_names_check(bool allow_default);
+CLI::Validator shard_check();
+inline constexpr double kMaxRunSeconds = 30.0 * 24 * 3600;  // run --time: 30 days
 
 void add_run_command(CommandRegistry& r);
 void add_shrink_command(CommandRegistry& r);

@@ -2,6 +2,7 @@
 // Useful to see the scheduler at work and to check determinism by eye: the same seed
 // prints the same lines, a different seed (usually) a different interleaving.
 #include "harness/cli/commands.h"
+#include "harness/util/flag_checks.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -66,7 +67,7 @@ void add_demo_command(CommandRegistry& r) {
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = r.add("demo", "Run a runtime-only scenario and print its interleaving",
                         [f] { return run_demo(f->seed, f->trace); });
-  cmd->add_option("--seed", f->seed, "Scheduler seed");
+  cmd->add_option("--seed", f->seed, "Scheduler seed")->transform(flags::unsigned_int());
   cmd->add_flag("--trace", f->trace, "Also print every recorded event");
 }
 

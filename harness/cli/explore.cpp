@@ -13,6 +13,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/summary.h"
+#include "harness/util/flag_checks.h"
 #include "harness/explore/checkpoint.h"
 #include "harness/explore/explore.h"
 #include "harness/explore/strategies.h"
@@ -231,24 +232,27 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--ops", ex.ops, "Explore every program of up to N ops (besides h1 = background)")
       ->check(CLI::Range(1, 12));
   cmd->add_option("--min-ops", ex.min_ops, "Smallest program size to explore")->check(CLI::Range(1, 12));
-  cmd->add_option("--kinds", ex.kinds, "Op alphabet, comma-separated op names (default: ctxcheck's lifecycle ops)");
+  cmd->add_option("--kinds", ex.kinds, "Op alphabet, comma-separated op names (default: ctxcheck's lifecycle ops)")
+      ->check(op_names_check(true));
   cmd->add_option("--goroutines", ex.goroutines, "Scripts per program, main included")->check(CLI::Range(1, 8));
   cmd->add_flag("--unsafe", ex.unsafe, "Add reparent to the alphabet");
-  cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)");
+  cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)")->check(shard_check());
   cmd->add_option("--strategy", ex.strategy, fmt::format("Strategy: {}", strategy_help()));
   cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
   cmd->add_flag("--state-cache", f->cache, "Prune states seen before (dfs; see README for when it pays)");
   cmd->add_option("--executions", ex.executions,
-                  fmt::format("Executions per program (pct/random: default {}; dfs: a cap)", kDefaultSampleExecutions));
-  cmd->add_option("--seed", ex.seed, "Seed (pct, random)");
+                  fmt::format("Executions per program (pct/random: default {}; dfs: a cap)", kDefaultSampleExecutions))
+      ->transform(flags::unsigned_int());
+  cmd->add_option("--seed", ex.seed, "Seed (pct, random)")->transform(flags::unsigned_int());
   cmd->add_option("--pct-depth", ex.pct_depth, "PCT bug depth d")->check(CLI::Range(1, 100));
-  cmd->add_option("--faults", ex.faults, "Comma-separated faults to inject");
+  cmd->add_option("--faults", ex.faults, "Comma-separated faults to inject")->check(fault_names_check());
   cmd->add_flag("--keep-going", ex.keep_going, "Do not stop at the first violation");
   cmd->add_flag("--fail-on-findings", ex.fail_on_findings, "Exit 1 when an execution comes to a program finding, too");
   cmd->add_flag("--json", ex.json, "Print a JSON summary on stdout (the text goes to stderr)");
   cmd->add_option("--out", ex.out_dir, "Directory for failing cases (shrunk text traces, written atomically)");
   cmd->add_option("--checkpoint", ex.checkpoint, "Resume from / save progress to this file");
-  cmd->add_option("--max-programs", ex.max_programs, "Stop after this many programs (resume later)");
+  cmd->add_option("--max-programs", ex.max_programs, "Stop after this many programs (resume later)")
+      ->transform(flags::unsigned_int());
   cmd->add_option("--max-steps", ex.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
   cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found");
   cmd->add_flag("--progress", f->progress, "Print a progress line every second");

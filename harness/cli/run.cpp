@@ -7,6 +7,7 @@
 #include "harness/campaign/campaign.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/summary.h"
+#include "harness/util/flag_checks.h"
 #include "harness/executor/executor.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
@@ -113,14 +114,16 @@ void add_run_command(CommandRegistry& r) {
     return run_command(f->run);
   });
   RunArgs& run = f->run;
-  cmd->add_option("--seed", run.seed, "Campaign seed (case i is a function of seed and i)");
-  cmd->add_option("--count", run.count, "Number of executions")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--time", run.seconds, "Time budget in seconds")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--faults", run.faults, "Comma-separated faults to inject (see: ctxcheck faults)");
+  cmd->add_option("--seed", run.seed, "Campaign seed (case i is a function of seed and i)")
+      ->transform(flags::unsigned_int());
+  cmd->add_option("--count", run.count, "Number of executions")->transform(flags::unsigned_int());
+  cmd->add_option("--time", run.seconds, "Time budget in seconds")->check(flags::seconds_up_to(kMaxRunSeconds));
+  cmd->add_option("--faults", run.faults, "Comma-separated faults to inject (see: ctxcheck faults)")
+      ->check(fault_names_check());
   cmd->add_option("--ops", run.gen.ops, "Ops per program, about")->check(CLI::Range(1, 10000));
   cmd->add_option("--goroutines", run.gen.goroutines, "Goroutine scripts per program, main included")
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--kinds", run.kinds, "Comma-separated op kinds the generator may use");
+  cmd->add_option("--kinds", run.kinds, "Comma-separated op kinds the generator may use")->check(op_names_check(false));
   cmd->add_flag("--unsafe", run.gen.unsafe, "Allow unsafe ops (reparent); implies --any-programs");
   cmd->add_flag("--any-programs", f->any_programs, "Not only well-formed programs (findings expected)");
   cmd->add_option("--out", run.out_dir, "Directory for failing cases (text traces, written atomically)");

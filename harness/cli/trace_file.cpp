@@ -1,5 +1,6 @@
 // Reading a trace named on the command line: every subcommand that takes one reports a
-// missing file, a parse error or an unknown fault the same way (UsageError: exit 2).
+// missing file, a parse error or an unknown fault the same way (UsageError: exit 2), with
+// file:line:column when the problem is in the text.
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
@@ -16,11 +17,19 @@ Program read_trace(const std::string& file) {
   } catch (const std::exception& e) {
     throw UsageError(e.what());  // names the file and the OS error
   }
+  Program p;
+  TracePlaces at;
   try {
-    return parse_program(text);
+    p = parse_program(text, &at);
   } catch (const std::exception& e) {
     throw UsageError(fmt::format("{}:{}", file, e.what()));  // file:line:col: message
   }
+  try {
+    (void)faults_of(p);  // the header's fault names, checked here where the catalog is known
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}:{}:{}: {}", file, at.faults_line, at.faults_col, e.what()));
+  }
+  return p;
 }
 
 model::FaultSet trace_faults(const Program& p, const std::string& file) {

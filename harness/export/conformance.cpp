@@ -32,6 +32,7 @@
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
 #include "harness/util/atomic_file.h"
+#include "harness/util/flag_checks.h"
 
 namespace fs = std::filesystem;
 using namespace ctxcheck::harness;
@@ -65,9 +66,9 @@ std::optional<int> parse_args(int argc, char** argv, ConformanceArgs& a) {
   CLI::App app{"ctxcheck_go_conformance: the model against real Go's context package"};
   app.option_defaults()->always_capture_default();
   app.add_option("--work", a.work, "Directory for the Go module, the test binary and its logs")->required();
-  app.add_option("--count", a.count, "Generated programs to compare");
-  app.add_option("--seed", a.seed, "First generator seed");
-  app.add_option("--ops", a.ops, "Ops per generated program, about");
+  app.add_option("--count", a.count, "Generated programs to compare")->transform(flags::unsigned_in(1, 1'000'000));
+  app.add_option("--seed", a.seed, "First generator seed")->transform(flags::unsigned_int());
+  app.add_option("--ops", a.ops, "Ops per generated program, about")->check(CLI::Range(1, 10000));
   app.add_option("--goroutines", a.goroutines, "Scripts per program (> 1: a random recorded schedule, forced in Go)")
       ->check(CLI::Range(1, 8));
   app.add_flag("--gc", a.gc, "Also set_finalizer and gc ops");

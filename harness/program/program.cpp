@@ -134,7 +134,7 @@ class Validator {
   explicit Validator(const Program& p)
       : p_(p), spawned_by_(p.scripts.size(), -1), start_visible_(p.scripts.size()), done_(p.scripts.size(), 0) {}
 
-  std::optional<std::string> run() {
+  std::optional<ProgramError> run() {
     std::deque<size_t> queue{0};
     spawned_by_[0] = 0;
     while (!queue.empty()) {
@@ -146,7 +146,9 @@ class Validator {
         if (auto err = op(s, i, vis, queue)) return err;
     }
     for (size_t s = 1; s < p_.scripts.size(); ++s)
-      if (!done_[s]) return fmt::format("script {} is never started by a go op", s);
+      if (!done_[s])
+        return ProgramError{s, std::nullopt, Field::None, false,
+                            fmt::format("script {} is never started by a go op", s)};
     return std::nullopt;
   }
 
@@ -176,12 +178,16 @@ class Validator {
     return std::nullopt;
   }
 
+  static ProgramError at(size_t s, size_t i, std::string message, Field field = Field::None, bool result = false) {
+    return ProgramError{s, i, field, result, std::move(message)};
+  }
+
   // The op's arguments, as its row describes them, in text order.
-  std::optional<std::string> args(size_t s, size_t i, const Op& op, const std::vector<uint32_t>& vis,
-                                  std::deque<size_t>& queue) {
+  std::optional<ProgramError> args(size_t s, size_t i, const Op& op, const std::vector<uint32_t>& vis,
+                                   std::deque<size_t>& queue) {
     const OpSpec& spec = op_spec(op.kind);
     if (spec.unsafe() && !p_.unsafe)
-      return fmt::format("{}: {} is an unsafe op (add 'unsafe: on')", where(s, i), spec.name);
+      return at(s, i, fmt::format("{}: {} is an unsafe op (add 'unsafe: on')", where(s, i), spec.name));
     for (const ArgSpec& arg : spec.args) {
       if (arg.field == Field::None) break;
       if (!present(arg, op)) continue;
@@ -191,23 +197,26 @@ class Validator {
       if ((arg.field == Field::Duration && op.duration < 0) || (arg.field == Field::Deadline && op.deadline < 0))
         err = fmt::format("{}: negative duration", where(s, i));
       if (arg.field == Field::Script) err = go(s, i, op, vis, queue);
-      if (err) return err;
+      if (err) return at(s, i, std::move(*err), arg.field);
     }
     return std::nullopt;
   }
 
-  std::optional<std::string> op(size_t s, size_t i, std::vector<uint32_t>& vis, std::deque<size_t>& queue) {
+  std::optional<ProgramError> op(size_t s, size_t i, std::vector<uint32_t>& vis, std::deque<size_t>& queue) {
     const Op& op = p_.scripts[s].ops[i];
     if (auto err = args(s, i, op, vis, queue)) return err;
     if (op.kind == OpKind::Drop) vis.erase(std::find(vis.begin(), vis.end(), op.a));
     if (!creates_handle(op.kind)) {
-      if (op.result != 0) return fmt::format("{}: {} does not create a handle", where(s, i), op_name(op.kind));
+      if (op.result != 0)
+        return at(s, i, fmt::format("{}: {} does not create a handle", where(s, i), op_name(op.kind)), Field::None,
+                  true);
       return std::nullopt;
     }
-    if (op.result == 0) return fmt::format("{}: {} must name its result", where(s, i), op_name(op.kind));
+    if (op.result == 0) return at(s, i, fmt::format("{}: {} must name its result", where(s, i), op_name(op.kind)));
     if (op.result < kinds_.size() && kinds_[op.result] != HandleKind::None)
-      return fmt::format("{}: h{} is defined twice", where(s, i), op.result);
-    if (op.result > limits::kMaxHandle) return fmt::format("{}: handle h{} is too large", where(s, i), op.result);
+      return at(s, i, fmt::format("{}: h{} is defined twice", where(s, i), op.result), Field::None, true);
+    if (op.result > limits::kMaxHandle)
+      return at(s, i, fmt::format("{}: handle h{} is too large", where(s, i), op.result), Field::None, true);
     if (op.result >= kinds_.size()) kinds_.resize(op.result + 1, HandleKind::None);
     kinds_[op.result] = handle_kind_of(op);
     vis.push_back(op.result);
@@ -223,11 +232,19 @@ class Validator {
 
 }  // namespace
 
-std::optional<std::string> validate(const Program& p) {
-  if (p.scripts.empty()) return "a program needs a main script (go 0)";
-  if (p.scripts.size() > limits::kMaxScripts) return fmt::format("more than {} scripts", limits::kMaxScripts);
-  if (p.op_count() > limits::kMaxOps) return fmt::format("more than {} ops", limits::kMaxOps);
+std::optional<ProgramError> find_program_error(const Program& p) {
+  auto whole = [](std::string message) {
+    return ProgramError{0, std::nullopt, Field::None, false, std::move(message)};
+  };
+  if (p.scripts.empty()) return whole("a program needs a main script (go 0)");
+  if (p.scripts.size() > limits::kMaxScripts) return whole(fmt::format("more than {} scripts", limits::kMaxScripts));
+  if (p.op_count() > limits::kMaxOps) return whole(fmt::format("more than {} ops", limits::kMaxOps));
   return Validator(p).run();
+}
+
+std::optional<std::string> validate(const Program& p) {
+  if (auto err = find_program_error(p)) return std::move(err->message);
+  return std::nullopt;
 }
 
 }  // namespace ctxcheck::harness

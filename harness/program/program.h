@@ -46,6 +46,19 @@ struct Program {
 // message naming the script and op, or nullopt when valid.
 std::optional<std::string> validate(const Program& p);
 
+// validate()'s first error, with where it is, so a reader of a text trace can point at the
+// line and column: the script, the op in it (none: the script as a whole, e.g. one never
+// started, or the program's size), and the part of the op that is wrong: an argument
+// (`field`), the handle it names as its result (`result`), or the op itself (neither).
+struct ProgramError {
+  size_t script = 0;
+  std::optional<size_t> op;
+  Field field = Field::None;
+  bool result = false;
+  std::string message;
+};
+std::optional<ProgramError> find_program_error(const Program& p);
+
 // For each script, the script that spawns it (-1 for main / never spawned).
 std::vector<int> spawners(const Program& p);
 

@@ -1,9 +1,12 @@
 #include "harness/program/text.h"
 
+#include <array>
 #include <charconv>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "harness/util/user_input.h"
 
 namespace ctxcheck::harness {
 
@@ -14,14 +17,17 @@ struct Token {
   int col;  // 1-based
 };
 
+// Blanks separate tokens; a carriage return is one too, so CRLF text reads as LF text.
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
 std::vector<Token> tokenize(std::string_view line) {
   std::vector<Token> out;
   size_t i = 0;
   while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    while (i < line.size() && is_blank(line[i])) ++i;
     if (i >= line.size() || line[i] == '#') break;
     size_t j = i;
-    while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
+    while (j < line.size() && !is_blank(line[j])) ++j;
     out.push_back({line.substr(i, j - i), static_cast<int>(i + 1)});
     i = j;
   }
@@ -35,15 +41,29 @@ bool parse_int(std::string_view s, T& out, int base = 10) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// What the text accepts for a duration and a handle, as error messages state it.
+std::string duration_syntax() {
+  return fmt::format("a whole number of ns, us, ms or s, up to {}s, i.e. {} hours",
+                     limits::kMaxTextDuration / 1'000'000'000, limits::kMaxTextDuration / 3'600'000'000'000);
+}
+std::string handle_syntax() { return fmt::format("a handle like h2 (h1 to h{})", limits::kMaxHandle); }
+
 class LineParser {
  public:
   LineParser(int line, std::vector<Token> toks, int eol_col)
       : line_(line), toks_(std::move(toks)), eol_col_(eol_col) {}
   bool done() const { return pos_ >= toks_.size(); }
+  int line() const { return line_; }
+  // The column of the next token (of the end of the line when there is none).
+  int next_col() const { return done() ? eol_col_ : toks_[pos_].col; }
   [[noreturn]] void fail(const std::string& expected) const {
     if (done()) throw ParseError(line_, eol_col_, fmt::format("expected {}, got end of line", expected));
     throw ParseError(line_, toks_[pos_].col,
-                     fmt::format("expected {}, got \"{}\"", expected, toks_[pos_].text));
+                     fmt::format("expected {}, got {}", expected, quoted_excerpt(toks_[pos_].text)));
+  }
+  // An error about the token just read.
+  [[noreturn]] void fail_previous(const std::string& message) const {
+    throw ParseError(line_, toks_[pos_ - 1].col, message);
   }
   std::string_view word(const char* expected) {
     if (done()) fail(expected);
@@ -54,11 +74,11 @@ class LineParser {
     ++pos_;
   }
   uint32_t handle() {
-    if (done()) fail("a handle like h2");
+    if (done()) fail(handle_syntax());
     std::string_view t = toks_[pos_].text;
     uint32_t v = 0;
     if (t.size() < 2 || t[0] != 'h' || !parse_int(t.substr(1), v) || v == 0 || v > limits::kMaxHandle)
-      fail("a handle like h2");
+      fail(handle_syntax());
     ++pos_;
     return v;
   }
@@ -70,11 +90,13 @@ class LineParser {
     return v;
   }
   int64_t duration(bool absolute) {
-    const char* what = absolute ? "a deadline like @5ms" : "a duration like 5ms";
-    if (done()) fail(what);
+    auto what = [absolute] {
+      return fmt::format("{} ({})", absolute ? "a deadline like @5ms" : "a duration like 5ms", duration_syntax());
+    };
+    if (done()) fail(what());
     std::string_view t = toks_[pos_].text;
     if (absolute) {
-      if (t.empty() || t[0] != '@') fail(what);
+      if (t.empty() || t[0] != '@') fail(what());
       t.remove_prefix(1);
     }
     static constexpr std::pair<std::string_view, int64_t> units[] = {
@@ -90,7 +112,7 @@ class LineParser {
         break;
       }
     }
-    fail(what);
+    fail(what());
   }
   int32_t cause() {
     if (done()) fail("a cause like cause3");
@@ -168,35 +190,50 @@ void parse_arg(LineParser& lp, const ArgSpec& arg, Op& op) {
   }
 }
 
-Op parse_op(LineParser& lp) {
+// Where an op is in the text: an error the validator finds after the whole program is
+// read points at the op's line, at the argument or result it is about.
+struct OpPlace {
+  int line = 0, col = 1, result_col = 0;
+  std::array<int, static_cast<size_t>(Field::CancelWord) + 1> arg_col{};
+
+  int col_of(const ProgramError& e) const {
+    int c = e.result ? result_col : e.field != Field::None ? arg_col[static_cast<size_t>(e.field)] : col;
+    return c > 0 ? c : col;
+  }
+};
+
+Op parse_op(LineParser& lp, OpPlace& place) {
   Op op;
-  uint32_t result = 0;
+  place.line = lp.line();
+  place.col = lp.next_col();
   std::string_view first = lp.word("an op");
   if (first.size() > 1 && first[0] == 'h' && first[1] >= '0' && first[1] <= '9') {
     // "hN = creator ..."
     lp.unread();
-    result = lp.handle();
+    place.result_col = lp.next_col();
+    op.result = lp.handle();
     lp.keyword("=");
     first = lp.word("an op that creates a handle");
-    auto k = op_by_name(first);
-    if (!k || !creates_handle(*k)) {
-      throw std::invalid_argument(std::string(first));
-    }
   }
   auto kind = op_by_name(first);
-  if (!kind) throw std::invalid_argument(std::string(first));
+  if (!kind) lp.fail_previous(fmt::format("unknown op {}", quoted_excerpt(first)));
   op.kind = *kind;
-  op.result = result;
-  if (creates_handle(op.kind) && result == 0) throw std::domain_error(std::string(first));
-  for (const ArgSpec& arg : op_spec(op.kind).args)
-    if (present(arg, op)) parse_arg(lp, arg, op);
+  if (op.result != 0 && !creates_handle(op.kind))
+    lp.fail_previous(fmt::format("{} returns nothing: write it without \"h{} =\"", first, op.result));
+  if (op.result == 0 && creates_handle(op.kind))
+    lp.fail_previous(fmt::format("{} creates a handle: write \"hN = {} ...\"", first, first));
+  for (const ArgSpec& arg : op_spec(op.kind).args) {
+    if (!present(arg, op)) continue;
+    place.arg_col[static_cast<size_t>(arg.field)] = lp.next_col();
+    parse_arg(lp, arg, op);
+  }
   lp.end();
   return op;
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -217,6 +254,7 @@ namespace {
 // the header's notes. Every error names the line and column.
 class TraceReader {
  public:
+  explicit TraceReader(TracePlaces* places) : places_(places) {}
   Program read(std::string_view text);
 
  private:
@@ -227,19 +265,22 @@ class TraceReader {
   bool script_line(const std::vector<Token>& toks);
   void op_line(LineParser& lp, const std::vector<Token>& toks);
   void line(std::string_view raw);
+  ParseError error_at(const ProgramError& e) const;
 
   Program p_;
+  TracePlaces* places_;
   int lineno_ = 0;
   bool header_ = false, in_schedule_ = false;
   int current_script_ = -1;
-  int last_op_line_ = 0;
+  std::vector<std::pair<int, int>> script_places_;  // [script]: the "go N:" line and column
+  std::vector<std::vector<OpPlace>> op_places_;     // [script][op]
 };
 
 void TraceReader::check_characters(std::string_view raw) const {
   for (size_t i = 0; i < raw.size(); ++i) {
     unsigned char ch = static_cast<unsigned char>(raw[i]);
     if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f)
-      throw ParseError(lineno_, static_cast<int>(i + 1), "unexpected control character");
+      throw ParseError(lineno_, static_cast<int>(i + 1), fmt::format("unexpected control character 0x{:02x}", ch));
   }
 }
 
@@ -258,7 +299,7 @@ void TraceReader::schedule_choices(const std::vector<Token>& toks, size_t from) 
     uint32_t v = 0;
     if (!parse_int(toks[i].text, v))
       throw ParseError(lineno_, toks[i].col,
-                       fmt::format("expected a schedule choice (a number), got \"{}\"", toks[i].text));
+                       fmt::format("expected a schedule choice (a number), got {}", quoted_excerpt(toks[i].text)));
     p_.schedule.push_back(v);
     if (p_.schedule.size() > 10'000'000) throw ParseError(lineno_, toks[i].col, "schedule too long");
   }
@@ -274,6 +315,7 @@ void TraceReader::header_field(LineParser& lp, const std::vector<Token>& toks, s
   std::string_view rest = trim(line.substr(after));
   if (head == "faults:") {
     p_.faults = std::string(rest);
+    if (places_) *places_ = {lineno_, toks.size() > 1 ? toks[1].col : toks[0].col};
   } else if (head == "unsafe:") {
     if (rest != "on" && rest != "off") { lp.word(""); lp.fail("on or off"); }
     p_.unsafe = rest == "on";
@@ -308,29 +350,34 @@ bool TraceReader::script_line(const std::vector<Token>& toks) {
     throw ParseError(lineno_, toks[1].col, fmt::format("at most {} scripts", limits::kMaxScripts));
   current_script_ = static_cast<int>(n);
   p_.scripts.emplace_back();
+  script_places_.emplace_back(lineno_, toks[0].col);
+  op_places_.emplace_back();
   return true;
 }
 
 void TraceReader::op_line(LineParser& lp, const std::vector<Token>& toks) {
   if (current_script_ < 0) lp.fail("\"go 0:\" before the first op");
-  Op op;
-  try {
-    op = parse_op(lp);
-  } catch (const std::invalid_argument& e) {
-    int col = toks[0].col;
-    for (const auto& t : toks)
-      if (t.text == e.what()) { col = t.col; break; }
-    throw ParseError(lineno_, col, fmt::format("unknown op \"{}\"", e.what()));
-  } catch (const std::domain_error& e) {
-    throw ParseError(lineno_, toks[0].col, fmt::format("{} creates a handle: write \"hN = {} ...\"", e.what(), e.what()));
-  }
+  OpPlace place;
+  Op op = parse_op(lp, place);
   if (op_spec(op.kind).unsafe() && !p_.unsafe)
     throw ParseError(lineno_, toks[0].col,
                      fmt::format("{} is an unsafe op: add \"unsafe: on\" to the header", op_name(op.kind)));
   p_.scripts[static_cast<size_t>(current_script_)].ops.push_back(op);
+  op_places_[static_cast<size_t>(current_script_)].push_back(place);
   if (p_.op_count() > limits::kMaxOps)
     throw ParseError(lineno_, toks[0].col, fmt::format("more than {} ops", limits::kMaxOps));
-  last_op_line_ = lineno_;
+}
+
+ParseError TraceReader::error_at(const ProgramError& e) const {
+  if (e.op && e.script < op_places_.size() && *e.op < op_places_[e.script].size()) {
+    const OpPlace& at = op_places_[e.script][*e.op];
+    return ParseError(at.line, at.col_of(e), e.message);
+  }
+  if (e.script < script_places_.size()) {
+    auto [line, col] = script_places_[e.script];
+    return ParseError(line, col, e.message);
+  }
+  return ParseError(lineno_, 1, e.message);
 }
 
 void TraceReader::line(std::string_view raw) {
@@ -347,7 +394,9 @@ void TraceReader::line(std::string_view raw) {
   }
   auto toks = tokenize(raw);
   if (toks.empty()) return;
-  LineParser lp(lineno_, toks, static_cast<int>(raw.size()) + 1);
+  size_t end = raw.size();
+  while (end > 0 && raw[end - 1] == '\r') --end;  // a CRLF line ends before its CR
+  LineParser lp(lineno_, toks, static_cast<int>(end) + 1);
   std::string_view head = toks[0].text;
   if (!header_) return version_line(lp, toks);
   if (in_schedule_) return schedule_choices(toks, 0);
@@ -373,13 +422,13 @@ Program TraceReader::read(std::string_view text) {
   }
   if (!header_) throw ParseError(1, 1, "expected \"ctxcheck-trace 1\" on the first line");
   if (p_.scripts.empty()) throw ParseError(lineno_, 1, "expected \"go 0:\" and the main script");
-  if (auto err = validate(p_)) throw ParseError(last_op_line_ ? last_op_line_ : lineno_, 1, *err);
+  if (auto err = find_program_error(p_)) throw error_at(*err);
   return std::move(p_);
 }
 
 }  // namespace
 
-Program parse_program(std::string_view text) { return TraceReader().read(text); }
+Program parse_program(std::string_view text, TracePlaces* places) { return TraceReader(places).read(text); }
 
 namespace {
 

@@ -34,8 +34,16 @@ struct ParseError : std::runtime_error {
   int line, column;
 };
 
-// Throws ParseError (line:column: what was expected) on any malformed or invalid input.
-Program parse_program(std::string_view text);
+// Where parse_program found a part that a later layer checks (the fault names belong to the
+// model's catalog, which the program language does not see), 1-based; 0 when absent.
+struct TracePlaces {
+  int faults_line = 0, faults_col = 0;  // the value of the "faults:" header
+};
+
+// Throws ParseError (line:column: what was expected) on any malformed or invalid input:
+// a syntax error at its token, a semantic one (validate) at the op and argument it is about.
+// Lines may end in CRLF.
+Program parse_program(std::string_view text, TracePlaces* places = nullptr);
 std::string print_program(const Program& p);
 std::string print_op(const Op& op);
 std::string format_duration(int64_t ns);  // "5ms", "1500us", "0s"

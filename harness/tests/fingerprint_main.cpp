@@ -47,6 +47,7 @@
 #include "model/faults/faults.h"
 #include "model/runtime/prng.h"
 #include "model/runtime/errors.h"
+#include "harness/util/user_input.h"
 
 using namespace ctxcheck;
 using namespace ctxcheck::harness;
@@ -267,8 +268,14 @@ int main(int argc, char** argv) {
   bool digest = false;
   const char* golden = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--count") == 0 && i + 1 < argc) count = std::strtoull(argv[++i], nullptr, 10);
-    else if (std::strcmp(argv[i], "--digest") == 0) digest = true;
+    if (std::strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+      auto n = ctxcheck::harness::parse_whole_number(argv[++i], 1, 100'000'000);
+      if (!n) {
+        std::fprintf(stderr, "ctxcheck_fingerprint: --count %s: expected a whole number in [1 - 100000000]\n", argv[i]);
+        return 2;
+      }
+      count = *n;
+    } else if (std::strcmp(argv[i], "--digest") == 0) digest = true;
     else if (std::strcmp(argv[i], "--check") == 0 && i + 1 < argc) digest = true, golden = argv[++i];
     else {
       std::fprintf(stderr, "usage: ctxcheck_fingerprint [--count N] [--digest | --check GOLDEN_FILE]\n");

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
 
@@ -82,12 +86,27 @@ TEST(Text, ErrorsNameLineColumnAndWhatWasExpected) {
       {"ctxcheck-trace 1\ngo 1:\n", 2, 4, "expected \"go 0:\""},
       {"ctxcheck-trace 1\nbogus: 1\n", 2, 1, "faults:, unsafe:, max-steps:, expect:, hash: or go 0:"},
       {"ctxcheck-trace 1\nmax-steps: 0\n", 2, 12, "a step limit (1..100000000)"},
-      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  cancel h1\n", 4, 1, "needs a context with a cancel func"},
-      {"ctxcheck-trace 1\ngo 0:\n  h2 = with_cancel h1\n", 3, 1, "h1, which is not visible"},
-      {"ctxcheck-trace 1\ngo 0:\n  yield\ngo 1:\n  yield\n", 5, 1, "script 1 is never started"},
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  cancel h1\n", 4, 10, "needs a context with a cancel func"},
+      {"ctxcheck-trace 1\ngo 0:\n  h2 = with_cancel h1\n", 3, 20, "h1, which is not visible"},
+      {"ctxcheck-trace 1\ngo 0:\n  yield\ngo 1:\n  yield\n", 4, 1, "script 1 is never started"},
       {"ctxcheck-trace 1\ngo 0:\n  background\n", 3, 3, "creates a handle"},
       {"ctxcheck-trace 1\ngo 0:\n  yield\nschedule: 1 x\n", 4, 13, "a schedule choice"},
-      {"ctxcheck-trace 1\ngo 0:\n  yi\x01ld\n", 3, 5, "control character"},
+      {"ctxcheck-trace 1\ngo 0:\n  yi\x01ld\n", 3, 5, "control character 0x01"},
+      // Semantic errors (found once the whole program is read) point at the op and the
+      // argument or result they are about, not at the last op.
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h9\n  yield\n  yield\n", 4, 20, "h9"},
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h1 = todo\n  yield\n", 4, 3, "h1 is defined twice"},
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  go 5\n  yield\n", 4, 6, "no such script"},
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  go 1\n  go 1\ngo 1:\n  yield\n", 5, 6, "already started"},
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  go 1\ngo 1:\n  h2 = with_cancel h1\n  stop h2\n  yield\n", 7, 8,
+       "needs an after_func stop"},
+      {"ctxcheck-trace 1\ngo 0:\n\th1 = background\n\th2 = after_func h1 cancel h1\n", 4, 28, "with a cancel func"},
+      // An op that returns nothing given a result says so.
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  h3 = cancel h2\n", 5, 8,
+       "cancel returns nothing: write it without \"h3 =\""},
+      // Limits are stated.
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  sleep 1000000h\n", 4, 9, "up to 3600000s, i.e. 1000 hours"},
+      {"ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h100001\n", 4, 20, "h1 to h100000"},
   };
   for (const auto& c : cases) {
     try {
@@ -109,6 +128,46 @@ TEST(Text, HandlesMustBeVisibleAcrossGoroutines) {
   EXPECT_NO_THROW(parse_program("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  go 1\ngo 1:\n  h2 = with_cancel h1\n  cancel h2\n"));
   EXPECT_THROW(parse_program("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  drop h1\n  go 1\ngo 1:\n  h2 = with_cancel h1\n"),
                ParseError);
+}
+
+// A huge token is echoed cut short, with its size.
+TEST(Text, AHugeTokenIsEchoedTruncated) {
+  std::string token(900'000, 'x');
+  try {
+    parse_program("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  " + token + "\n");
+    ADD_FAILURE() << "parsed";
+  } catch (const ParseError& e) {
+    std::string msg = e.what();
+    EXPECT_EQ(e.line, 4);
+    EXPECT_LT(msg.size(), 200u) << msg.substr(0, 300);
+    EXPECT_NE(msg.find("(900000 bytes)"), std::string::npos) << msg.substr(0, 300);
+  }
+}
+
+// A CRLF trace is the same trace: every regression file, and the canonical text.
+TEST(Text, CrlfLinesReadAsLf) {
+  auto crlf = [](const std::string& text) {
+    std::string out;
+    for (char c : text) out += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    return out;
+  };
+  EXPECT_EQ(parse_program(crlf(kCanonical)), parse_program(kCanonical));
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(CTXCHECK_SOURCE_DIR "/corpus/regressions")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(parse_program(crlf(text)), parse_program(text)) << e.path();
+    ++files;
+  }
+  EXPECT_GT(files, 0u);
+  // Where a CRLF line ends: after its last character, not after the CR.
+  try {
+    parse_program("ctxcheck-trace 1\r\ngo 0:\r\n  h1 = background\r\n  h2 = with_cancel\r\n");
+    ADD_FAILURE() << "parsed";
+  } catch (const ParseError& e) {
+    EXPECT_EQ(e.line, 4);
+    EXPECT_EQ(e.column, 19) << e.what();
+  }
 }
 
 TEST(Text, HugeInputIsRejectedNotParsed) {

@@ -45,13 +45,31 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
   }
 }
 
+namespace {
+std::string_view file_type(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "a special file";
+}
+}  // namespace
+
 std::string read_file(const std::string& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO with no writer must not wait for one; only regular files are
+  // read (a FIFO, a device or a directory is refused before reading it).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw os_error("cannot open", path);
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+  if (::fstat(fd, &st) != 0) {
+    auto err = os_error("cannot stat", path);
     ::close(fd);
-    throw std::runtime_error(fmt::format("{} is a directory, not a file", path));
+    throw err;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw std::runtime_error(fmt::format("{} is {}, not a regular file", path, file_type(st.st_mode)));
   }
   std::string out;
   char buf[65536];

@@ -15,6 +15,8 @@ if(CTXCHECK_FUZZERS)
   ctxcheck_e2e(overnight)
 else()
   # these need the g++/clang test builds (replay drivers, property_tests)
+  ctxcheck_e2e(bad_input)
+  set_property(TEST e2e.bad_input APPEND PROPERTY LABELS badinput)  # ctest -L badinput
   ctxcheck_e2e(convert)
   ctxcheck_e2e(crash_signature)
   ctxcheck_e2e(export_go)

@@ -1,0 +1,33 @@
+// What the user typed, read strictly and repeated briefly: a whole number is digits only
+// (strtoull and CLI11 turn "-1" into 2^64-1 and 2^64 into 2^64-1), and an error message
+// quotes a token or value cut short when it is long (a 1 MB token is not echoed whole).
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace ctxcheck::harness {
+
+// A decimal number in [min, max]: digits only (no sign, blank, exponent or overflow).
+inline std::optional<uint64_t> parse_whole_number(std::string_view text, uint64_t min = 0,
+                                                  uint64_t max = UINT64_MAX) {
+  uint64_t v = 0;
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max) return std::nullopt;
+  return v;
+}
+
+// Quoted, and cut at a UTF-8 character boundary after `shown` bytes, with the full size.
+inline std::string quoted_excerpt(std::string_view text, size_t shown = 40) {
+  if (text.size() <= shown) return "\"" + std::string(text) + "\"";
+  size_t cut = shown;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return "\"" + std::string(text.substr(0, cut)) + "\"... (" + std::to_string(text.size()) + " bytes)";
+}
+
+}  // namespace ctxcheck::harness
