@@ -46,7 +46,7 @@ int convert_command(const ConvertArgs& a) {
     if (a.out.empty()) {
       fmt::print("{}", c.text);
     } else {
-      write_case(a.out, c);
+      write_case(a.out, c, {a.to_trace});
       fmt::print("{}: {} ({} ops, {} decisions); written to {}\n", a.to_trace, r.expect().to_string(), in.program.op_count(),
                  r.decisions.size(), a.out);
     }
@@ -63,7 +63,7 @@ int convert_command(const ConvertArgs& a) {
     throw UsageError(fmt::format("{}: cannot convert to {} bytes: {}", a.to_bytes,
                                  l == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs", e.what()));
   }
-  write_file_atomically(a.out, std::string(bytes.begin(), bytes.end()));
+  write_file_atomically(a.out, std::string(bytes.begin(), bytes.end()), {a.to_bytes});
   ExecResult r = execute_input(read_fuzz_input(l, bytes));
   std::string got = r.expect().to_string();
   const char* target = l == FuzzLayout::Faults ? "fuzz_faults" : "fuzz_programs";

@@ -17,7 +17,8 @@ int shrink_command(const ShrinkArgs& a) {
   Expect target = first.expect();
   FailureCase c = shrunk_case(p, opts, target, fmt::format("shrunk by ctxcheck from {}", a.file));
   std::string out = a.out.empty() ? a.file : a.out;
-  write_case(out, c);
+  // Without -o, overwriting FILE is the contract; `-o FILE` (by any name) is refused as a slip.
+  write_case(out, c, a.out.empty() ? std::vector<std::string>{} : std::vector<std::string>{a.file});
   fmt::print("{}: {} ops -> {} ops, {} -> {} preemptions ({} executions); written to {}\n", target.id(),
              c.stats.ops_before, c.stats.ops_after, c.stats.preemptions_before, c.stats.preemptions_after,
              c.stats.attempts, out);

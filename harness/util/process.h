@@ -43,8 +43,8 @@ struct ProcessError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The absolute path `name` runs as: itself (made absolute) when it holds a '/', else the first executable
-// `name` in $PATH; nullopt when there is none.
+// The absolute path `name` runs as: itself (made absolute) when it holds a '/', else the
+// first executable `name` in $PATH; nullopt when there is none.
 std::optional<std::string> find_program(const std::string& name);
 
 // Runs the program to its end (or its timeout); stdin is /dev/null. Throws ProcessError
