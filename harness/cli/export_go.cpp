@@ -53,7 +53,7 @@ int export_go_command(const ExportGoArgs& a) {
     std::error_code ec;
     if (auto dir = std::filesystem::path(a.out).parent_path(); !dir.empty()) std::filesystem::create_directories(dir, ec);
     if (ec) throw UsageError(fmt::format("{}: cannot create the directory: {}", a.out, ec.message()));
-    write_file_atomically(a.out, go);
+    write_file_atomically(a.out, go, {a.file});
     fmt::print(stderr, "ctxcheck: wrote {} ({} observations asserted, {} racy in the model and only logged; model verdict: {})\n",
                a.out, e.obs.size() - racy, racy, e.verdict);
   }
@@ -75,10 +75,11 @@ int export_go_command(const ExportGoArgs& a) {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) cache = std::string(x) + "/ctxcheck-go";
   else if (const char* h = std::getenv("HOME"); h && *h) cache = std::string(h) + "/.cache/ctxcheck-go";
   else cache = (dir / ".ctxcheck-go-cache").string();
-  std::string cmd = go_env_prefix(dir.string(), cache) + sh_quote(go_tool) + " test -count=1 -v -run '^" +
-                    a.test_name + "$' . 1>&2";
+  ProcessSpec go_test = go_command(go_tool, {"test", "-count=1", "-v", "-run", "^" + a.test_name + "$", "."},
+                                  dir.string(), cache);
+  go_test.stdout_to = ChildOutput::ToStderr;  // stdout is for the exported file
   fmt::print(stderr, "ctxcheck: running go test -v -run '^{}$' in {}\n", a.test_name, dir.string());
-  int rc = run_shell(cmd);
+  int rc = run_process(go_test).status;
   if (rc == 0) {
     fmt::print(stderr, "ctxcheck: Go agrees with the model\n");
     return kExitPass;

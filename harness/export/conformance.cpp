@@ -205,9 +205,9 @@ int run_and_compare(Run& r, const fs::path& dir) {
   const std::string& go = r.go;
   const auto parallel = r.args.parallel;
   const auto scale = r.args.scale;
-  std::string env = go_env_prefix(dir.string(), dir.string());
   auto t1 = std::chrono::steady_clock::now();
-  int rc = run_shell(env + sh_quote(go) + " test -c -o ctxcheck.test . > build.log 2>&1");
+  int rc = run_logged(go_command(go, {"test", "-c", "-o", "ctxcheck.test", "."}, dir.string(), dir.string()),
+                      (dir / "build.log").string());
   double build_s = seconds_since(t1);
   if (rc != 0) {
     fmt::print("FAILED: go test -c (exit {}); {}:\n{}\n", rc, (dir / "build.log").string(),
@@ -215,7 +215,10 @@ int run_and_compare(Run& r, const fs::path& dir) {
     return 1;
   }
   auto t2 = std::chrono::steady_clock::now();
-  rc = run_shell(env + fmt::format("./ctxcheck.test -test.parallel {} -test.timeout 540s > run.log 2>&1", parallel));
+  rc = run_logged(go_command((dir / "ctxcheck.test").string(),
+                             {"-test.parallel", std::to_string(parallel), "-test.timeout", "540s"}, dir.string(),
+                             dir.string()),
+                  (dir / "run.log").string());
   double run_s = seconds_since(t2);
   std::string log = read_file((dir / "run.log").string());
 

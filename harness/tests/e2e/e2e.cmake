@@ -10,3 +10,5 @@ function(ctxcheck_e2e name)
 endfunction()
 
 # one line per workflow script (keep sorted)
+ctxcheck_e2e(file_safety)
+ctxcheck_e2e(injection)
