@@ -17,10 +17,12 @@ stderr_names() { grep -qF -- "$1" "$scratch/err" || fail "stderr does not name '
 # would replace the machine's /dev/stdout with a regular file (main's code did): a private
 # link to /proc/self/fd/1 goes first, the real /dev/stdout only if that one was safe.
 stdout_tests() {  # stdout_tests PATH
-  expect 0 "export-go -o $1" -- "$bin" export-go in.trace -o "$1"
-  grep -q '^package ' "$scratch/out" || fail "export-go -o $1: no Go file on stdout"
-  "$bin" export-go in.trace -o "$1" 2>/dev/null | grep -q '^package ' || fail "export-go -o $1 | grep: no Go file"
+  expect 0 "shrink -o $1" -- "$bin" shrink in.trace -o "$1"
+  grep -q '^ctxcheck-trace 1' "$scratch/out" || fail "shrink -o $1: no trace on stdout"
+  "$bin" shrink in.trace -o "$1" 2>/dev/null | grep -q '^ctxcheck-trace 1' || fail "shrink -o $1 | grep: no trace"
   "$bin" replay in.trace --dot "$1" 2>/dev/null | grep -q '^digraph' || fail "replay --dot $1 | grep: no DOT"
+  [[ $("$bin" convert --to-bytes in.trace -o "$1" 2>/dev/null | head -c 19 | wc -c) -eq 19 ]] \
+    || fail "convert --to-bytes -o $1: no bytes"
   [[ -L "$1" ]] || { fail "$1 is no longer a symlink"; return 1; }
 }
 ln -s /proc/self/fd/1 "$scratch/stdout"
@@ -33,6 +35,8 @@ else
 fi
 expect 0 "shrink -o -" -- "$bin" shrink in.trace -o -
 grep -q '^ctxcheck-trace 1' "$scratch/out" || fail "shrink -o -: no trace on stdout"
+expect 0 "export-go -o -" -- "$bin" export-go in.trace -o -
+grep -q '^package ' "$scratch/out" || fail "export-go -o -: no Go file on stdout"
 [[ $("$bin" convert --to-bytes in.trace -o - 2>/dev/null | head -c 19 | wc -c) -eq 19 ]] || fail "convert --to-bytes -o -: no bytes"
 [[ -e ./- ]] && fail "a file named - was written"
 
@@ -47,7 +51,9 @@ expect 0 "export-go -o DANGLING-SYMLINK" -- "$bin" export-go in.trace -o danglin
 
 # Output = input: refused with exit 2 naming the path, the input unchanged; also by another name.
 ln -s in.trace alias.trace
-expect 2 "export-go -o IN" -- "$bin" export-go in.trace -o in.trace; stderr_names in.trace; same_input "export-go -o IN"
+cp in.trace case_test.go  # export-go writes only *_test.go files
+expect 2 "export-go -o IN" -- "$bin" export-go case_test.go -o case_test.go; stderr_names case_test.go
+cmp -s case_test.go in.trace || fail "export-go -o IN: the input was modified"
 expect 2 "replay --dot IN" -- "$bin" replay in.trace --dot in.trace; stderr_names "refusing to write in.trace"
 same_input "replay --dot IN"
 expect 2 "replay --write IN" -- "$bin" replay in.trace --write alias.trace; stderr_names alias.trace
@@ -67,7 +73,7 @@ cmp -s inplace.trace in.trace && fail "shrink FILE did not rewrite FILE"
 # writes to a private copy of the device first (mknod c 1 7), the real one only after.
 full_tests() {  # full_tests DEVICE
   local cmd
-  for cmd in "export-go in.trace -o" "shrink in.trace -o" "convert --to-bytes in.trace -o" "replay in.trace --dot"; do
+  for cmd in "replay in.trace --write" "shrink in.trace -o" "convert --to-bytes in.trace -o" "replay in.trace --dot"; do
     # shellcheck disable=SC2086
     expect 2 "$cmd $1" -- "$bin" $cmd "$1"
     stderr_names "$1: No space left on device"
