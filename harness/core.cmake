@@ -11,7 +11,7 @@ endfunction()
 set(H ${CMAKE_CURRENT_SOURCE_DIR})
 
 ctxcheck_layer(catalog SOURCES ${H}/catalog/verdict.cpp DEPS fmt::fmt)
-ctxcheck_layer(util SOURCES ${H}/util/atomic_file.cpp DEPS fmt::fmt)
+ctxcheck_layer(util SOURCES ${H}/util/atomic_file.cpp ${H}/util/process.cpp DEPS fmt::fmt Boost::filesystem)
 ctxcheck_layer(program
   SOURCES ${H}/program/program.cpp ${H}/program/text.cpp ${H}/program/generate.cpp ${H}/program/decode.cpp
   DEPS ctxcheck_catalog ctxcheck_util ctxcheck_runtime)
@@ -68,7 +68,9 @@ add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/explore_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/checkpoint_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/tests/failure_sink_test.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/failure_sink_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/atomic_file_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/process_test.cpp)
 target_link_libraries(harness_tests PRIVATE ctxcheck_harness rapidcheck_gtest rapidcheck GTest::gtest_main ctxcheck_warnings)
 target_compile_definitions(harness_tests PRIVATE CTXCHECK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(harness_tests DISCOVERY_TIMEOUT 60)

@@ -85,7 +85,7 @@ int convert_to_trace(const ConvertArgs& a) {
   if (a.out.empty() || a.out == "-") {
     fmt::print("{}", c.text);
   } else {
-    write_case(a.out, c);
+    write_case(a.out, c, {a.to_trace});
     fmt::print("{}: {} ({} ops, {} decisions, {}, faults [{}]); written to {}\n", a.to_trace, r.expect().to_string(),
                in.program.op_count(), r.decisions.size(), target_name(*layout), in.faults.to_string(), a.out);
   }
@@ -109,7 +109,7 @@ int convert_to_bytes(const ConvertArgs& a) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(fmt::format("{}: cannot convert to {} bytes: {}", a.to_bytes, target_name(l), e.what()));
   }
-  write_file_atomically(a.out, std::string(bytes.begin(), bytes.end()));
+  write_file_atomically(a.out, std::string(bytes.begin(), bytes.end()), {a.to_bytes});
   ExecResult r = execute_input(read_fuzz_input(l, bytes));
   std::string got = r.expect().to_string();
   if (p.expect && !r.reproduces(*p.expect)) {

@@ -119,8 +119,8 @@ void write_package_files(const ExportGoArgs& a, const fs::path& dir, const std::
   check_ours(a.out);
   check_ours(helpers);
   std::string h = go_helpers_file(package);
-  if (!fs::exists(helpers) || read_file(helpers.string()) != h) write_file_atomically(helpers.string(), h);
-  write_file_atomically(a.out, test);
+  if (!fs::exists(helpers) || read_file(helpers.string()) != h) write_file_atomically(helpers.string(), h, a.files);
+  write_file_atomically(a.out, test, a.files);
 }
 
 void report_written(const ExportGoArgs& a, const std::vector<GoCase>& cases, const std::string& package) {
@@ -165,15 +165,19 @@ int run_go(const std::string& go_tool, const fs::path& dir, const std::string& t
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) cache = std::string(x) + "/ctxcheck-go";
   else if (const char* h = std::getenv("HOME"); h && *h) cache = std::string(h) + "/.cache/ctxcheck-go";
   else cache = (dir / ".ctxcheck-go-cache").string();
-  std::string env = go_env_prefix(dir.string(), cache) + sh_quote(go_tool);
+  auto go = [&](std::vector<std::string> args) {  // by argv; its stdout to our stderr (ours is for the file)
+    ProcessSpec s = go_command(go_tool, std::move(args), dir.string(), cache);
+    s.stdout_to = ChildOutput::ToStderr;
+    return run_process(s).status;
+  };
   fmt::print(stderr, "ctxcheck: running go vet . in {}\n", dir.string());
-  if (int rc = run_shell(env + " vet . 1>&2"); rc != 0) {
+  if (int rc = go({"vet", "."}); rc != 0) {
     fmt::print(stderr, "ctxcheck: BUILD FAILURE: go vet exited {} in {}: the package with the exported test does not "
                        "build or vet (see above); Go's verdict on the model is unknown\n", rc, dir.string());
     return kExitBuildFailure;
   }
   fmt::print(stderr, "ctxcheck: running go test -v -run '^{}$' in {}\n", test_name, dir.string());
-  int rc = run_shell(env + " test -count=1 -v -run '^" + test_name + "$' . 1>&2");
+  int rc = go({"test", "-count=1", "-v", "-run", "^" + test_name + "$", "."});
   if (rc == 0) {
     fmt::print(stderr, "ctxcheck: Go agrees with the model\n");
     return kExitPass;

@@ -6,7 +6,9 @@
 // Exit: 0 every file reproduced as recorded (or passed, when nothing is recorded), 1 some
 // file diverged from its recording (or a violation when none was expected), 2 bad input
 // (a file that cannot be read or parsed; the others are still replayed).
-#include <cstdlib>
+#include <sys/stat.h>
+
+#include <chrono>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -18,10 +20,42 @@
 #include "harness/report/text.h"
 #include "harness/report/tree.h"
 #include "harness/util/atomic_file.h"
+#include "harness/util/process.h"
 
 namespace ctxcheck::harness {
 
 namespace {
+
+constexpr std::chrono::seconds kDotTimeout{60};
+
+// graphviz renders the DOT file as DOT.svg beside it (only beside a regular file: not for
+// `-`, a device or a FIFO). dot writes to a pipe and we write the file, with the same
+// guarantees as every other output. A missing or failing dot is said, never silent.
+void render_svg(const std::string& dot_file, const std::string& input, bool say_done) {
+  struct stat st {};
+  if (dot_file == "-" || ::stat(dot_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  std::string svg = dot_file + ".svg";
+  ProcessSpec dot;
+  dot.program = "dot";
+  dot.args = {"-Tsvg", dot_file[0] == '-' ? "./" + dot_file : dot_file};  // a name, never an option
+  dot.stdout_to = dot.stderr_to = ChildOutput::Capture;
+  dot.timeout = kDotTimeout;
+  ProcessResult r;
+  try {
+    r = run_process(dot);
+  } catch (const ProcessError& e) {
+    fmt::print(stderr, "ctxcheck: wrote {} but no {}: {} (install graphviz)\n", dot_file, svg, e.what());
+    return;
+  }
+  if (r.status != 0) {
+    std::string why = r.timed_out ? fmt::format("did not finish in {} s", kDotTimeout.count())
+                                  : fmt::format("exited {}", r.status);
+    fmt::print(stderr, "ctxcheck: wrote {} but no {}: dot {}: {}\n", dot_file, svg, why, r.err);
+    return;
+  }
+  write_file_atomically(svg, r.out, {input});
+  if (say_done) fmt::print("rendered {}\n", svg);
+}
 
 // How the recorded schedule fitted the execution, "" when it fitted: an entry out of range
 // (the program no longer makes that decision the same way) or entries left over.
@@ -100,13 +134,12 @@ int replay_single(const ReplayArgs& a) {
   }
   if (!a.dot.empty()) {
     std::vector<TreeNode> tree = r.violation ? r.violation->tree : std::vector<TreeNode>{};
-    write_file_atomically(a.dot, render_dot(tree, fmt::format("{}: {}", a.file, got)));
-    if (std::system("command -v dot >/dev/null 2>&1") == 0) {
-      std::string cmd = fmt::format("dot -Tsvg '{}' -o '{}.svg'", a.dot, a.dot);
-      if (std::system(cmd.c_str()) == 0 && !a.json) fmt::print("rendered {}.svg\n", a.dot);
-    }
+    std::string dot = render_dot(tree, fmt::format("{}: {}", a.file, got));
+    write_file_atomically(a.dot, dot, {a.file});
+    render_svg(a.dot, a.file, !a.json);
   }
-  if (!a.write.empty()) write_file_atomically(a.write, print_program(annotate(p, r, "replayed by ctxcheck")));
+  if (!a.write.empty())
+    write_file_atomically(a.write, print_program(annotate(p, r, "replayed by ctxcheck")), {a.file});
   return x.reproduced ? kExitPass : kExitViolation;
 }
 

@@ -77,7 +77,7 @@ int shrink_command(const ShrinkArgs& a) {
   c.program.notes.insert(c.program.notes.begin(), notes.begin(), notes.end());
   c.text = print_program(c.program);
   if (out == "-") fmt::print("{}", c.text);
-  else write_case(out, c);
+  else write_case(out, c, a.in_place ? std::vector<std::string>{} : std::vector<std::string>{a.file});  // only --in-place may overwrite FILE
   fmt::print(say, "{}: {} ops -> {} ops, {} -> {} preemptions ({} executions); written to {}\n", target.id(),
              c.stats.ops_before, c.stats.ops_after, c.stats.preemptions_before, c.stats.preemptions_after,
              c.stats.attempts, out == "-" ? "stdout" : out);

@@ -222,16 +222,18 @@ int check_format_and_vet(Run& r, const fs::path& dir) {
     fmt::print("FAILED: no gofmt beside {}\n", r.go);
     return 1;
   }
-  std::string env = go_env_prefix(dir.string(), dir.string());
-  int rc = run_shell(env + sh_quote(gofmt.string()) + " -l ctxcheck_test.go > gofmt.log 2>&1");
+  auto logged = [&](const std::string& program, std::vector<std::string> args, const char* log) {
+    return run_logged(go_command(program, std::move(args), dir.string(), dir.string()), (dir / log).string());
+  };
+  int rc = logged(gofmt.string(), {"-l", "ctxcheck_test.go"}, "gofmt.log");
   std::string listed = read_file((dir / "gofmt.log").string());
   if (rc != 0 || !listed.empty()) {
-    run_shell(env + sh_quote(gofmt.string()) + " -d ctxcheck_test.go > gofmt.log 2>&1");
+    logged(gofmt.string(), {"-d", "ctxcheck_test.go"}, "gofmt.log");
     fmt::print("FAILED: the exported Go is not gofmt-clean (exit {}); gofmt -d:\n{}\n", rc,
                read_file((dir / "gofmt.log").string()).substr(0, 4000));
     return 1;
   }
-  rc = run_shell(env + sh_quote(r.go) + " vet . > vet.log 2>&1");
+  rc = logged(r.go, {"vet", "."}, "vet.log");
   if (rc != 0) {
     fmt::print("FAILED: go vet on the exported Go (exit {}):\n{}\n", rc,
                read_file((dir / "vet.log").string()).substr(0, 4000));
@@ -248,9 +250,9 @@ int run_and_compare(Run& r, const fs::path& dir) {
   const std::string& go = r.go;
   const auto parallel = r.args.parallel;
   const auto scale = r.args.scale;
-  std::string env = go_env_prefix(dir.string(), dir.string());
   auto t1 = std::chrono::steady_clock::now();
-  int rc = run_shell(env + sh_quote(go) + " test -c -o ctxcheck.test . > build.log 2>&1");
+  int rc = run_logged(go_command(go, {"test", "-c", "-o", "ctxcheck.test", "."}, dir.string(), dir.string()),
+                      (dir / "build.log").string());
   double build_s = seconds_since(t1);
   if (rc != 0) {
     fmt::print("FAILED: go test -c (exit {}); {}:\n{}\n", rc, (dir / "build.log").string(),
@@ -258,7 +260,10 @@ int run_and_compare(Run& r, const fs::path& dir) {
     return 1;
   }
   auto t2 = std::chrono::steady_clock::now();
-  rc = run_shell(env + fmt::format("./ctxcheck.test -test.parallel {} -test.timeout 540s > run.log 2>&1", parallel));
+  rc = run_logged(go_command((dir / "ctxcheck.test").string(),
+                             {"-test.parallel", std::to_string(parallel), "-test.timeout", "540s"}, dir.string(),
+                             dir.string()),
+                  (dir / "run.log").string());
   double run_s = seconds_since(t2);
   std::string log = read_file((dir / "run.log").string());
 

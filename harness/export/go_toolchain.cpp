@@ -1,46 +1,40 @@
 #include "harness/export/go_toolchain.h"
 
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <filesystem>
-#include <string_view>
+
+#include "harness/util/atomic_file.h"
 
 namespace fs = std::filesystem;
 
 namespace ctxcheck::harness {
 
 std::string find_go() {
-  if (const char* env = std::getenv("CTXCHECK_GO"); env && *env) return fs::exists(env) ? env : "";
+  // Absolute: go runs in the module's directory.
+  if (const char* env = std::getenv("CTXCHECK_GO"); env && *env)
+    return fs::exists(env) ? fs::absolute(env).string() : "";
   if (fs::exists("/usr/lib/go-1.19/bin/go")) return "/usr/lib/go-1.19/bin/go";
-  if (const char* path = std::getenv("PATH")) {
-    std::string_view ps(path);
-    while (!ps.empty()) {
-      size_t c = ps.find(':');
-      std::string dir(ps.substr(0, c));
-      if (!dir.empty() && fs::exists(fs::path(dir) / "go")) return (fs::path(dir) / "go").string();
-      if (c == std::string_view::npos) break;
-      ps.remove_prefix(c + 1);
-    }
-  }
+  if (auto in_path = find_program("go")) return *in_path;
   return "";
 }
 
-std::string sh_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+ProcessSpec go_command(const std::string& program, std::vector<std::string> args, const std::string& dir,
+                       const std::string& cache_dir) {
+  ProcessSpec s;
+  s.program = program;
+  s.args = std::move(args);
+  s.working_dir = dir;
+  s.env = {{"GOCACHE", cache_dir + "/gocache"}, {"GOPATH", cache_dir + "/gopath"}, {"GOFLAGS", ""},
+           {"GOENV", "off"}, {"GOPROXY", "off"}, {"GO111MODULE", "on"}};
+  return s;
 }
 
-std::string go_env_prefix(const std::string& dir, const std::string& cache_dir) {
-  return "cd " + sh_quote(dir) + " && env GOCACHE=" + sh_quote(cache_dir + "/gocache") +
-         " GOPATH=" + sh_quote(cache_dir + "/gopath") + " GOFLAGS= GOENV=off GOPROXY=off GO111MODULE=on ";
-}
-
-int run_shell(const std::string& cmd) {
-  int rc = std::system(cmd.c_str());
-  if (rc == -1) return -1;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + (WIFSIGNALED(rc) ? WTERMSIG(rc) : 0);
+int run_logged(ProcessSpec spec, const std::string& log_file) {
+  spec.stdout_to = ChildOutput::Capture;
+  spec.stderr_to = ChildOutput::WithStdout;
+  ProcessResult r = run_process(spec);
+  write_file_atomically(log_file, r.out);
+  return r.status;
 }
 
 }  // namespace ctxcheck::harness

@@ -1,8 +1,12 @@
 // Finding and running the Go toolchain for the exported tests (export-go --run and the
 // conformance driver): which `go`, and `go test` in a module directory with no network.
+// Every run is by argv (harness/util/process.h), never a shell string.
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "harness/util/process.h"
 
 namespace ctxcheck::harness {
 
@@ -10,14 +14,13 @@ namespace ctxcheck::harness {
 // PATH; "" when there is none.
 std::string find_go();
 
-// A shell prefix that runs a command in `dir` with Go's environment pinned: modules on,
-// no proxy (no network), no user GOFLAGS, GOCACHE/GOPATH under `cache_dir`.
-std::string go_env_prefix(const std::string& dir, const std::string& cache_dir);
+// `program args...` run in `dir` with Go's environment pinned: modules on, no proxy (no
+// network), no user GOFLAGS or go.env, GOCACHE/GOPATH under `cache_dir`. Output goes to our
+// stdout/stderr unless the caller redirects it.
+ProcessSpec go_command(const std::string& program, std::vector<std::string> args, const std::string& dir,
+                       const std::string& cache_dir);
 
-// std::system with the exit status decoded (128 + signal when killed; -1 when it could not run).
-int run_shell(const std::string& cmd);
-
-// 'text' quoted for sh.
-std::string sh_quote(const std::string& s);
+// Runs it with stdout and stderr together in `log_file` (as `> log 2>&1`); the exit status.
+int run_logged(ProcessSpec spec, const std::string& log_file);
 
 }  // namespace ctxcheck::harness

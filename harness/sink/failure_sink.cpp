@@ -73,7 +73,9 @@ FailureCase shrunk_case(const Program& failing, const ExecOptions& opts, const E
   return c;
 }
 
-void write_case(const std::string& path, const FailureCase& c) { write_file_atomically(path, c.text); }
+void write_case(const std::string& path, const FailureCase& c, const std::vector<std::string>& inputs) {
+  write_file_atomically(path, c.text, inputs);
+}
 
 void FailureSink::create_out_dir() const {
   if (o_.out_dir.empty()) return;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "harness/executor/executor.h"
 #include "harness/catalog/verdict.h"
@@ -46,8 +47,9 @@ FailureCase shrunk_case(const Program& failing, const ExecOptions& opts, const E
 // The program of a shrink result, annotated: `target` as its expect: line, trailing
 // no-preemption choices dropped, and a note on how much shrinking removed.
 Program shrunk_program(const ShrinkResult& s, const Expect& target, const std::string& headline);
-// Writes c.text to `path` atomically (a crash never leaves half a file).
-void write_case(const std::string& path, const FailureCase& c);
+// Writes c.text to `path` atomically (a crash never leaves half a file); refuses to
+// overwrite any of `inputs` (harness/util/atomic_file.h).
+void write_case(const std::string& path, const FailureCase& c, const std::vector<std::string>& inputs = {});
 
 struct SinkOptions {
   ExecOptions exec;            // how shrink candidates run
