@@ -36,7 +36,11 @@ ReplayedTrace replay_trace(const std::string& file) {
   t.program = read_trace(file);
   t.opts.faults = trace_faults(t.program, file);
   rt::ReplayChoices choices(t.program.schedule);
-  t.result = execute(t.program, choices, t.opts);
+  try {
+    t.result = execute(t.program, choices, t.opts);
+  } catch (const ModelLimit& e) {
+    throw UsageError(fmt::format("{}: {}", file, e.what()));  // not a verdict: exit 2
+  }
   return t;
 }
 
