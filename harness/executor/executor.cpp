@@ -10,6 +10,7 @@
 #include "harness/invariants/program_checks.h"
 #include "harness/invariants/quiescence.h"
 #include "harness/program/text.h"
+#include "model/runtime/fiber_asan.h"
 #include "model/runtime/state_hash.h"
 
 namespace ctxcheck::harness {
@@ -161,6 +162,7 @@ ExecResult execute(const Program& program, rt::ChoiceSource& choices, const Exec
     try {
       interp.main();
     } catch (const StopExecution&) {
+      rt::forget_unwound_frames();  // ASan: the interpreter's unwound frames on main's fiber stack
     }
   });
   out.outcome = run.outcome;
