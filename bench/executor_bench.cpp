@@ -1,12 +1,17 @@
 // Executor figures: executions/s of generated programs (what the fuzzers, the explorer and
-// the property runs pay per execution), with and without the end phase (GC-based checks).
-//   build/g++/bench/executor_bench
+// the property runs pay per execution), with and without the end phase (GC-based checks),
+// and the cost of a deep context tree (a with_cancel chain).
+//   build/g++/bench/executor_bench [--benchmark_filter=DeepChain]
 #include <benchmark/benchmark.h>
 
+#include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "harness/executor/executor.h"
 #include "harness/program/generate.h"
+#include "harness/program/text.h"
 
 namespace ctxcheck::harness {
 namespace {
@@ -33,6 +38,29 @@ void BM_ExecuteGenerated(benchmark::State& state) {
   state.SetLabel(o.end_phase ? "with end phase" : "no end phase");
 }
 BENCHMARK(BM_ExecuteGenerated)->Arg(1)->Arg(0)->Unit(benchmark::kMicrosecond);
+
+// h1 = background, h2 = with_cancel h1 ... hN = with_cancel h(N-1), run with every
+// invariant after every step and the end phase, as `ctxcheck replay` runs such a trace.
+// Each per-step check is linear in the tree (harness/invariants/chains.h), so the time per
+// op grows linearly with N (the whole run quadratically); it grew quadratically per op
+// (cubic in all) before: 1.2 s at N = 1000, 61 s at 4000.
+void BM_DeepChain(benchmark::State& state) {
+  const auto n = static_cast<uint32_t>(state.range(0));
+  std::string text = "ctxcheck-trace 1\ngo 0:\n  h1 = background\n";
+  for (uint32_t h = 2; h <= n; ++h) text += fmt::format("  h{} = with_cancel h{}\n", h, h - 1);
+  Program p = parse_program(text);
+  ExecOptions o;
+  o.limits.keep_events = false;
+  for (auto _ : state) {
+    rt::PrngChoices c(1);
+    ExecResult r = execute(p, c, o);
+    benchmark::DoNotOptimize(r.verdict);
+  }
+  state.counters["time/op"] = benchmark::Counter(static_cast<double>(n),  // printed as seconds: 71u = 71 us
+                                                 benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_DeepChain)->Arg(1000)->Arg(2000)->Arg(4000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DeepChain)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace ctxcheck::harness

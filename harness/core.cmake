@@ -16,7 +16,7 @@ ctxcheck_layer(program
   SOURCES ${H}/program/program.cpp ${H}/program/text.cpp ${H}/program/generate.cpp ${H}/program/decode.cpp
   DEPS ctxcheck_catalog ctxcheck_util ctxcheck_runtime)
 ctxcheck_layer(invariants
-  SOURCES ${H}/invariants/checks.cpp ${H}/invariants/view.cpp ${H}/invariants/program_checks.cpp
+  SOURCES ${H}/invariants/checks.cpp ${H}/invariants/chains.cpp ${H}/invariants/view.cpp ${H}/invariants/program_checks.cpp
           ${H}/invariants/quiescence.cpp ${H}/invariants/end_phase.cpp
   DEPS ctxcheck_program ctxcheck_context)
 ctxcheck_layer(executor
@@ -65,6 +65,7 @@ add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/program_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/executor_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/invariants_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/chains_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/explore_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/checkpoint_test.cpp

@@ -68,7 +68,10 @@ uint64_t fnv1a(const std::string& s) {
 }
 
 nlohmann::json signature_of(const std::string& file, const std::string& shrunk_dir) {
-  auto [p, opts, first] = replay_trace(file);
+  ReplayedTrace t = replay_trace(file);
+  const Program& p = t.program;
+  const ExecResult& first = t.result;
+  const ExecOptions& opts = t.opts;
   nlohmann::json j{{"file", file}, {"verdict", first.expect().to_string()}};
   if (first.verdict == Verdict::Pass) {
     j["signature"] = "pass";

@@ -53,7 +53,11 @@ ReplayedTrace replay_trace(const std::string& file) {
   t.program = read_trace(file);
   t.opts = trace_options(t.program, file);
   rt::ReplayChoices choices(t.program.schedule);
-  t.result = execute(t.program, choices, t.opts);
+  try {
+    t.result = execute(t.program, choices, t.opts);
+  } catch (const ModelLimit& e) {
+    throw UsageError(fmt::format("{}: {}", file, e.what()));  // not a verdict: exit 2
+  }
   t.schedule_diverged_at = choices.diverged_at();
   t.schedule_consumed = choices.consumed();
   return t;

@@ -9,6 +9,8 @@
 #include "harness/invariants/end_phase.h"
 #include "harness/invariants/program_checks.h"
 #include "harness/invariants/quiescence.h"
+#include "harness/program/text.h"
+#include "model/runtime/fiber_asan.h"
 #include "model/runtime/state_hash.h"
 
 namespace ctxcheck::harness {
@@ -109,6 +111,24 @@ void Interp::find(Finding id, std::string message, std::string path) {
   out_.findings.push_back({id, std::move(message), here(), std::move(path)});
 }
 
+std::optional<std::string> Interp::model_limit(const rt::RunResult& run) {
+  if (run.outcome != rt::Outcome::Panic || run.panic_code != model::kPanicStackOverflow || !pkg) return std::nullopt;
+  const ModelView& view = fill_view();
+  ChainScratch scratch;
+  if (check_acyclic(view, scratch)) return std::nullopt;  // a cycle: the model's own bug
+  DeepestChain deep = deepest_chain(view, scratch);
+  std::string where = "the end phase";
+  if (run.culprit < where_.size() && where_[run.culprit].first >= 0) {
+    auto [script, op] = where_[run.culprit];
+    where = fmt::format("go {}, op {} ({})", script, op + 1,
+                        print_op(p_.scripts[static_cast<size_t>(script)].ops[static_cast<size_t>(op)]));
+  }
+  return fmt::format("model limit: context chain deeper than {} ({} is {} contexts below its root): the model "
+                     "follows at most {} nested context calls per goroutine, so it cannot check this program; "
+                     "the limit was hit at {}",
+                     model::kMaxForwardDepth, view.name(deep.context), deep.depth, model::kMaxForwardDepth, where);
+}
+
 void Interp::after_step() {
   if (!pkg || pkg->version() == seen_version_) return;
   seen_version_ = pkg->version();
@@ -155,6 +175,7 @@ ExecResult execute(const Program& program, rt::ChoiceSource& choices, const Exec
     try {
       interp.main();
     } catch (const StopExecution&) {
+      rt::forget_unwound_frames();  // ASan: the interpreter's unwound frames on main's fiber stack
     }
   });
   out.outcome = run.outcome;
@@ -170,6 +191,7 @@ ExecResult execute(const Program& program, rt::ChoiceSource& choices, const Exec
   out.stats.virtual_ns = run.stats.end_time;
   out.stats.contexts = interp.pkg ? static_cast<uint32_t>(interp.pkg->contexts().size()) : 0;
   if (!out.violation) {
+    if (std::optional<std::string> limit = interp.model_limit(run)) throw ModelLimit(*limit);
     if (run.outcome == rt::Outcome::Pruned) out.findings.clear();  // the explorer covered this future already
     OutcomeCheck said = check_outcome(run);
     if (said.finding) out.findings.push_back({*said.finding, std::move(said.finding_message), {}, {}});

@@ -20,6 +20,8 @@
 // A violation stops the execution at once; findings are collected.
 #pragma once
 
+#include <stdexcept>
+
 #include "harness/executor/result.h"
 #include "harness/invariants/checks.h"
 #include "harness/executor/fuzz_input.h"
@@ -44,6 +46,17 @@ struct ExecOptions {
   const std::vector<OpEvent>* forced_order = nullptr;
 };
 
+// A program the model cannot run to a verdict: its context tree is deeper than the model's
+// goroutines can follow (model::kMaxForwardDepth nested context calls; Go's stacks grow,
+// the fibers' do not). It is neither a violation of the model nor a finding about the
+// program, so execute throws this instead of returning a verdict (the CLI: exit 2 with the
+// message). A nest that deep because a parent chain or a children map closes a cycle is
+// the model's bug and stays a `termination` violation (or an `acyclic` one before it).
+struct ModelLimit : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws ModelLimit (above).
 ExecResult execute(const Program& program, rt::ChoiceSource& choices, const ExecOptions& opts);
 
 // A decoded fuzz input with default options: its faults, its schedule bytes through

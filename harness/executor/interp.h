@@ -30,6 +30,10 @@ class Interp final : public Recorder {
   // The whole execution, on main's goroutine: main's script, quiescence, the end phase.
   void main();
 
+  // Why a run that panicked past the model's depth limit is the model's limit and not a
+  // violation (ModelLimit's message); nullopt when it is not (no such panic, or a cycle).
+  std::optional<std::string> model_limit(const rt::RunResult& run);
+
   [[noreturn]] void violate(Violation v, std::string path = {}) override;
   void find(Finding id, std::string message, std::string path = {}) override;
 

@@ -10,29 +10,25 @@ Violation make(Invariant id, std::string msg, std::vector<uint32_t> involved) {
   return Violation{id, std::move(msg), std::move(involved)};
 }
 
-// Nearest non-transparent ancestor of `id`'s parent chain, as parentCancelCtx would find it
-// through Value(&cancelCtxKey). Bounded by the number of contexts (cycles end the walk).
-int64_t nearest_cancelable_ancestor(const ModelView& v, uint32_t id) {
-  const CtxView* n = v.get(id);
-  int64_t cur = n ? n->parent : -1;
-  for (size_t i = 0; i <= v.contexts.size() && cur >= 0; ++i) {
-    const CtxView* p = v.get(cur);
+// For every context, the nearest non-transparent context above it, as parentCancelCtx
+// would find it through Value(&cancelCtxKey) (-1: none, or a cycle of transparent ones).
+const std::vector<int64_t>& nearest_cancelable_ancestors(const ModelView& v, ChainScratch& s) {
+  return resolve_up(v, s, [&](const CtxView& x) -> int64_t {
+    const CtxView* p = v.get(x.parent);
     if (!p) return -1;
-    if (!p->transparent) return cur;
-    cur = p->parent;
-  }
-  return -1;
+    return p->transparent ? kAsParent : x.parent;
+  });
 }
 
-bool is_ancestor(const ModelView& v, int64_t anc, uint32_t id) {
-  const CtxView* n = v.get(id);
-  int64_t cur = n ? n->parent : -1;
-  for (size_t i = 0; i <= v.contexts.size() && cur >= 0; ++i) {
-    if (cur == anc) return true;
-    const CtxView* p = v.get(cur);
-    cur = p ? p->parent : -1;
-  }
-  return false;
+// For every context, the first canceled context above it that a cancel passes down from
+// (-1: none before a context that stops cancellation, a root, or a cycle).
+const std::vector<int64_t>& canceled_ancestors(const ModelView& v, ChainScratch& s) {
+  return resolve_up(v, s, [&](const CtxView& x) -> int64_t {
+    if (!x.passes_cancel) return -1;
+    const CtxView* p = v.get(x.parent);
+    if (!p) return -1;
+    return p->err != kNil ? x.parent : kAsParent;
+  });
 }
 
 std::string err_name(ErrVal e) {
@@ -46,7 +42,8 @@ std::string err_name(ErrVal e) {
 
 }  // namespace
 
-std::optional<Violation> check_residue(const ModelView& v) {
+std::optional<Violation> check_residue(const ModelView& v, ChainScratch& s) {
+  const std::vector<int64_t>* owners = nullptr;  // computed once, for the first entry under a transparent parent
   for (const CtxView& c : v.contexts) {
     if (c.family != CtxFamily::Cancel) continue;
     if (c.err != kNil && !c.mu_locked && !c.children.empty()) {
@@ -66,7 +63,12 @@ std::optional<Violation> check_residue(const ModelView& v) {
                                 "children map",
                                 v.name(e), v.name(c.id)),
                     {c.id, e});
-      int64_t owner = nearest_cancelable_ancestor(v, e);
+      int64_t owner = ev->parent;  // the usual case: registered in its own parent
+      const CtxView* p = v.get(owner);
+      if (!p || p->transparent) {
+        if (!owners) owners = &nearest_cancelable_ancestors(v, s);
+        owner = (*owners)[e];
+      }
       if (owner != static_cast<int64_t>(c.id))
         return make(Invariant::Residue,
                     fmt::format("{} is registered in {}'s children map but its nearest "
@@ -78,30 +80,26 @@ std::optional<Violation> check_residue(const ModelView& v) {
   return std::nullopt;
 }
 
-std::optional<Violation> check_acyclic(const ModelView& v) {
-  const size_t n = v.contexts.size();
-  for (const CtxView& c : v.contexts) {
-    // Walk without allocating; spell the cycle out only when there is one.
-    int64_t cur = c.parent;
-    size_t i = 0;
-    for (; i <= n && cur >= 0 && cur != static_cast<int64_t>(c.id); ++i) {
-      const CtxView* p = v.get(cur);
-      cur = p ? p->parent : -1;
-    }
-    if (cur != static_cast<int64_t>(c.id)) continue;  // reached a root (or hangs off a cycle)
+std::optional<Violation> check_acyclic(const ModelView& v, ChainScratch& s) {
+  if (int64_t lowest = lowest_on_cycle(v, s); lowest >= 0) {
+    const CtxView& c = v.contexts[static_cast<size_t>(lowest)];
     std::vector<uint32_t> chain{c.id};
-    std::string s = v.name(c.id);
+    std::string text = v.name(c.id);
     for (int64_t x = c.parent; x != static_cast<int64_t>(c.id) && x >= 0; x = v.get(x)->parent) {
       chain.push_back(static_cast<uint32_t>(x));
-      s += " -> " + v.name(x);
+      text += " -> " + v.name(x);
     }
     return make(Invariant::Acyclic,
-                fmt::format("parent chain of {} never reaches a root: {} -> {}", v.name(c.id), s, v.name(c.id)),
+                fmt::format("parent chain of {} never reaches a root: {} -> {}", v.name(c.id), text, v.name(c.id)),
                 chain);
   }
+  bool numbered = false;  // the forest is numbered once, for the first indirect registration
   for (const CtxView& c : v.contexts) {
     for (uint32_t e : c.children) {
-      if (!is_ancestor(v, c.id, e))
+      const CtxView* ev = v.get(e);
+      if (ev && ev->parent == static_cast<int64_t>(c.id) && e != c.id) continue;  // its parent: no walk needed
+      if (!numbered) number_forest(v, s), numbered = true;
+      if (!strict_ancestor(s, c.id, e))
         return make(Invariant::Acyclic,
                     fmt::format("{} is registered in {}'s children map but {} is not "
                                 "among its ancestors",
@@ -167,24 +165,32 @@ std::optional<Violation> check_afterfunc_final(const ModelView& v) {
   return std::nullopt;
 }
 
-std::optional<Violation> check_propagation_quiescent(const ModelView& v) {
+std::optional<Violation> check_propagation_quiescent(const ModelView& v, ChainScratch& s) {
+  const std::vector<int64_t>& canceled_above = canceled_ancestors(v, s);
   for (const CtxView& d : v.contexts) {
     if (d.family != CtxFamily::Cancel || d.err != kNil) continue;
-    const CtxView* n = &d;
-    for (size_t i = 0; i <= v.contexts.size(); ++i) {
-      if (!n->passes_cancel) break;
-      const CtxView* p = v.get(n->parent);
-      if (!p) break;
-      if (p->err != kNil)
-        return make(Invariant::Propagation,
-                    fmt::format("{} is not canceled at quiescence although its ancestor {} "
-                                "is ({})",
-                                v.name(d.id), v.name(p->id), err_name(p->err)),
-                    {d.id, p->id});
-      n = p;
-    }
+    int64_t p = canceled_above[d.id];
+    if (p >= 0)
+      return make(Invariant::Propagation,
+                  fmt::format("{} is not canceled at quiescence although its ancestor {} "
+                              "is ({})",
+                              v.name(d.id), v.name(p), err_name(v.get(p)->err)),
+                  {d.id, static_cast<uint32_t>(p)});
   }
   return std::nullopt;
+}
+
+std::optional<Violation> check_residue(const ModelView& v) {
+  ChainScratch s;
+  return check_residue(v, s);
+}
+std::optional<Violation> check_acyclic(const ModelView& v) {
+  ChainScratch s;
+  return check_acyclic(v, s);
+}
+std::optional<Violation> check_propagation_quiescent(const ModelView& v) {
+  ChainScratch s;
+  return check_propagation_quiescent(v, s);
 }
 
 std::vector<uint32_t> registered_below(const ModelView& v, uint32_t id) {
@@ -255,8 +261,8 @@ std::optional<Violation> DoneErrChecker::check(const ModelView& v) {
 
 std::optional<Violation> InvariantChecker::after_step(const ModelView& v) {
   std::optional<Violation> r;
-  if (enabled(Invariant::Acyclic) && (r = check_acyclic(v))) return r;
-  if (enabled(Invariant::Residue) && (r = check_residue(v))) return r;
+  if (enabled(Invariant::Acyclic) && (r = check_acyclic(v, chains_))) return r;
+  if (enabled(Invariant::Residue) && (r = check_residue(v, chains_))) return r;
   if (enabled(Invariant::DoneErr) && (r = done_err_.check(v))) return r;
   if (enabled(Invariant::Deadline) && (r = check_deadline_order(v))) return r;
   if (enabled(Invariant::AfterFunc) && (r = check_afterfunc_once(v))) return r;
@@ -266,7 +272,7 @@ std::optional<Violation> InvariantChecker::after_step(const ModelView& v) {
 std::optional<Violation> InvariantChecker::at_quiescence(const ModelView& v) {
   std::optional<Violation> r;
   if ((r = after_step(v))) return r;
-  if (enabled(Invariant::Propagation) && (r = check_propagation_quiescent(v))) return r;
+  if (enabled(Invariant::Propagation) && (r = check_propagation_quiescent(v, chains_))) return r;
   if (enabled(Invariant::Deadline) && (r = check_deadline_expiry(v))) return r;
   if (enabled(Invariant::AfterFunc) && (r = check_afterfunc_final(v))) return r;
   return std::nullopt;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness/catalog/catalog.h"
+#include "harness/invariants/chains.h"
 #include "harness/invariants/view.h"
 
 namespace ctxcheck::harness {
@@ -45,12 +46,17 @@ inline constexpr size_t kNumInvariants = std::size(kInvariants);
 using InvariantSet = std::bitset<kNumInvariants>;
 inline InvariantSet all_invariants() { return InvariantSet{}.set(); }
 
+// The checks that follow parent chains cost O(contexts) (chains.h); `s` is scratch they
+// reuse between calls, the one-argument forms bring their own.
+std::optional<Violation> check_residue(const ModelView& v, ChainScratch& s);
 std::optional<Violation> check_residue(const ModelView& v);
+std::optional<Violation> check_acyclic(const ModelView& v, ChainScratch& s);
 std::optional<Violation> check_acyclic(const ModelView& v);
 std::optional<Violation> check_deadline_order(const ModelView& v);
 std::optional<Violation> check_deadline_expiry(const ModelView& v);
 std::optional<Violation> check_afterfunc_once(const ModelView& v);
 std::optional<Violation> check_afterfunc_final(const ModelView& v);
+std::optional<Violation> check_propagation_quiescent(const ModelView& v, ChainScratch& s);
 std::optional<Violation> check_propagation_quiescent(const ModelView& v);
 // `registered` = the contexts transitively registered under `canceled` just before the
 // program's cancel call; each must be canceled when the call returns.
@@ -84,6 +90,7 @@ class InvariantChecker {
  private:
   InvariantSet enabled_;
   DoneErrChecker done_err_;
+  ChainScratch chains_;
 };
 
 }  // namespace ctxcheck::harness

@@ -16,6 +16,13 @@ bool passes_cancel(Kind k) {
   return k != Kind::WithoutCancel && k != Kind::OwnDone && k != Kind::AfterFuncer;
 }
 
+// Err and Deadline of these kinds are their parent's (err_of, deadline_of), so the view can
+// take them from the parent's entry instead of walking the chain again for every context.
+bool inherits_err(Kind k) { return k == Kind::Value || k == Kind::Wrapper; }
+bool inherits_deadline(Kind k) {
+  return k != Kind::Timer && k != Kind::Background && k != Kind::TODO && k != Kind::WithoutCancel;
+}
+
 }  // namespace
 
 CtxFamily family_of(Kind k) {
@@ -86,7 +93,9 @@ const ModelView& ModelViewer::fill() {
     cv.transparent = transparent(c->kind());
     cv.passes_cancel = passes_cancel(c->kind());
     cv.parent = c->parent() ? static_cast<int64_t>(c->parent()->id()) : -1;
-    cv.deadline = deadline_of(pkg_, c);
+    cv.deadline = inherits_deadline(c->kind()) && cv.parent >= 0 && static_cast<size_t>(cv.parent) < i
+                      ? v.contexts[static_cast<size_t>(cv.parent)].deadline  // filled above: O(1), not O(depth)
+                      : deadline_of(pkg_, c);
     cv.own_deadline = c->kind() == Kind::Timer;
     cv.obj = c->obj();
     if (c->kind() == Kind::TODO) v.todo_id = c->id();
@@ -95,7 +104,10 @@ const ModelView& ModelViewer::fill() {
   for (size_t i = 0; i < all.size(); ++i) {
     Context* c = all[i].get();
     CtxView& cv = v.contexts[i];
-    cv.err = cv.family == CtxFamily::Cancel ? c->peek_err() : err_of(pkg_, c);
+    cv.err = cv.family == CtxFamily::Cancel ? c->peek_err()
+             : inherits_err(c->kind()) && cv.parent >= 0 && static_cast<size_t>(cv.parent) < i
+                 ? v.contexts[static_cast<size_t>(cv.parent)].err  // filled above: O(1), not O(depth)
+                 : err_of(pkg_, c);
     cv.children.clear();
     if (cv.family == CtxFamily::Cancel) {
       auto* cc = static_cast<model::CancelCtx*>(c);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "model/runtime/detail/go_algorithm.h"
+#include "model/runtime/fiber_asan.h"
 
 namespace ctxcheck::rt {
 
@@ -43,17 +44,47 @@ constexpr size_t kStackSize = 256 * 1024;
 #endif
 #endif
 #ifdef CTXCHECK_RT_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+#ifdef CTXCHECK_RT_ASAN
 // ASan: a pooled stack keeps the redzone poison a finished fiber left on it (its outermost
 // frames never return), which shows up as stack-buffer-overflow in the next fiber that runs
-// there. Under ASan every fiber gets a fresh malloc'd stack instead (slower, correct).
-boost::fibers::fixedsize_stack stack_pool() { return boost::fibers::fixedsize_stack(kStackSize); }
+// there. Under ASan every fiber gets a fresh malloc'd stack instead (slower, correct), and
+// its lowest address is kept (by goroutine id) for forget_unwound_frames.
+thread_local std::vector<char*> t_stack_bottom;
+thread_local char* t_allocated_bottom = nullptr;
+struct TrackedStack {
+  boost::context::stack_context allocate() {
+    boost::context::stack_context sc = inner.allocate();
+    t_allocated_bottom = static_cast<char*>(sc.sp) - sc.size;
+    return sc;
+  }
+  void deallocate(boost::context::stack_context& sc) noexcept { inner.deallocate(sc); }
+  boost::fibers::fixedsize_stack inner{kStackSize};
+};
+TrackedStack stack_pool() { return TrackedStack{}; }
+void remember_stack(GoId id) {
+  if (t_stack_bottom.size() <= id) t_stack_bottom.resize(id + 1, nullptr);
+  t_stack_bottom[id] = t_allocated_bottom;
+}
 #else
+void remember_stack(GoId) {}
 boost::fibers::pooled_fixedsize_stack& stack_pool() {
   thread_local boost::fibers::pooled_fixedsize_stack pool(kStackSize, 16);
   return pool;
 }
 #endif
 }  // namespace
+
+__attribute__((noinline)) void forget_unwound_frames() {
+#ifdef CTXCHECK_RT_ASAN
+  GoId g = t_current ? t_current->self() : kNoGo;
+  if (g == kNoGo || g >= t_stack_bottom.size() || t_stack_bottom[g] == nullptr) return;
+  char* below_caller = static_cast<char*>(__builtin_frame_address(0));
+  if (below_caller > t_stack_bottom[g])
+    __asan_unpoison_memory_region(t_stack_bottom[g], static_cast<size_t>(below_caller - t_stack_bottom[g]));
+#endif
+}
 
 const char* go_kind_name(GoKind k) {
   switch (k) {
@@ -240,6 +271,7 @@ void Runtime::spawn_fiber(GoId id, std::function<void()> fn) {
   boost::fibers::fiber f(boost::fibers::launch::post, std::allocator_arg, stack_pool(),
                          [this, id, fn = std::move(fn)]() mutable { fiber_main(id, fn); });
   gs_[id].fid = f.get_id();
+  remember_stack(id);
   f.detach();
 }
 
@@ -251,14 +283,18 @@ void Runtime::fiber_main(GoId id, std::function<void()>& fn) {
     try {
       fn();
     } catch (const Aborted&) {
+      forget_unwound_frames();
     } catch (const Panic& p) {
+      forget_unwound_frames();
       trace_.add(Ev::Panic, id, id, 0);
       record_failure(Outcome::Panic, p.what(), id, p.code);
       aborting_ = true;
     } catch (const std::exception& e) {
+      forget_unwound_frames();
       record_failure(Outcome::InternalError, e.what(), id);
       aborting_ = true;
     } catch (...) {
+      forget_unwound_frames();
       record_failure(Outcome::InternalError, "unknown exception in goroutine", id);
       aborting_ = true;
     }
