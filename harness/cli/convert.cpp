@@ -138,7 +138,8 @@ void add_convert_command(CommandRegistry& r) {
   cmd->add_option("-o,--out", a->out, "Write here, atomically (--to-trace default: stdout)");
   cmd->add_option("--target", a->target,
                   "The fuzz target the bytes are for: fuzz_programs or fuzz_faults (--to-trace: required, bytes do not "
-                  "name it; --to-bytes: default fuzz_faults when the trace names faults, else fuzz_programs)");
+                  "name it; --to-bytes: default fuzz_faults when the trace names faults, else fuzz_programs)")
+      ->check(CLI::IsMember({"fuzz_programs", "fuzz_faults"}));
   cmd->add_option("--faults", a->faults,
                   "--to-trace of a fuzz_faults input found under CTXCHECK_FUZZ_FAULT: the faults it forced (the "
                   "input's mask bytes are then ignored, as by the target; default: $CTXCHECK_FUZZ_FAULT, else the mask)");

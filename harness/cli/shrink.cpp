@@ -12,6 +12,7 @@
 #include "harness/program/text.h"
 #include "harness/report/text.h"
 #include "harness/sink/failure_sink.h"
+#include "harness/util/atomic_file.h"
 
 namespace ctxcheck::harness {
 
@@ -34,7 +35,8 @@ std::string output_path(const ShrinkArgs& a) {
   std::error_code ec;
   if (std::filesystem::equivalent(out, a.file, ec))
     throw UsageError(fmt::format("shrink: -o {} is the input: give --in-place to overwrite it", out));
-  if (std::filesystem::exists(out, ec) && !a.force)
+  // A file (or a link to one) is the user's; a device, a FIFO or our stdout is a stream.
+  if (std::filesystem::exists(out, ec) && !writes_through(out) && !a.force)
     throw UsageError(fmt::format("shrink: {} exists: give --force to overwrite it, or -o another file", out));
   return out;
 }

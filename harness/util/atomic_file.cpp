@@ -58,6 +58,17 @@ void write_to_stream(int fd, const std::string& path, std::string_view contents)
   if (!write_all(fd, contents)) throw os_error("cannot write", path == "-" ? std::string("- (stdout)") : path);
 }
 
+}  // namespace
+
+bool writes_through(const std::string& path) {
+  struct stat st {};
+  if (path == "-") return true;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return our_stream(path, &st) >= 0 || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode);
+}
+
+namespace {
+
 // A device or a FIFO: opened and written, never replaced.
 void write_through(const std::string& path, std::string_view contents) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);

@@ -24,6 +24,11 @@ namespace ctxcheck::harness {
 void write_file_atomically(const std::string& path, std::string_view contents,
                            const std::vector<std::string>& inputs = {});
 
+// True when write_file_atomically(path) would write through rather than replace a file:
+// "-", our stdout or stderr, a device or a FIFO (after symlinks). Such an output is a
+// stream, not a user's file, so "refuse to overwrite an existing file" does not apply.
+bool writes_through(const std::string& path);
+
 // `-o IN`: the output would overwrite an input.
 struct OutputIsInputError : std::runtime_error {
   using std::runtime_error::runtime_error;

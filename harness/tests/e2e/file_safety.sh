@@ -42,7 +42,9 @@ grep -q '^package ' "$scratch/out" || fail "export-go -o -: no Go file on stdout
 
 # A symlinked -o stays a symlink; its target gets the new contents.
 mkdir real && echo old > real/target.trace && ln -s real/target.trace link.trace
-expect 0 "shrink -o SYMLINK" -- "$bin" shrink in.trace -o link.trace
+expect 2 "shrink -o SYMLINK to an existing file, without --force" -- "$bin" shrink in.trace -o link.trace
+grep -qx old real/target.trace || fail "shrink without --force touched the symlink's existing target"
+expect 0 "shrink -o SYMLINK --force" -- "$bin" shrink in.trace -o link.trace --force
 [[ -L link.trace ]] && ok "the symlink is still a symlink" || fail "shrink -o replaced the symlink"
 grep -q '^ctxcheck-trace 1' real/target.trace || fail "the symlink's target did not get the trace"
 ln -s real/made_test.go dangling_test.go
@@ -63,10 +65,13 @@ expect 2 "shrink -o IN (a symlink to it)" -- "$bin" shrink in.trace -o alias.tra
 [[ -L alias.trace ]] || fail "the alias is no longer a symlink"
 "$bin" convert --to-bytes in.trace -o crash.bin >/dev/null
 expect 2 "convert --to-trace -o IN" -- "$bin" convert --to-trace crash.bin -o crash.bin
-# Without -o, shrink's contract is to overwrite FILE: still allowed.
+# shrink overwrites FILE only when asked: --in-place.
 cp in.trace inplace.trace
-expect 0 "shrink FILE overwrites FILE (its contract)" -- "$bin" shrink inplace.trace
-cmp -s inplace.trace in.trace && fail "shrink FILE did not rewrite FILE"
+expect 0 "shrink FILE writes FILE.shrunk.trace" -- "$bin" shrink inplace.trace
+cmp -s inplace.trace in.trace || fail "shrink FILE changed FILE"
+[[ -f inplace.shrunk.trace ]] || fail "shrink FILE wrote no inplace.shrunk.trace"
+expect 0 "shrink --in-place FILE overwrites FILE" -- "$bin" shrink --in-place inplace.trace
+cmp -s inplace.trace in.trace && fail "shrink --in-place did not rewrite FILE"
 
 # /dev/full: exit 2, the message names the path, and it is still a character device. We
 # run as root, where a regression would replace the machine's /dev/full: every command
