@@ -16,7 +16,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -32,34 +31,6 @@ struct SignatureArgs {
   std::vector<std::string> files;
   std::string shrunk_dir;  // "" = do not write the shrunk traces
 };
-
-// The scripts of `p` with handles and scripts renumbered in first-appearance order.
-Program canonical_scripts(const Program& p) {
-  std::map<uint32_t, uint32_t> handles;
-  std::map<int64_t, int64_t> scripts{{0, 0}};
-  auto operand = [&](uint32_t h) {
-    if (h == 0) return h;
-    auto it = handles.find(h);
-    if (it == handles.end()) throw std::logic_error(fmt::format("h{} used before it is created", h));
-    return it->second;
-  };
-  Program out;
-  out.scripts.resize(p.scripts.size());
-  std::function<void(int64_t)> walk = [&](int64_t s) {
-    for (Op op : p.scripts.at(static_cast<size_t>(s)).ops) {
-      op.a = operand(op.a);
-      op.b = operand(op.b);
-      if (op.result != 0) op.result = handles.emplace(op.result, static_cast<uint32_t>(handles.size() + 1)).first->second;
-      int64_t child = op.script;
-      if (op.kind == OpKind::Go) op.script = scripts.emplace(child, static_cast<int64_t>(scripts.size())).first->second;
-      out.scripts[static_cast<size_t>(scripts.at(s))].ops.push_back(op);
-      if (op.kind == OpKind::Go) walk(child);
-    }
-  };
-  walk(0);
-  out.scripts.resize(scripts.size());
-  return out;
-}
 
 uint64_t fnv1a(const std::string& s) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -80,7 +51,7 @@ nlohmann::json signature_of(const std::string& file, const std::string& shrunk_d
   }
   Expect target = first.expect();
   FailureCase c = shrunk_case(p, opts, target, fmt::format("shrunk by ctxcheck signature from {}", file));
-  std::string canonical = print_program(canonical_scripts(c.program));
+  std::string canonical = print_program(canonical_program(c.program));
   j["signature"] = fmt::format("{}-{:016x}", target.id(), fnv1a(target.to_string() + "\n" + canonical));
   j["ops"] = c.program.op_count();
   if (!shrunk_dir.empty()) {

@@ -1,8 +1,8 @@
 #include "harness/sink/failure_sink.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
-#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -18,21 +18,37 @@ std::string case_stem(const Expect& verdict, uint64_t trace_hash) {
   return fmt::format("{}-{:016x}", verdict.id(), trace_hash);
 }
 
-std::string case_signature(const Expect& verdict, const Program& p) {
-  std::map<std::string, std::string, std::less<>> renamed;  // "h5" -> "h2"
-  std::string sig = fmt::format("{}\n{}\n", verdict.to_string(), p.faults);
-  for (size_t s = 0; s < p.scripts.size(); ++s) {
-    sig += fmt::format("go {}:\n", s);
-    for (const Op& op : p.scripts[s].ops) {
-      std::istringstream words(print_op(op));
-      for (std::string w; words >> w;) {
-        bool handle = w.size() > 1 && w[0] == 'h' && w.find_first_not_of("0123456789", 1) == std::string::npos;
-        if (handle) w = renamed.try_emplace(w, fmt::format("h{}", renamed.size() + 1)).first->second;
-        sig += w + " ";
+Program canonical_program(const Program& p) {
+  std::map<uint32_t, uint32_t> handles;
+  std::map<int64_t, int64_t> scripts{{0, 0}};
+  auto renamed = [&](uint32_t h) {  // 0 is "no handle"
+    return h == 0 ? h : handles.emplace(h, static_cast<uint32_t>(handles.size() + 1)).first->second;
+  };
+  Program out;
+  out.scripts.resize(p.scripts.size());
+  std::function<void(int64_t)> walk = [&](int64_t s) {
+    for (Op op : p.scripts.at(static_cast<size_t>(s)).ops) {
+      op.a = renamed(op.a);
+      op.b = renamed(op.b);
+      op.result = renamed(op.result);
+      int64_t child = op.script;
+      bool first_start = false;  // a script started twice is walked once
+      if (op.kind == OpKind::Go) {
+        auto [it, inserted] = scripts.emplace(child, static_cast<int64_t>(scripts.size()));
+        op.script = it->second;
+        first_start = inserted;
       }
-      sig += "\n";
+      out.scripts[static_cast<size_t>(scripts.at(s))].ops.push_back(op);
+      if (first_start) walk(child);
     }
-  }
+  };
+  walk(0);
+  out.scripts.resize(scripts.size());
+  return out;
+}
+
+std::string case_signature(const Expect& verdict, const Program& p) {
+  std::string sig = fmt::format("{}\n{}\n{}", verdict.to_string(), p.faults, print_program(canonical_program(p)));
   for (uint32_t c : p.schedule) sig += fmt::format("{} ", c);
   return sig;
 }

@@ -35,9 +35,12 @@ struct FailureCase {
 // The steps, each usable alone.
 // "<id>-<hash as 16 hex digits>": equal stems are the same failure.
 std::string case_stem(const Expect& verdict, uint64_t trace_hash);
-// What makes two cases the same failure: the verdict, the faults, the ops with handles
-// renumbered in order of appearance (h5 = with_cancel h2 reads as h2 = with_cancel h1
-// when those are the first two handles), and the schedule.
+// `p`'s scripts with handles and scripts renumbered in the order they first appear, depth
+// first through each `go` (as the byte decoder numbers them): `h5 = with_cancel h2` reads as
+// `h2 = with_cancel h1` when those are the first two handles.
+Program canonical_program(const Program& p);
+// What makes two cases the same failure: the verdict, the faults, the canonical program and
+// the schedule.
 std::string case_signature(const Expect& verdict, const Program& p);
 // As found: `program` annotated to replay `r`.
 FailureCase annotated_case(const Program& program, const ExecResult& r, const std::string& headline);
