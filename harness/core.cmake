@@ -70,6 +70,7 @@ add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/explore_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/checkpoint_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/failure_sink_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/campaign_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/atomic_file_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/process_test.cpp)
 target_link_libraries(harness_tests PRIVATE ctxcheck_harness rapidcheck_gtest rapidcheck GTest::gtest_main ctxcheck_warnings)

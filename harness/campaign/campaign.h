@@ -5,6 +5,15 @@
 // Real time is read only here, for the budget and the progress line; it never reaches an
 // execution. Case i is a pure function of (seed, i), so a campaign is reproducible up to the
 // point the budget cut it.
+//
+// Both cores (`run --jobs N`): a case is two halves. `evaluate(i)` is the pure part (generate,
+// execute, shrink) and may run on any of N worker threads, each with its own runtime; the
+// `commit` it hands back (keep the case in the sink, write its file, print it) runs on the
+// calling thread in case-index order. Workers claim chunks of kChunk consecutive indices in
+// order, and a claimed chunk is finished, so the cases run are always a prefix 0..K-1 of the
+// index space and the first violation is the one of smallest index: the same cases, files
+// and summary as one job, whatever the threads' timing (only the time budget's K varies, as
+// it does with one job).
 #pragma once
 
 #include <cstdint>
@@ -22,11 +31,19 @@ struct CaseOutcome {
   bool written = false;    // ... written by this case (not a duplicate)
 };
 
+// What evaluate hands back: the verdict, and for a failing case what to do with it, in
+// index order on the calling thread (it returns the case's outcome).
+struct EvaluatedCase {
+  Expect verdict;
+  std::function<CaseOutcome()> commit;  // empty when the case passes
+};
+
 struct CampaignOptions {
   uint64_t max_cases = 0;   // 0 = no limit
   double max_seconds = 0;   // 0 = no limit
   bool progress = false;    // print a progress line every second (stderr)
   bool stop_on_violation = false;
+  unsigned jobs = 1;        // worker threads evaluating cases (1 = all on the calling thread)
 };
 
 struct CampaignSummary {
@@ -37,7 +54,11 @@ struct CampaignSummary {
   std::string to_string() const;
 };
 
+// Cases are claimed in chunks of this many consecutive indices (and the time budget is
+// checked once per chunk).
+inline constexpr uint64_t kChunk = 64;
+
 CampaignSummary run_campaign(const CampaignOptions& opts,
-                             const std::function<CaseOutcome(uint64_t index)>& run_case);
+                             const std::function<EvaluatedCase(uint64_t index)>& evaluate);
 
 }  // namespace ctxcheck::harness

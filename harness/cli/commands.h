@@ -103,7 +103,9 @@ struct RunArgs {
   bool shrink = true;       // shrink each failing case before writing it
   bool fail_on_findings = false;  // exit 1 on a finding too
   bool json = false;        // a JSON summary on stdout, the text on stderr
+  unsigned jobs = 1;        // worker threads (harness/campaign/campaign.h)
 };
+inline constexpr unsigned kMaxJobs = 256;
 int run_command(const RunArgs& a);
 
 struct ReplayArgs {

@@ -63,6 +63,7 @@ int run_command(const RunArgs& a) {
   co.max_seconds = a.seconds;
   co.progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
   co.stop_on_violation = !a.keep_going;
+  co.jobs = a.jobs;
   FailureSink sink({.exec = opts, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = a.save_findings});
   sink.create_out_dir();
   std::FILE* human = a.json ? stderr : stdout;  // --json: stdout carries only the summary
@@ -71,26 +72,31 @@ int run_command(const RunArgs& a) {
              gen.unsafe ? ", unsafe ops" : "");
   std::fflush(stdout);
 
+  // evaluate runs on --jobs worker threads (pure: generate, execute, shrink); commit on this
+  // one, in case order (harness/campaign/campaign.h).
   CampaignSummary sum = run_campaign(co, [&](uint64_t i) {
     uint64_t s = mix(a.seed, i);
     Program p = generate(s, gen);
     if (!faults->empty()) p.faults = faults->to_string();
     rt::PrngChoices choices(s);
     ExecResult r = execute(p, choices, opts);
-    CaseOutcome out;
-    out.verdict = r.expect();
-    if (out.verdict.passes()) return out;
+    EvaluatedCase e{.verdict = r.expect(), .commit = {}};
+    if (e.verdict.passes()) return e;
     Program found = annotate(p, r, "");  // with the failing schedule
     found.notes.clear();
-    FailureCase c = sink.prepare(found, r, fmt::format("found by: ctxcheck run --seed {} (case {})", a.seed, i));
-    FailureSink::Kept kept = sink.keep(c);
-    out.file = kept.path;
-    out.written = kept.written;
-    if (c.verdict.is_violation() && c.shrunk && co.stop_on_violation)
-      fmt::print(human, "case {} (shrunk):\n{}{}", i, print_program(c.program), text_report(c.program, c.result));
-    else if (c.verdict.is_violation() && co.stop_on_violation)
-      fmt::print(human, "case {}:\n{}", i, text_report(p, r));
-    return out;
+    auto c = std::make_shared<FailureCase>(
+        sink.prepare(found, r, fmt::format("found by: ctxcheck run --seed {} (case {})", a.seed, i)));
+    std::string shown;  // the report of a violation that ends the campaign
+    if (c->verdict.is_violation() && c->shrunk && co.stop_on_violation)
+      shown = fmt::format("case {} (shrunk):\n{}{}", i, print_program(c->program), text_report(c->program, c->result));
+    else if (c->verdict.is_violation() && co.stop_on_violation)
+      shown = fmt::format("case {}:\n{}", i, text_report(p, r));
+    e.commit = [&sink, human, c, shown = std::move(shown)] {
+      FailureSink::Kept kept = sink.keep(*c);
+      if (!shown.empty()) fmt::print(human, "{}", shown);
+      return CaseOutcome{.verdict = c->verdict, .file = kept.path, .written = kept.written};
+    };
+    return e;
   });
   int rc = sum.violations > 0 || (a.fail_on_findings && sum.findings > 0) ? kExitViolation : kExitPass;
   fmt::print(human, "{}\n{}", sum.to_string(), kept_files_text(sink));
@@ -135,6 +141,9 @@ void add_run_command(CommandRegistry& r) {
   cmd->add_flag("--progress", f->force_progress, "Print a progress line every second");
   cmd->add_flag("--no-progress", f->no_progress, "Never print the progress line");
   cmd->add_option("--max-steps", run.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
+  cmd->add_option("--jobs", run.jobs, "Worker threads (the same cases, files and summary as one)")
+      ->check(CLI::Range(1u, kMaxJobs))
+      ->capture_default_str();
   cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found, without shrinking them");
 }
 
