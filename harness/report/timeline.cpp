@@ -237,7 +237,7 @@ tids.sort((a,b)=>a-b);
 const stamps=new Set();
 for(const e of ev){ if(e.ph==='M') continue; stamps.add(e.ts); if(e.ph==='X') stamps.add(e.ts+e.dur); }
 const cols=[...stamps].sort((a,b)=>a-b), colOf=new Map(cols.map((t,i)=>[t,i]));
-const COL=7, LEFT=230, ROW=16, TOP=30;
+const LEFT=270, ROW=16, TOP=30, COL=Math.max(7,Math.floor((window.innerWidth-LEFT-60)/Math.max(1,cols.length)));
 const col=t=>{ let lo=0,hi=cols.length-1; while(lo<hi){const m=(lo+hi)>>1; if(cols[m]<t) lo=m+1; else hi=m;} return lo; };
 const x=t=>LEFT+(colOf.has(t)?colOf.get(t):col(t))*COL;
 // Depth of each slice on its track: slices sorted by start, longer first, nest on a stack.
@@ -257,7 +257,7 @@ let lastUs=-1, lastX=-1e9; g.fillStyle='#606060';
 for(let i=0;i<cols.length;i++){ const us=Math.floor(cols[i]); if(us!==lastUs){ const xx=LEFT+i*COL;
   g.strokeStyle='#e0e0e0'; g.beginPath(); g.moveTo(xx,TOP-4); g.lineTo(xx,H); g.stroke();
   if(xx-lastX>70){ g.fillText(fmtT(us),xx+2,14); lastX=xx; } lastUs=us; } }
-for(const t of tids){ g.fillStyle='#202020'; g.fillText((names[t]||('tid '+t)).slice(0,30),4,trackY[t]+12);
+for(const t of tids){ g.fillStyle='#202020'; g.fillText((names[t]||('tid '+t)).slice(0,36),4,trackY[t]+12);
   g.strokeStyle='#d0d0d0'; g.beginPath(); g.moveTo(0,trackY[t]-4); g.lineTo(W,trackY[t]-4); g.stroke(); }
 const colors={goroutine:'#e8e8e8',op:'#7aa6e0',wait:'#f0b060',cancel:'#d02020'};
 const boxes=[];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -180,7 +181,7 @@ bool on_parent_chain(const std::vector<TreeNode>& nodes, const TreeNode& n, uint
 class DotPicture {
  public:
   DotPicture(const TreePicture& pic, std::string prefix) : pic_(pic), prefix_(std::move(prefix)) {
-    path_ = path_contexts(pic.path, pic.nodes);
+    for (const std::string& p : pic.paths) paths_.push_back({path_root(p), path_contexts(p, pic.nodes)});
   }
   std::string body() const {
     std::string out;
@@ -196,7 +197,11 @@ class DotPicture {
 
  private:
   std::string id(uint32_t c) const { return fmt::format("{}c{}", prefix_, c); }
-  bool on_path(uint32_t c) const { return std::find(path_.begin(), path_.end(), c) != path_.end(); }
+  bool on_path(uint32_t c) const {
+    for (const auto& [root, steps] : paths_)
+      if (std::find(steps.begin(), steps.end(), c) != steps.end()) return true;
+    return false;
+  }
 
   std::string node_line(const TreeNode& n) const {
     std::string attrs = n.canceled ? kCanceled : "fillcolor=white";
@@ -237,21 +242,32 @@ class DotPicture {
   // The retention path: its root (a global, a goroutine's stack) as an ellipse and its
   // steps as thick orange edges beside the tree's own.
   std::string path_edges() const {
-    if (path_.empty()) return "";
+    std::set<std::string> drawn;  // several paths share their roots and steps
+    auto edge = [&](const std::string& from, const std::string& to, const char* extra) {
+      std::string line = fmt::format("  {} -> {} [{}{}];\n", from, to, kPathEdge, extra);
+      return drawn.insert(line).second ? line : "";
+    };
     std::string out;
-    std::string root = path_root(pic_.path);
-    if (!root.empty()) {
-      out += fmt::format("  {}root [shape=ellipse, style=filled, {}, label=\"{}\"];\n", prefix_, kOnPath, root);
-      out += fmt::format("  {}root -> {} [{}];\n", prefix_, id(path_.front()), kPathEdge);
+    std::vector<std::string> roots;
+    for (const auto& [root, steps] : paths_) {
+      if (steps.empty()) continue;
+      if (!root.empty()) {
+        auto it = std::find(roots.begin(), roots.end(), root);
+        std::string node = fmt::format("{}root{}", prefix_, it - roots.begin());
+        if (it == roots.end()) {
+          roots.push_back(root);
+          out += fmt::format("  {} [shape=ellipse, style=filled, {}, label=\"{}\"];\n", node, kOnPath, root);
+        }
+        out += edge(node, id(steps.front()), "");
+      }
+      for (size_t i = 0; i + 1 < steps.size(); ++i) out += edge(id(steps[i]), id(steps[i + 1]), ", constraint=false");
     }
-    for (size_t i = 0; i + 1 < path_.size(); ++i)
-      out += fmt::format("  {} -> {} [{}, constraint=false];\n", id(path_[i]), id(path_[i + 1]), kPathEdge);
     return out;
   }
 
   const TreePicture& pic_;
   std::string prefix_;
-  std::vector<uint32_t> path_;
+  std::vector<std::pair<std::string, std::vector<uint32_t>>> paths_;  // root, contexts
 };
 
 std::string legend() {
@@ -286,20 +302,44 @@ std::vector<uint32_t> path_contexts(const std::string& path, const std::vector<T
   return out;
 }
 
+namespace {
+
+bool same_tree(const std::vector<TreeNode>& a, const std::vector<TreeNode>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const TreeNode& x, const TreeNode& y) {
+    return x.id == y.id && x.parent == y.parent && x.state == y.state && x.children == y.children &&
+           x.freed == y.freed && x.finalized == y.finalized;
+  });
+}
+
+// Adds a finding's picture, or folds it into the previous one when the tree is the same
+// (findings found together at the end): one picture, each context and path marked.
+void add_finding(std::vector<TreePicture>& out, const FindingReport& f) {
+  TreePicture p{{fmt::format("finding {}: {}", name_of(f.id), f.message)}, f.tree, {}};
+  if (!f.path.empty()) p.paths.push_back(f.path);
+  // The context a finding is about is the first one its message names.
+  std::vector<uint32_t> named = path_contexts(f.message, p.nodes);
+  for (TreeNode& n : p.nodes) n.highlight = n.highlight || (!named.empty() && n.id == named.front());
+  if (out.empty() || !same_tree(out.back().nodes, p.nodes)) {
+    out.push_back(std::move(p));
+    return;
+  }
+  TreePicture& prev = out.back();
+  prev.titles.push_back(p.titles.front());
+  prev.paths.insert(prev.paths.end(), p.paths.begin(), p.paths.end());
+  for (size_t i = 0; i < p.nodes.size(); ++i) prev.nodes[i].highlight = prev.nodes[i].highlight || p.nodes[i].highlight;
+}
+
+}  // namespace
+
 std::vector<TreePicture> pictures_of(const ExecResult& r) {
   std::vector<TreePicture> out;
   if (r.violation) {
     const ViolationReport& v = *r.violation;
-    out.push_back({fmt::format("violation {}: {}", name_of(v.id), v.message), v.tree, v.path});
+    out.push_back({{fmt::format("violation {}: {}", name_of(v.id), v.message)}, v.tree, {}});
+    if (!v.path.empty()) out.back().paths.push_back(v.path);
   }
-  for (const FindingReport& f : r.findings) {
-    TreePicture p{fmt::format("finding {}: {}", name_of(f.id), f.message), f.tree, f.path};
-    // The context a finding is about is the first one its message names.
-    std::vector<uint32_t> named = path_contexts(f.message, p.nodes);
-    for (TreeNode& n : p.nodes) n.highlight = n.highlight || (!named.empty() && n.id == named.front());
-    out.push_back(std::move(p));
-  }
-  if (out.empty()) out.push_back({"pass", {}, ""});
+  for (const FindingReport& f : r.findings) add_finding(out, f);
+  if (out.empty()) out.push_back({{"pass"}, {}, {}});
   return out;
 }
 
@@ -317,13 +357,17 @@ std::string render_dot(const std::vector<TreePicture>& pictures, const std::stri
   out += "  edge [arrowsize=0.7, fontname=\"monospace\", fontsize=9];\n";
   std::string caption_rows;
   for (const std::string& l : wrapped(caption, 100)) caption_rows += "<tr><td align=\"left\"><b>" + html(l) + "</b></td></tr>";
+  if (pictures.size() == 1)
+    for (const std::string& t : pictures.front().titles)
+      caption_rows += "<tr><td align=\"left\">" + html_lines(t, 100) + "</td></tr>";
   out += fmt::format("  label=<<table border=\"0\" cellspacing=\"4\">{}<tr><td align=\"left\">{}</td></tr></table>>;\n",
                      caption_rows, legend());
   if (pictures.size() == 1) return out + DotPicture(pictures.front(), "").body() + "}\n";
   for (size_t i = 0; i < pictures.size(); ++i) {
     std::string prefix = fmt::format("p{}", i + 1);
-    out += fmt::format("  subgraph cluster_{} {{\n  label=<{}>; labelloc=t; color=\"#b0b0b0\";\n", prefix,
-                       html_lines(pictures[i].title, 80));
+    std::string title;
+    for (const std::string& t : pictures[i].titles) title += (title.empty() ? "" : "<br/>") + html_lines(t, 80);
+    out += fmt::format("  subgraph cluster_{} {{\n  label=<{}>; labelloc=t; color=\"#b0b0b0\";\n", prefix, title);
     out += DotPicture(pictures[i], prefix).body() + "  }\n";
   }
   return out + "}\n";

@@ -15,20 +15,21 @@ namespace ctxcheck::harness {
 // Nodes on a parent cycle are drawn once, with the cycle spelled out.
 std::string render_ascii_tree(const std::vector<TreeNode>& nodes);
 
-// One tree to draw: the contexts (TreeNode::highlight marks what the verdict is about),
-// the retention path as a report prints it ("global 2: h2 (cancelCtx) -children[]-> h3
-// (cancelCtx)"), and a title when a file holds several pictures.
+// One tree to draw: what it shows (a line per verdict drawn on it), the contexts
+// (TreeNode::highlight marks what the verdicts are about), and the retention paths as a
+// report prints them ("global 2: h2 (cancelCtx) -children[]-> h3 (cancelCtx)").
 struct TreePicture {
-  std::string title;
+  std::vector<std::string> titles;
   std::vector<TreeNode> nodes;
-  std::string path;
+  std::vector<std::string> paths;
 };
 
 // The contexts a retention path passes through, in its order (names as reports print
 // them). The one place a path becomes a picture: a richer path format plugs in here.
 std::vector<uint32_t> path_contexts(const std::string& path, const std::vector<TreeNode>& nodes);
-// A picture for the violation, else one for each finding (the tree when it was found;
-// ExecOptions::record_pictures), else one empty "pass" picture.
+// A picture for the violation, and for the findings (the tree when each was found;
+// ExecOptions::record_pictures; findings on the same tree share one picture), else one
+// empty "pass" picture.
 std::vector<TreePicture> pictures_of(const ExecResult& r);
 // What holds the path's first context ("global 2"), "" when the path starts at a context.
 std::string path_root(const std::string& path);

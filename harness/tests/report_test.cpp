@@ -40,7 +40,7 @@ TEST(Dot, TreeEdgesFromTheChildrenMapParentLinksOnlyWhereTheyDisagree) {
   nodes[3] = {3, 2, "cancelCtx", "h4", "active", false, {}, false, false, false, "h4"};  // h2's map, past h3
   nodes[4] = {4, 0, "cancelCtx", "h5", "active", false, {5}, false, false, false, "h5"};
   nodes[5] = {5, 3, "cancelCtx", "h6", "active", false, {}, true, false, false, "h6"};  // reparented to h4
-  std::string s = render_dot({{"", nodes, ""}}, "violation residue: x");
+  std::string s = render_dot({{{}, nodes, {}}}, "violation residue: x");
   EXPECT_NE(s.find("rankdir=TB"), std::string::npos) << s;
   EXPECT_NE(s.find("c0 -> c1 [color=\"#909090\"]"), std::string::npos) << s;  // Background keeps no map
   EXPECT_NE(s.find("c1 -> c2 [color=black, penwidth=1.5]"), std::string::npos) << s;  // the map: the tree
@@ -64,9 +64,9 @@ TEST(Dot, RetentionPathFromItsRoot) {
   EXPECT_EQ(path_contexts("global 2: h2 (cancelCtx)", nodes), std::vector<uint32_t>{1});
   EXPECT_EQ(path_root("global 2: h2 (cancelCtx)"), "global 2");
   EXPECT_EQ(path_root("h2 (cancelCtx) -Context-> h1 (cancelCtx)"), "");
-  std::string s = render_dot({{"", nodes, "global 2: h2 (cancelCtx)"}}, "finding lost-cancel");
-  EXPECT_NE(s.find("root [shape=ellipse"), std::string::npos) << s;
-  EXPECT_NE(s.find("root -> c1 [color=\"#e08000\""), std::string::npos) << s;
+  std::string s = render_dot({{{}, nodes, {"global 2: h2 (cancelCtx)"}}}, "finding lost-cancel");
+  EXPECT_NE(s.find("root0 [shape=ellipse"), std::string::npos) << s;
+  EXPECT_NE(s.find("root0 -> c1 [color=\"#e08000\""), std::string::npos) << s;
 }
 
 // A 40-context tree of every shape (a wide fan, a deep chain, values between cancels)
@@ -90,7 +90,7 @@ TEST(Dot, FortyContextsAreReadable) {
   }
   std::string dir = ::testing::TempDir();
   std::string dot_file = dir + "/forty.dot";
-  write_file_atomically(dot_file, render_dot({{"", nodes, ""}}, "pass"));
+  write_file_atomically(dot_file, render_dot({{{}, nodes, {}}}, "pass"));
   ProcessSpec spec{"dot", {"-Tplain", dot_file}, "", {}, ChildOutput::Capture, ChildOutput::Capture, {}};
   ProcessResult r = run_process(spec);  // graphviz is a dependency (ci/setup): not finding it fails
   ASSERT_EQ(r.status, 0) << r.err;

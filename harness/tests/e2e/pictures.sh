@@ -20,20 +20,32 @@ grep -q 'rankdir=TB' residue.dot && ok "top-down" || fail "not top-down: $(head 
 for want in '<b>h1</b>' '<b>h2</b>' '<b>h3</b>' 'label="residue"' 'violation residue' 'children map (the tree)'; do
   grep -qF "$want" residue.dot && ok "violation picture has $want" || fail "no $want in residue.dot"
 done
-grep -q 'rank=min; c1;' residue.dot && ok "Background on the top rank" || fail "roots not pinned to the top"
+grep -q 'rank=min; c0; }' residue.dot && ok "Background on the top rank" || fail "roots not pinned to the top"
 grep -q todoCtx residue.dot && fail "a todoCtx the program never created" || ok "no stray todoCtx"
 [[ -s residue.dot.svg ]] && ok "svg rendered" || fail "no residue.dot.svg: $(cat "$scratch/err")"
 
-# Findings get pictures too: a box per finding, the retention path from its root.
+# Findings get pictures too (two found on the same tree share one), with the retention
+# path from its root.
 expect 0 "--dot on findings" -- "$bin" replay "$reg/seed-forgotten-defer-cancel.trace" --dot lost.dot
-[[ $(grep -c '^  subgraph cluster_p' lost.dot) -eq 2 ]] && ok "a picture per finding" || fail "clusters: $(grep cluster lost.dot)"
-grep -q 'p1root .*label="global 2"' lost.dot && ok "the path's root" || fail "no path root in lost.dot"
-grep -q 'p2c2 -> p2c3 \[color="#e08000"' lost.dot && ok "path edge drawn" || fail "no path edge h2 -> h3"
+[[ $(grep -o 'finding lost-cancel: the cancel func of h[23] is never called' lost.dot | wc -l) -eq 2 ]] \
+  && ok "both findings in the caption" || fail "captions: $(grep -c 'finding lost-cancel' lost.dot)"
+grep -q 'root0 \[.*label="global 2"' lost.dot && ok "the path's root" || fail "no path root in lost.dot"
+grep -q 'c2 -> c3 \[color="#e08000"' lost.dot && ok "path edge drawn" || fail "no path edge h2 -> h3"
 grep -q '<b>h3</b>.*penwidth=3' lost.dot && ok "the finding's context highlighted" || fail "h3 not highlighted"
+grep -q '<b>h2</b>.*penwidth=3' lost.dot && ok "the other finding's context highlighted" || fail "h2 not highlighted"
 
-# 41 contexts (40 under Background): every child below its parent, no two boxes overlap.
-expect 0 "--dot on 41 contexts" -- "$bin" replay "$reg/fuzz-watcher-frame-freed.trace" --dot big.dot
-[[ $(grep -c '^  c[0-9]* \[label=' big.dot) -ge 40 ]] && ok "40+ contexts drawn" || fail "contexts: $(grep -c label= big.dot)"
+# 41 contexts (a fan under Background, a fan below it, a 21-deep chain, values between):
+# every child below its parent, no two boxes overlap.
+{
+  echo "ctxcheck-trace 1"; echo "faults: early-return"; echo "go 0:"; echo "  h1 = background"
+  for i in $(seq 2 41); do
+    p=$(( i <= 6 ? 1 : i <= 20 ? i - 5 : i - 1 ))
+    if (( i % 7 == 0 )); then echo "  h$i = with_value h$p keyA:$i $i"; else echo "  h$i = with_cancel h$p"; fi
+  done
+  echo "  cancel h41"; echo "  observe children h40"
+} > big.trace
+expect 1 "--dot on 41 contexts (a residue violation)" -- "$bin" replay big.trace --dot big.dot
+[[ $(grep -c '^  c[0-9]* \[label=' big.dot) -eq 41 ]] && ok "41 contexts drawn" || fail "contexts: $(grep -c label= big.dot)"
 dot -Tplain big.dot > big.plain || fail "dot -Tplain"
 $check layout big.dot big.plain && ok "40-context layout" || fail "40-context layout"
 
@@ -48,12 +60,17 @@ $check timeline t.json "$src/harness/report/timeline.schema.json" > check.out &&
 cat check.out
 grep -q '^track main (go 0): 10 ops$' check.out && ok "main's 10 ops" || fail "main's ops"
 grep -q '^track go 1 (goroutine [0-9]*): 6 ops$' check.out && ok "go 1's 6 ops" || fail "go 1's ops"
-grep -q '^track .*watcher.*: 0 ops$' check.out && ok "a watcher track" || fail "no watcher track"
 grep -q '^track finalizer goroutine' check.out && ok "the finalizer goroutine's track" || fail "no finalizer track"
 grep -Eq 'gc=6 .*flows=[1-9]' check.out && ok "6 GC instants and cancel flows" || fail "gc/flows: $(head -1 check.out)"
 grep -q '<script type="application/json" id="data">{"displayTimeUnit"' t.html && ok "html embeds the events" \
   || fail "no data in t.html"
 grep -Eiq '(src|href)=|https?:' t.html && fail "t.html reaches the network" || ok "html self-contained"
+
+# A custom parent's watcher goroutine gets its track.
+expect 0 "--timeline with a watcher" -- "$bin" replay "$reg/fuzz-afterfunc-double-stop.trace" --timeline w.json
+$check timeline w.json "$src/harness/report/timeline.schema.json" > check.out && ok "watcher timeline valid" \
+  || fail "watcher timeline: $(cat check.out)"
+grep -q '^track ctx3 watcher (goroutine 1)' check.out && ok "the watcher's track" || fail "no watcher: $(cat check.out)"
 
 # A timer's callback and a GC on the timeline's instants.
 cat > timer.trace <<'T'
@@ -71,7 +88,7 @@ grep -Eq '^  gc 1 @0\.005s: [0-9]+->[0-9]+->[0-9]+ B, .* \(forced\)$' "$scratch/
 $check timeline timer.json "$src/harness/report/timeline.schema.json" > check.out && ok "timer timeline valid" \
   || fail "timer timeline: $(cat check.out)"
 grep -Eq 'timers=[1-9]' check.out && ok "timer fires" || fail "no timer instant: $(head -1 check.out)"
-grep -q '^track timer' check.out && ok "the timer callback's track" || fail "no timer track: $(cat check.out)"
+grep -q '^track ctx2 deadline (goroutine 1): 0 ops$' check.out && ok "the timer callback's track" || fail "no timer track: $(cat check.out)"
 
 # The writers' contract.
 cp "$reg/seed-early-return-residue.trace" in.trace
