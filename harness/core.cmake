@@ -24,7 +24,7 @@ ctxcheck_layer(executor
           ${H}/executor/forced_order.cpp ${H}/executor/fuzz_input.cpp
   DEPS ctxcheck_invariants)
 ctxcheck_layer(report
-  SOURCES ${H}/report/tree.cpp ${H}/report/text.cpp ${H}/report/json.cpp
+  SOURCES ${H}/report/tree.cpp ${H}/report/text.cpp ${H}/report/json.cpp ${H}/report/timeline.cpp
   DEPS ctxcheck_executor nlohmann_json::nlohmann_json)
 ctxcheck_layer(shrink SOURCES ${H}/shrink/shrink.cpp DEPS ctxcheck_report)
 ctxcheck_layer(sink SOURCES ${H}/sink/failure_sink.cpp DEPS ctxcheck_shrink)

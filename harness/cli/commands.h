@@ -47,7 +47,9 @@ struct ReplayedTrace {
   long schedule_diverged_at = -1;
   size_t schedule_consumed = 0;
 };
-ReplayedTrace replay_trace(const std::string& file);
+// `pictures`, `timeline`: ExecOptions::record_pictures, record_timeline (replay's --dot,
+// --timeline, --gctrace).
+ReplayedTrace replay_trace(const std::string& file, bool pictures = false, bool timeline = false);
 
 }  // namespace ctxcheck::harness
 namespace CLI {
@@ -114,6 +116,9 @@ struct ReplayArgs {
   bool json = false;
   std::string dot;          // write the tree at the violation as DOT here (+ .svg if graphviz)
   std::string write;        // write the re-annotated trace here
+  std::string timeline;       // the execution as trace-event JSON (Perfetto, chrome://tracing)
+  std::string timeline_html;  // the same drawn by a self-contained HTML viewer
+  bool gctrace = false;       // Go's gctrace lines in the text report
 };
 int replay_command(const ReplayArgs& a);
 

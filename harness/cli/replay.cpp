@@ -18,6 +18,7 @@
 #include "harness/program/text.h"
 #include "harness/report/json.h"
 #include "harness/report/text.h"
+#include "harness/report/timeline.h"
 #include "harness/report/tree.h"
 #include "harness/util/atomic_file.h"
 #include "harness/util/process.h"
@@ -82,8 +83,8 @@ struct Replayed {
   bool expect_ok = true, hash_ok = true, recorded = false, reproduced = false;
 };
 
-Replayed replay_file(const std::string& file) {
-  Replayed x{replay_trace(file), "", "", true, true, false, false};
+Replayed replay_file(const std::string& file, bool pictures = false, bool timeline = false) {
+  Replayed x{replay_trace(file, pictures, timeline), "", "", true, true, false, false};
   const Program& p = x.t.program;
   const ExecResult& r = x.t.result;
   x.got = r.expect().to_string();
@@ -116,15 +117,26 @@ nlohmann::json json_of(const std::string& file, const Replayed& x) {
   return j;
 }
 
+// --timeline and --timeline-html, written as every other output is.
+void write_timeline(const ReplayArgs& a, const Program& p, const ExecResult& r) {
+  if (a.timeline.empty() && a.timeline_html.empty()) return;
+  nlohmann::json t = timeline_json(p, r, a.file);
+  if (!a.timeline.empty()) write_file_atomically(a.timeline, t.dump(1) + "\n", {a.file});
+  if (!a.timeline_html.empty()) write_file_atomically(a.timeline_html, timeline_html(t), {a.file});
+}
+
 // One file in detail: the report, what was compared, then --dot and --write.
 int replay_single(const ReplayArgs& a) {
-  Replayed x = replay_file(a.file);
+  bool timeline = !a.timeline.empty() || !a.timeline_html.empty() || a.gctrace;
+  Replayed x = replay_file(a.file, !a.dot.empty(), timeline);
   const auto& [p, opts, r, diverged_at, consumed] = x.t;
   const std::string& got = x.got;
   if (a.json) {
     fmt::print("{}\n", json_of(a.file, x).dump(2));
   } else {
     fmt::print("{}", text_report(p, r));
+    if (a.gctrace)
+      for (const std::string& line : gctrace_lines(r)) fmt::print("  {}\n", line);
     if (p.expect)
       fmt::print("expected {}: {}\n", p.expect->to_string(), x.expect_ok ? "reproduced" : fmt::format("got {}", got));
     if (p.hash)
@@ -133,11 +145,11 @@ int replay_single(const ReplayArgs& a) {
     fmt::print("{}\n", verdict_line(a.file, x));
   }
   if (!a.dot.empty()) {
-    std::vector<TreeNode> tree = r.violation ? r.violation->tree : std::vector<TreeNode>{};
-    std::string dot = render_dot(tree, fmt::format("{}: {}", a.file, got));
+    std::string dot = render_dot(pictures_of(r), fmt::format("{}: {}", a.file, got));
     write_file_atomically(a.dot, dot, {a.file});
     render_svg(a.dot, a.file, !a.json);
   }
+  write_timeline(a, p, r);
   if (!a.write.empty())
     write_file_atomically(a.write, print_program(annotate(p, r, "replayed by ctxcheck")), {a.file});
   return x.reproduced ? kExitPass : kExitViolation;
@@ -151,7 +163,8 @@ int replay_command(const ReplayArgs& a) {
     if (!a.files.empty()) one.file = a.files.front();
     return replay_single(one);
   }
-  if (!a.dot.empty() || !a.write.empty()) throw UsageError("replay: --dot and --write take one trace file");
+  if (!a.dot.empty() || !a.write.empty() || !a.timeline.empty() || !a.timeline_html.empty())
+    throw UsageError("replay: --dot, --write, --timeline and --timeline-html take one trace file");
   size_t reproduced = 0, diverged = 0, bad = 0;
   nlohmann::json all = nlohmann::json::array();
   for (const std::string& file : a.files) {
@@ -179,7 +192,13 @@ void add_replay_command(CommandRegistry& r) {
                         [a] { return replay_command(*a); });
   cmd->add_option("files", a->files, "Trace files (several: a verdict line each and a summary)")->required();
   cmd->add_flag("--json", a->json, "Print the outcome and every observation as JSON (several files: an array)");
-  cmd->add_option("--dot", a->dot, "Write the context tree at the violation as DOT (and SVG); one file only");
+  cmd->add_option("--dot", a->dot,
+                  "Write the context tree of the violation, or of each finding, as DOT (and SVG); one file only");
+  cmd->add_option("--timeline", a->timeline,
+                  "Write the execution as Chrome/Perfetto trace-event JSON (a track per goroutine); one file only");
+  cmd->add_option("--timeline-html", a->timeline_html,
+                  "Write a self-contained HTML page drawing the timeline; one file only");
+  cmd->add_flag("--gctrace", a->gctrace, "Print Go's gctrace lines (gc N @Ts ...) in the text report");
   cmd->add_option("--write", a->write, "Write the re-annotated trace here; one file only");
 }
 

@@ -48,10 +48,12 @@ ExecOptions trace_options(const Program& p, const std::string& file) {
   }
 }
 
-ReplayedTrace replay_trace(const std::string& file) {
+ReplayedTrace replay_trace(const std::string& file, bool pictures, bool timeline) {
   ReplayedTrace t;
   t.program = read_trace(file);
   t.opts = trace_options(t.program, file);
+  t.opts.record_pictures = pictures;
+  t.opts.record_timeline = timeline;
   rt::ReplayChoices choices(t.program.schedule);
   try {
     t.result = execute(t.program, choices, t.opts);

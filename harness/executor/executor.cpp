@@ -109,6 +109,52 @@ void Interp::find(Finding id, std::string message, std::string path) {
   for (const auto& f : out_.findings)
     if (f.id == id && f.message == message) return;
   out_.findings.push_back({id, std::move(message), here(), std::move(path)});
+  if (opts_.record_pictures && pkg) out_.findings.back().tree = tree({});
+}
+
+// For the timeline's flow arrows: which contexts became canceled in the step just run,
+// by which goroutine, and what their parent was then.
+void Interp::note_cancellations(const ModelView& view) {
+  for (const CtxView& c : view.contexts) {
+    if (c.err == kNil) continue;
+    if (c.id >= parent_at_cancel_.size()) parent_at_cancel_.resize(c.id + 1, -2);
+    if (parent_at_cancel_[c.id] != -2) continue;
+    parent_at_cancel_[c.id] = c.parent;
+    cancels_.push_back({c.id, view.name(c.id), rt_.self(), rt_.trace().events().size(), rt_.now()});
+  }
+}
+
+namespace {
+// The runtime's events with the virtual time each happened at (from its clock events).
+std::vector<TimedEvent> timed_events(const rt::Trace& trace, std::vector<int64_t>& gc_vtime) {
+  std::vector<TimedEvent> out;
+  int64_t now = rt::kEpoch;
+  for (const rt::Event& e : trace.events()) {
+    if (e.kind == rt::Ev::Clock) now = rt::kEpoch + (static_cast<int64_t>(e.a) << 32 | e.b);
+    if (e.kind == rt::Ev::Gc) gc_vtime.push_back(now);
+    out.push_back({e, now});
+  }
+  return out;
+}
+}  // namespace
+
+void Interp::record_for_reports(const rt::Runtime& runtime) {
+  if (opts_.record_pictures && pkg) {
+    for (FindingReport& f : out_.findings)
+      if (f.tree.empty()) f.tree = tree({});
+    if (out_.violation && out_.violation->tree.empty()) out_.violation->tree = tree({});
+  }
+  if (!opts_.record_timeline) return;
+  TimelineLog log;
+  for (const rt::Goroutine& g : runtime.goroutines()) {
+    int32_t script = g.id < where_.size() ? where_[g.id].first : -1;
+    log.goroutines.push_back({g.id, g.kind, g.label, script});
+  }
+  log.events = timed_events(runtime.trace(), log.gc_vtime);
+  log.gc = runtime.heap().history();
+  log.cancels = cancels_;
+  log.parent_of = parent_at_cancel_;
+  out_.timeline = std::move(log);
 }
 
 std::optional<std::string> Interp::model_limit(const rt::RunResult& run) {
@@ -132,6 +178,7 @@ std::optional<std::string> Interp::model_limit(const rt::RunResult& run) {
 void Interp::after_step() {
   if (!pkg || pkg->version() == seen_version_) return;
   seen_version_ = pkg->version();
+  if (opts_.record_timeline) note_cancellations(fill_view());
   if (auto v = checker_.after_step(fill_view())) violate(*v);
 }
 
@@ -169,7 +216,9 @@ void record_options(Program& program, const ExecOptions& opts) {
 
 ExecResult execute(const Program& program, rt::ChoiceSource& choices, const ExecOptions& opts) {
   ExecResult out;
-  rt::Runtime runtime(choices, opts.limits);
+  rt::Limits limits = opts.limits;
+  limits.keep_events = limits.keep_events || opts.record_timeline;
+  rt::Runtime runtime(choices, limits);
   Interp interp(program, runtime, opts, out);
   rt::RunResult run = runtime.run([&] {
     try {
@@ -203,6 +252,7 @@ ExecResult execute(const Program& program, rt::ChoiceSource& choices, const Exec
       out.violation = std::move(r);
     }
   }
+  interp.record_for_reports(runtime);
   interp.pkg.reset();
   out.verdict = out.violation ? Verdict::Violation : out.findings.empty() ? Verdict::Pass : Verdict::Finding;
   return out;

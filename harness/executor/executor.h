@@ -44,6 +44,10 @@ struct ExecOptions {
   // goroutines (timer callbacks, watchers) still run whenever the choice source says. A
   // step that never gets its turn stays blocked (BlockKind::Turn); compare op_events.
   const std::vector<OpEvent>* forced_order = nullptr;
+  // Reports that draw (replay --dot, --timeline, --gctrace): a tree with every finding,
+  // and the execution's event log. Off by default: no cost per step without them.
+  bool record_pictures = false;
+  bool record_timeline = false;
 };
 
 // A program the model cannot run to a verdict: its context tree is deeper than the model's

@@ -34,6 +34,10 @@ class Interp final : public Recorder {
   // violation (ModelLimit's message); nullopt when it is not (no such panic, or a cycle).
   std::optional<std::string> model_limit(const rt::RunResult& run);
 
+  // What reports that draw asked for (ExecOptions::record_pictures, record_timeline), at
+  // the end of the run while the model still exists.
+  void record_for_reports(const rt::Runtime& runtime);
+
   [[noreturn]] void violate(Violation v, std::string path = {}) override;
   void find(Finding id, std::string message, std::string path = {}) override;
 
@@ -45,6 +49,7 @@ class Interp final : public Recorder {
   std::vector<TreeNode> tree(const std::vector<uint32_t>& highlight);
   ProgramPoint here() const;
   void after_step();
+  void note_cancellations(const ModelView& view);
 
   // ---- interp.cpp: scripts, ops, handles ----
   void enter(uint32_t h);
@@ -84,6 +89,8 @@ class Interp final : public Recorder {
   uint64_t seen_version_ = ~0ULL;
   std::vector<std::pair<int, int>> where_;  // by goroutine: (script, op) it is at
   ForcedOrder order_;
+  std::vector<Cancellation> cancels_;    // record_timeline only
+  std::vector<int64_t> parent_at_cancel_;
 };
 
 }  // namespace ctxcheck::harness::detail

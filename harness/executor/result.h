@@ -52,6 +52,7 @@ struct FindingReport {
   std::string message;
   ProgramPoint at;
   std::string path;                 // retention path / cycle, if any
+  std::vector<TreeNode> tree = {};  // the tree when it was found (ExecOptions::record_pictures)
 };
 
 // One `observe` op's result, in program order of execution.
@@ -83,6 +84,35 @@ const char* phase_suffix(OpPhase ph);
 // "go 1, op 3 returns at 10ms" for messages.
 std::string describe_event(const OpEvent& e);
 
+// What a timeline draws (ExecOptions::record_timeline; empty otherwise): the runtime's
+// events with the virtual time each happened at, the goroutines, the GC cycles, and when
+// each context was canceled and by which goroutine.
+struct TimelineGoroutine {
+  uint32_t id = 0;
+  rt::GoKind kind = rt::GoKind::Program;
+  std::string label;
+  int32_t script = -1;  // the script a program goroutine runs
+};
+struct TimedEvent {
+  rt::Event ev;
+  int64_t vtime = 0;  // virtual ns since the epoch
+};
+struct Cancellation {
+  uint32_t ctx = 0;
+  std::string name;   // the context's name in reports
+  uint32_t goroutine = rt::kNoGo;
+  size_t event = 0;   // index in TimelineLog::events it came after
+  int64_t vtime = 0;
+};
+struct TimelineLog {
+  std::vector<TimelineGoroutine> goroutines;
+  std::vector<TimedEvent> events;
+  std::vector<rt::GcStats> gc;        // cycle i + 1
+  std::vector<int64_t> gc_vtime;      // when cycle i + 1 ran
+  std::vector<Cancellation> cancels;  // in the order they happened
+  std::vector<int64_t> parent_of;     // by context id, when it was canceled (-1: a root)
+};
+
 struct ExecStats {
   uint64_t steps = 0, decisions = 0;
   uint32_t goroutines = 0, max_live = 0, gc_cycles = 0, contexts = 0;
@@ -101,6 +131,7 @@ struct ExecResult {
   rt::Outcome outcome = rt::Outcome::Ok;
   std::string outcome_message;
   std::vector<std::string> gc_trace;    // gctrace lines of the end phase
+  std::optional<TimelineLog> timeline;  // only with ExecOptions::record_timeline
   ExecStats stats;
 
   // The verdict and what it names: the violation, else the first finding, else pass.
