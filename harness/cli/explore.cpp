@@ -200,6 +200,7 @@ int explore_command(const ExploreArgs& a) {
   o.strategy = a.strategy;
   o.bound = a.bound;
   o.state_caching = a.state_caching;
+  o.reduction = *reduction_by_name(a.reduction);  // CLI11 checked the name
   o.executions = a.executions;
   o.seed = a.seed;
   o.pct_depth = a.pct_depth;
@@ -239,6 +240,9 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)")->check(shard_check());
   cmd->add_option("--strategy", ex.strategy, fmt::format("Strategy: {}", strategy_help()));
   cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
+  cmd->add_option("--reduction", ex.reduction, "Partial-order reduction (dfs): none or sleep (sleep sets)")
+      ->check(CLI::IsMember({std::string(reduction_name(Reduction::None)), std::string(reduction_name(Reduction::Sleep))}))
+      ->capture_default_str();
   cmd->add_flag("--state-cache", f->cache, "Prune states seen before (dfs; see README for when it pays)");
   cmd->add_option("--executions", ex.executions,
                   fmt::format("Executions per program (pct/random: default {}; dfs: a cap)", kDefaultSampleExecutions))
