@@ -91,3 +91,10 @@ include(${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/e2e.cmake)
 
 # Go export: unit tests, and the conformance of the model with real Go (needs `go`).
 include(${CMAKE_CURRENT_SOURCE_DIR}/export/export.cmake)
+
+# Partial-order reduction soundness (harness/tests/reduction_soundness.cpp): every program
+# of <= 2 ops (<= 3: run it by hand, README) and 200 fixed sampled 4-5-op programs with goroutines, under every fault.
+add_executable(ctxcheck_reduction_check ${CMAKE_CURRENT_SOURCE_DIR}/tests/reduction_soundness.cpp)
+target_link_libraries(ctxcheck_reduction_check PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
+add_test(NAME explore.reduction_soundness.upto2 COMMAND ctxcheck_reduction_check --max 2)
+add_test(NAME explore.reduction_soundness.sample45 COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 200)

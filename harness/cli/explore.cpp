@@ -28,6 +28,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;  // progress and checkpoint pacing only
 
+// Programs of one size in the space (cached: counting enumerates them).
+uint64_t programs_of_size(const SpaceOptions& sp, uint32_t ops) {
+  static std::map<uint32_t, uint64_t> known;
+  auto [it, fresh] = known.try_emplace(ops, 0);
+  if (fresh) it->second = count_programs(ops, sp.alphabet);
+  return it->second;
+}
+
 std::string counts_line(const ExploreCounts& c, double secs) {
   double s = secs > 0 ? secs : 1e-9;
   return fmt::format("{} programs, {} executions, {} distinct states, {} pruned, {} violations, "
@@ -75,6 +83,12 @@ class Reporter {
                           {"violations", c.violations},
                           {"findings", c.findings},  // executions whose verdict is a finding
                           {"violations_by_id", by_id_},
+                          {"executions_by_verdict", c.by_id},  // every violation and finding id
+                          {"pruned", c.pruned},
+                          {"not_exhausted", c.incomplete},
+                          {"nondeterminism", c.nondeterminism},
+                          {"reduction", a_.reduction},
+                          {"bound", a_.bound},
                           {"files", kept_files_json(sink_)},
                           {"complete", complete},
                           {"seed", a_.seed},
@@ -153,7 +167,8 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
   fmt::print(human, "ctxcheck explore: programs of {}..{} ops over [{}] ({} scripts max){}, {} bound {}{}, faults [{}]\n",
              sp.min_ops, sp.max_ops, alphabet_to_string(sp.alphabet), sp.alphabet.max_scripts,
              sp.shards > 1 ? fmt::format(", shard {}/{}", sp.shard, sp.shards) : "", o.strategy,
-             o.bound, o.state_caching ? ", state caching" : "", o.exec.faults.to_string());
+             o.bound, o.state_caching ? std::string(", state caching") : fmt::format(", reduction {}", reduction_name(o.reduction)),
+             o.exec.faults.to_string());
   std::fflush(stdout);
 
   bool progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
@@ -169,14 +184,15 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
         auto now = Clock::now();
         if (progress && now - last_progress >= std::chrono::seconds(1)) {
           last_progress = now;
-          fmt::print(stderr, "\rexplore: size {} program {}: {}   ", now_at.next.ops, now_at.next.index,
-                     counts_line(session, std::chrono::duration<double>(now - t0).count()));
+          fmt::print(stderr, "\rexplore: size {} program {}/{}: {}   ", now_at.next.ops, now_at.next.index,
+                     programs_of_size(sp, now_at.next.ops), counts_line(session, std::chrono::duration<double>(now - t0).count()));
         }
         if (!a.checkpoint.empty() && now - last_checkpoint >= std::chrono::seconds(2)) {
           last_checkpoint = now;
           write_checkpoint(a.checkpoint, now_at);
         }
-      });
+      },
+      [&] { return a.time_limit <= 0 || std::chrono::duration<double>(Clock::now() - t0).count() < a.time_limit; });
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   if (progress) fmt::print(stderr, "\n");
   if (!a.checkpoint.empty()) write_checkpoint(a.checkpoint, run.checkpoint);
@@ -200,6 +216,7 @@ int explore_command(const ExploreArgs& a) {
   o.strategy = a.strategy;
   o.bound = a.bound;
   o.state_caching = a.state_caching;
+  o.reduction = *reduction_by_name(a.reduction);  // CLI11 checked the name
   o.executions = a.executions;
   o.seed = a.seed;
   o.pct_depth = a.pct_depth;
@@ -239,6 +256,9 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)")->check(shard_check());
   cmd->add_option("--strategy", ex.strategy, fmt::format("Strategy: {}", strategy_help()));
   cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
+  cmd->add_option("--reduction", ex.reduction, "Partial-order reduction (dfs): none or sleep (sleep sets)")
+      ->check(CLI::IsMember({std::string(reduction_name(Reduction::None)), std::string(reduction_name(Reduction::Sleep))}))
+      ->capture_default_str();
   cmd->add_flag("--state-cache", f->cache, "Prune states seen before (dfs; see README for when it pays)");
   cmd->add_option("--executions", ex.executions,
                   fmt::format("Executions per program (pct/random: default {}; dfs: a cap)", kDefaultSampleExecutions))
@@ -253,6 +273,8 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--checkpoint", ex.checkpoint, "Resume from / save progress to this file");
   cmd->add_option("--max-programs", ex.max_programs, "Stop after this many programs (resume later)")
       ->transform(flags::unsigned_int());
+  cmd->add_option("--time", ex.time_limit, "Stop after this many seconds, after the program being explored (resume with --checkpoint)")
+      ->check(CLI::Range(0.0, 1e9));
   cmd->add_option("--max-steps", ex.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
   cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found");
   cmd->add_flag("--progress", f->progress, "Print a progress line every second");

@@ -86,14 +86,15 @@ void write_checkpoint(const std::string& path, const Checkpoint& c) { write_file
 ResumedExploration explore_space_resumable(
     SpaceOptions space, const ExploreOptions& o, const std::optional<Checkpoint>& from, uint64_t max_programs,
     const std::function<bool(const Failure&, SpacePosition)>& on_failure,
-    const std::function<void(const Checkpoint& now, const ExploreCounts& session)>& after_program) {
+    const std::function<void(const Checkpoint& now, const ExploreCounts& session)>& after_program,
+    const std::function<bool()>& time_left) {
   ResumedExploration out;
   Checkpoint& now = out.checkpoint;
   now.config = exploration_config(space, o);
   ExploreCounts base = from ? from->counts : ExploreCounts{};
   if (from) space.start = from->next;
   now.next = space.start;
-  bool stopped_early = false;
+  bool stopped_early = false, out_of_time = false;
   auto at = [&](SpacePosition next, const ExploreCounts& session) {
     now.next = next;
     now.counts = base;
@@ -112,9 +113,10 @@ ResumedExploration explore_space_resumable(
       [&](SpacePosition next, const ExploreCounts& session) {
         at(next, session);
         after_program(now, session);
-        return max_programs == 0 || session.programs < max_programs;
+        if (time_left && !time_left()) out_of_time = true;
+        return !out_of_time && (max_programs == 0 || session.programs < max_programs);
       });
-  out.complete = !stopped_early && (max_programs == 0 || out.session.programs < max_programs);
+  out.complete = !stopped_early && !out_of_time && (max_programs == 0 || out.session.programs < max_programs);
   // A stop at a violation resumes after the failing program; a max_programs cut resumes
   // where it stopped.
   at(out.complete ? SpacePosition{space.max_ops + 1, 0} : now.next, out.session);

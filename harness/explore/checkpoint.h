@@ -53,9 +53,12 @@ struct ResumedExploration {
 // returns false (the checkpoint then resumes after the failing program) or `max_programs`
 // programs in this session (0: no limit; it resumes where it stopped). after_program gets
 // the checkpoint as of now and the session's counts, e.g. to write it every few seconds.
+// `time_left` (optional), asked after each program: false stops the session there, as a
+// max_programs cut does (explore --time).
 ResumedExploration explore_space_resumable(
     SpaceOptions space, const ExploreOptions& o, const std::optional<Checkpoint>& from, uint64_t max_programs,
     const std::function<bool(const Failure&, SpacePosition)>& on_failure,
-    const std::function<void(const Checkpoint& now, const ExploreCounts& session)>& after_program);
+    const std::function<void(const Checkpoint& now, const ExploreCounts& session)>& after_program,
+    const std::function<bool()>& time_left = {});
 
 }  // namespace ctxcheck::harness

@@ -1,9 +1,14 @@
 #include "harness/explore/dfs.h"
 
+#include <algorithm>
+
 namespace ctxcheck::harness {
 
 DfsStrategy::DfsStrategy(DfsOptions o, SearchStats& stats) : opts_(o), stats_(stats) {
   stats_.exhaustive = true;
+  // A state reached again with another sleep set has other schedules left to run: the
+  // two prunings do not compose, so state caching runs the plain search.
+  if (opts_.state_caching) opts_.reduction = Reduction::None;
 }
 
 rt::ExecutionNeeds DfsStrategy::begin_execution() {
@@ -11,17 +16,35 @@ rt::ExecutionNeeds DfsStrategy::begin_execution() {
   pos_ = 0;
   budget_ = opts_.preemption_bound;
   path_.resize(replay_);
-  return {.state_hash = opts_.state_caching};
+  return {.state_hash = opts_.state_caching, .footprints = reducing()};
+}
+
+bool DfsStrategy::asleep(const Node& n, uint32_t option) {
+  uint32_t go = n.options[option];
+  auto named = [go](const Sleeper& s) { return s.go == go; };
+  return std::any_of(n.sleep.begin(), n.sleep.end(), named) ||
+         std::any_of(n.explored.begin(), n.explored.end(), named);
+}
+
+uint32_t DfsStrategy::next_option(const Node& n, uint32_t from) const {
+  bool sleeps = reducing() && n.kind == rt::ChoiceKind::Schedule;
+  for (uint32_t i = from; i < n.n; ++i)
+    if (cost(n, i) <= n.budget && !(sleeps && asleep(n, i))) return i;
+  return n.n;
 }
 
 bool DfsStrategy::next_execution() {
   if (opts_.max_executions != 0 && stats_.executions >= opts_.max_executions) return false;
-  // Backtrack to the deepest decision with an option left that the budget affords.
+  // Backtrack to the deepest decision with an option left that the budget affords (and,
+  // with sleep sets, that is awake).
   while (!path_.empty()) {
     Node& n = path_.back();
-    uint32_t next = n.chosen + 1;
-    if (next < n.n && cost(n, next) <= n.budget) {
+    if (reducing() && n.step_known && n.step_sleeps) n.explored.push_back({n.options[n.chosen], n.step});
+    uint32_t next = next_option(n, n.chosen + 1);
+    if (next < n.n) {
       n.chosen = next;
+      n.step.clear();
+      n.step_known = n.step_sleeps = false;
       replay_ = path_.size();
       return true;
     }
@@ -29,6 +52,28 @@ bool DfsStrategy::next_execution() {
   }
   stats_.exhausted = true;
   return false;
+}
+
+void DfsStrategy::close_step(const rt::ChoicePoint& next) {
+  Node& last = path_.back();
+  last.step.assign(next.footprint.begin(), next.footprint.end());
+  last.step_known = true;
+  // Running this option first must cost no extra preemption (see the header), and its
+  // step must be one transition (no decision inside it).
+  bool one_transition = last.kind == rt::ChoiceKind::Schedule && next.kind == rt::ChoiceKind::Schedule;
+  bool free_first = (last.preemptive && last.chosen == 0) || !next.preemptive;
+  last.step_sleeps = one_transition && free_first;
+}
+
+std::vector<DfsStrategy::Sleeper> DfsStrategy::inherited_sleep() const {
+  const Node& last = path_.back();
+  std::vector<Sleeper> out;
+  auto keep = [&](const Sleeper& s) {
+    if (!rt::dependent(s.footprint, last.step)) out.push_back(s);
+  };
+  std::for_each(last.sleep.begin(), last.sleep.end(), keep);
+  std::for_each(last.explored.begin(), last.explored.end(), keep);
+  return out;
 }
 
 uint32_t DfsStrategy::choose(const rt::ChoicePoint& p) {
@@ -50,9 +95,23 @@ uint32_t DfsStrategy::choose(const rt::ChoicePoint& p) {
     ++stats_.pruned;
     return rt::kPrune;
   }
-  path_.push_back({p.kind, n, 0, p.preemptive, budget_});
+  Node node{p.kind, n, 0, p.preemptive, budget_, {}, {}, {}, {}, false, false};
+  if (reducing()) {
+    if (!path_.empty()) {
+      close_step(p);
+      node.sleep = inherited_sleep();
+    }
+    if (p.kind == rt::ChoiceKind::Schedule) node.options.assign(p.options.begin(), p.options.end());
+    node.chosen = next_option(node, 0);
+    if (node.chosen == n) {  // every way on is asleep, or unaffordable: explored already
+      ++stats_.pruned;
+      return rt::kPrune;
+    }
+  }
+  budget_ -= cost(node, node.chosen);
+  path_.push_back(std::move(node));
   ++pos_;
-  return 0;
+  return path_.back().chosen;
 }
 
 bool DfsStrategy::seen_before(uint64_t state) {

@@ -16,9 +16,23 @@
 // state, timers, heap; Runtime::state_hash). If that state was already reached with at
 // least as much budget left, its subtree has been explored: the execution is pruned.
 // Equal hashes are taken as equal states (64-bit; a collision could hide a subtree).
+//
+// Sleep sets (Godefroid 1996; --reduction sleep, the default): every step reports its
+// footprint (rt::Touched). Once option x of a schedule decision has been explored, the
+// later siblings run with x asleep: x is not scheduled again in their subtrees until a
+// step dependent with x's runs, because any such schedule is equivalent to one that ran x
+// first, which was explored. A decision whose every awake option was explored that way is
+// pruned. Sleep sets alone keep every reachable state (the invariants are checked at every
+// state, not only at the end), unlike source sets. Under a preemption bound the equivalent
+// schedule must not cost more preemptions (the issue loom's bounded DPOR solves with
+// conservative backtrack points): x sleeps for its siblings only if running it first costs
+// nothing extra — it was the running goroutine's own continuation (option 0), or its step
+// ended with it blocked or exited. A step that contains another decision (a select case,
+// a timer tie, a map order) never sleeps: its footprint is only known for one branch.
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +44,7 @@ struct DfsOptions {
   uint32_t preemption_bound = kDefaultBound;
   bool state_caching = false;
   uint64_t max_executions = 0;  // 0 = until the tree is exhausted
+  Reduction reduction = Reduction::None;  // explore's default is kDefaultReduction
 };
 
 class DfsStrategy final : public rt::ChoiceSource {
@@ -41,17 +56,34 @@ class DfsStrategy final : public rt::ChoiceSource {
   bool next_execution() override;
 
  private:
+  struct Sleeper {
+    uint32_t go;                      // a goroutine that must not run yet
+    std::vector<rt::Access> footprint;  // of the step it would take
+  };
   struct Node {
     rt::ChoiceKind kind;
     uint32_t n;
     uint32_t chosen;
     bool preemptive;
     uint32_t budget;  // preemptions still allowed when this decision was reached
+    // Sleep sets only (schedule decisions name goroutines in `options`):
+    std::vector<uint32_t> options;
+    std::vector<Sleeper> sleep;     // asleep when the decision was reached
+    std::vector<Sleeper> explored;  // options explored before `chosen` that sleep for it
+    std::vector<rt::Access> step;   // footprint of the chosen option's step...
+    bool step_known = false;        // ...once the next decision was reached
+    bool step_sleeps = false;       // the chosen option may sleep for its later siblings
   };
   uint32_t cost(const Node& n, uint32_t option) const {
     return n.preemptive && option != 0 ? 1 : 0;
   }
   bool seen_before(uint64_t state);  // with at least the budget left now (else: remember it)
+  bool reducing() const { return opts_.reduction != Reduction::None; }
+  static bool asleep(const Node& n, uint32_t option);
+  // The first option >= from that the budget affords and that is awake; n.n if none.
+  uint32_t next_option(const Node& n, uint32_t from) const;
+  void close_step(const rt::ChoicePoint& next);  // the last node's step ended at `next`
+  std::vector<Sleeper> inherited_sleep() const;  // the sleep set a new node starts with
 
   DfsOptions opts_;
   SearchStats& stats_;

@@ -18,6 +18,7 @@ ExploreCounts& ExploreCounts::operator+=(const ExploreCounts& o) {
   findings += o.findings;
   incomplete += o.incomplete;
   nondeterminism += o.nondeterminism;
+  for (const auto& [id, n] : o.by_id) by_id[id] += n;
   return *this;
 }
 
@@ -34,6 +35,8 @@ ExploreCounts explore_program(const Program& p, const ExploreOptions& o,
   do {
     ExecResult r = execute(p, *strategy, o.exec);
     ++c.executions;
+    if (r.verdict != Verdict::Pass)
+      for (const Expect& e : r.verdicts()) ++c.by_id[std::string(e.id())];
     if (r.verdict == Verdict::Finding) ++c.findings;
     if (r.verdict != Verdict::Violation) continue;
     ++c.violations;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -24,7 +25,8 @@ namespace ctxcheck::harness {
 struct ExploreOptions {
   std::string strategy{kDefaultStrategy};  // a name of the strategy table (strategies.h)
   uint32_t bound = kDefaultBound;          // DFS preemption bound
-  bool state_caching = false;    // DFS: prune states seen before (costs a hash per resume)
+  Reduction reduction = kDefaultReduction;  // DFS: partial-order reduction
+  bool state_caching = false;    // DFS: prune states seen before (costs a hash per resume; plain search)
   uint64_t executions = 0;       // per program; 0 = exhaust (DFS) / kDefaultSampleExecutions (PCT, random)
   uint32_t pct_depth = kDefaultPctDepth;
   uint64_t seed = kDefaultExploreSeed;     // PCT, random
@@ -41,6 +43,9 @@ struct ExploreCounts {
   uint64_t findings = 0;         // executions with program findings only
   uint64_t incomplete = 0;       // programs whose schedule space was not exhausted (DFS)
   uint64_t nondeterminism = 0;   // must stay 0: a replayed prefix decided differently
+  // Executions per verdict id (each violation id, each distinct finding id of an
+  // execution). Not kept in checkpoints.
+  std::map<std::string, uint64_t> by_id;
   ExploreCounts& operator+=(const ExploreCounts& o);
 };
 

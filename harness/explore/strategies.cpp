@@ -15,7 +15,7 @@ uint64_t sample_size(const ExploreOptions& o) {
 }
 
 std::unique_ptr<rt::ChoiceSource> make_dfs(const ExploreOptions& o, SearchStats& stats) {
-  return std::make_unique<DfsStrategy>(DfsOptions{o.bound, o.state_caching, o.executions}, stats);
+  return std::make_unique<DfsStrategy>(DfsOptions{o.bound, o.state_caching, o.executions, o.reduction}, stats);
 }
 std::unique_ptr<rt::ChoiceSource> make_pct(const ExploreOptions& o, SearchStats&) {
   return std::make_unique<PctStrategy>(o.seed, sample_size(o), o.pct_depth);
@@ -31,6 +31,20 @@ constexpr StrategyEntry kStrategies[] = {
 };
 
 }  // namespace
+
+std::string_view reduction_name(Reduction r) {
+  switch (r) {
+    case Reduction::None: return "none";
+    case Reduction::Sleep: return "sleep";
+  }
+  return "?";
+}
+
+std::optional<Reduction> reduction_by_name(std::string_view name) {
+  for (Reduction r : {Reduction::None, Reduction::Sleep})
+    if (reduction_name(r) == name) return r;
+  return std::nullopt;
+}
 
 std::span<const StrategyEntry> strategy_table() { return kStrategies; }
 

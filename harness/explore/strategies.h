@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,13 @@ inline constexpr uint32_t kDefaultBound = 2;                 // DFS preemption b
 inline constexpr uint32_t kDefaultPctDepth = 3;              // PCT bug depth d
 inline constexpr uint64_t kDefaultSampleExecutions = 1000;   // per program, PCT and random
 inline constexpr uint64_t kDefaultExploreSeed = 1;           // PCT and random
+
+// DFS's partial-order reduction (dfs.h): none (plain DFS) or sleep sets. The default is
+// the best sound one.
+enum class Reduction : uint8_t { None, Sleep };
+inline constexpr Reduction kDefaultReduction = Reduction::Sleep;
+std::string_view reduction_name(Reduction r);
+std::optional<Reduction> reduction_by_name(std::string_view name);
 
 // What a strategy reports about the exploration of one program (only DFS reports).
 struct SearchStats {

@@ -15,6 +15,21 @@ std::string_view choice_kind_name(ChoiceKind k) {
   return "?";
 }
 
+bool dependent(std::span<const Access> a, std::span<const Access> b) {
+  constexpr Access kEverything = static_cast<uint64_t>(Touched::Everything) << 40;
+  auto object = [](Access x) { return x >> 1; };
+  for (Access x : a) {
+    if ((x & ~Access{1}) == kEverything) return true;
+    for (Access y : b) {
+      if ((y & ~Access{1}) == kEverything) return true;
+      if (object(x) == object(y) && ((x | y) & 1) != 0) return true;
+    }
+  }
+  for (Access y : b)
+    if ((y & ~Access{1}) == kEverything) return true;
+  return false;
+}
+
 PrngChoices PrngChoices::sample(uint64_t seed, uint64_t executions) {
   PrngChoices s(seed);
   s.sampling_ = true;

@@ -47,6 +47,26 @@ struct Decision {
   friend bool operator==(const Decision&, const Decision&) = default;
 };
 
+// Footprints, for partial-order reduction: what a step (the code one goroutine runs from a
+// decision to the next decision) touched, as a list of accesses (object, read|write). Two
+// steps are dependent iff they touch a common object and one of them writes it, or either
+// touched `Everything` (the clock, GC, settling, harness-level reads of the whole model).
+// The runtime's primitives record them (runtime.cpp, sync.cpp, heap.cpp), so the model's
+// code does not mention them.
+enum class Touched : uint8_t {
+  Sync,        // a mutex, atomic word or channel, by sync id
+  HeapObject,  // a heap object's edges (a context's children map, parent, timer...)
+  Timer,       // a timer, by id (stop vs add)
+  Goroutines,  // the set of live goroutines (creation, exit, runtime.NumGoroutine)
+  Ids,         // the dense id counters (sync ids, heap objects, timers): the allocation order
+  Everything,  // dependent with every step
+};
+using Access = uint64_t;
+constexpr Access access(Touched t, uint32_t id, bool write) {
+  return static_cast<uint64_t>(t) << 40 | static_cast<uint64_t>(id) << 1 | (write ? 1 : 0);
+}
+bool dependent(std::span<const Access> a, std::span<const Access> b);
+
 // The hash of the whole state at a choice point (Runtime::state_hash), which a strategy
 // may call: state caching needs it, every other strategy never pays for it. Empty when the
 // execution keeps no state hash.
@@ -74,6 +94,9 @@ struct ChoicePoint {
   // Set only when the strategy asked for it (ExecutionNeeds) and the harness supplies its
   // part of the state (Runtime::set_state_hasher).
   StateHashThunk state_hash{};
+  // Set only when the strategy asked for footprints (ExecutionNeeds): what the execution
+  // touched since the previous decision (or its start).
+  std::span<const Access> footprint{};
 };
 
 // What a strategy asks of the execution it begins.
@@ -81,6 +104,8 @@ struct ExecutionNeeds {
   // Keep a hash of the whole state (ChoicePoint::state_hash). It costs a digest update at
   // every resume, so only state-caching explorers ask for it.
   bool state_hash = false;
+  // Record footprints (ChoicePoint::footprint): partial-order-reducing explorers.
+  bool footprints = false;
 };
 
 // The answer to choose that stops the execution as Outcome::Pruned (the strategy reached a

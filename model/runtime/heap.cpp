@@ -42,6 +42,7 @@ void Heap::reset() {
 
 ObjId Heap::alloc(const ObjType& type, uint32_t aux) {
   ++version_;
+  touched(Touched::Ids, 0);
   ObjId id = static_cast<ObjId>(objs_.size());
   HeapObject& o = objs_.emplace_back();
   o.type = &type;
@@ -60,6 +61,7 @@ std::string Heap::describe(ObjId id) const {
 
 void Heap::link(ObjId from, ObjId to, const char* label) {
   ++version_;
+  touched(Touched::HeapObject, from);
   if (!alive(from) || !alive(to))
     throw InternalError(fmt::format("heap: link {} -> {} ({}) touches a freed object",
                                     describe(from), describe(to), label));
@@ -68,6 +70,7 @@ void Heap::link(ObjId from, ObjId to, const char* label) {
 
 bool Heap::unlink(ObjId from, ObjId to, const char* label) {
   ++version_;
+  touched(Touched::HeapObject, from);
   if (from >= objs_.size()) return false;
   auto& e = objs_[from].edges;
   for (auto it = e.begin(); it != e.end(); ++it) {
@@ -80,6 +83,7 @@ bool Heap::unlink(ObjId from, ObjId to, const char* label) {
 }
 
 bool Heap::has_edge(ObjId from, ObjId to) const {
+  if (touches_) touches_->push_back(access(Touched::HeapObject, from, false));
   if (from >= objs_.size()) return false;
   for (const auto& e : objs_[from].edges)
     if (e.to == to) return true;
@@ -106,6 +110,7 @@ bool Heap::remove_root(RootKind kind, uint32_t index, ObjId obj) {
 
 void Heap::store_global(uint32_t slot, ObjId obj) {
   ++version_;
+  touched(Touched::Everything, 0);
   if (slot >= globals_.size()) globals_.resize(slot + 1, kNoObj);
   if (globals_[slot] != kNoObj) remove_root(RootKind::Global, slot, globals_[slot]);
   globals_[slot] = obj;
@@ -118,6 +123,7 @@ ObjId Heap::global(uint32_t slot) const {
 
 void Heap::set_finalizer(ObjId obj, Finalizer f) {
   ++version_;
+  touched(Touched::HeapObject, obj);
   if (!alive(obj)) throw InternalError("heap: set_finalizer on a freed object");
   auto& o = objs_[obj];
   if (o.finalizer >= 0) {
@@ -130,6 +136,7 @@ void Heap::set_finalizer(ObjId obj, Finalizer f) {
 
 void Heap::clear_finalizer(ObjId obj) {
   ++version_;
+  touched(Touched::HeapObject, obj);
   if (obj < objs_.size()) objs_[obj].finalizer = -1;
 }
 

@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "model/runtime/choice.h"
+
 namespace ctxcheck::rt {
 
 using ObjId = uint32_t;
@@ -88,6 +90,9 @@ class Heap {
   using Finalizer = std::function<void(ObjId)>;
 
   void reset();
+  // Footprints (partial-order reduction): edge changes and allocations are appended here
+  // (nullptr: not recorded). The runtime points it at its footprint.
+  void record_touches(std::vector<Access>* sink) { touches_ = sink; }
 
   ObjId alloc(const ObjType& type, uint32_t aux = 0);
   // Add a reference from -> to. Both must be alive (a dangling edge is a model bug).
@@ -143,6 +148,10 @@ class Heap {
   uint64_t live_bytes_ = 0, peak_bytes_ = 0;
   uint32_t live_objects_ = 0;
   mutable std::vector<ObjId> scratch_;
+  std::vector<Access>* touches_ = nullptr;
+  void touched(Touched t, uint32_t id) {
+    if (touches_) touches_->push_back(access(t, id, true));
+  }
   uint64_t version_ = 0;                // bumped by every mutation
   mutable uint64_t digest_version_ = ~0ULL, digest_ = 0;  // digest() cache
 };

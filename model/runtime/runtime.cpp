@@ -161,6 +161,9 @@ RunResult Runtime::run(std::function<void()> main) {
   max_live_ = 0;
   result_ = RunResult{};
   needs_ = choices_.begin_execution();
+  footprints_ = needs_.footprints;
+  footprint_.clear();
+  heap_.record_touches(footprints_ ? &footprint_ : nullptr);
 
   current_ = kNoGo;
   go(GoKind::Main, "main", std::move(main));
@@ -252,6 +255,8 @@ GoId Runtime::spawn(GoKind kind, std::string label, std::function<void()> fn) {
   if (gs_.size() >= limits_.max_goroutines)
     fail(Outcome::StepLimit, fmt::format("more than {} goroutines", limits_.max_goroutines));
   GoId id = static_cast<GoId>(gs_.size());
+  touch(Touched::Ids, 0, true);
+  touch(Touched::Goroutines, 0, true);
   Goroutine& g = gs_.emplace_back();
   g.id = id;
   g.kind = kind;
@@ -303,6 +308,7 @@ void Runtime::fiber_main(GoId id, std::function<void()>& fn) {
   Goroutine& g = gs_[id];
   if (g.state == GoState::Runnable) set_not_runnable(id);
   g.state = GoState::Done;
+  touch(Touched::Goroutines, 0, true);
   --live_;
   heap_.remove_root(RootKind::Goroutine, id, g.frame);
   trace_.add(Ev::Exit, id, 0, 0);
@@ -334,7 +340,8 @@ uint32_t Runtime::decide(ChoiceKind kind, std::span<const uint32_t> options, boo
   uint32_t n = static_cast<uint32_t>(options.size());
   StateHashThunk hash;
   if (hashing()) hash = {[](void* rt) { return static_cast<Runtime*>(rt)->state_hash(); }, this};
-  uint32_t answer = choices_.choose({kind, options, preemptive, current_, hash});
+  uint32_t answer = choices_.choose({kind, options, preemptive, current_, hash, footprint_});
+  footprint_.clear();
   pruned = answer == kPrune;
   uint32_t c = pruned ? 0 : answer % n;
   decisions_.push_back({kind, n, c});
@@ -349,6 +356,7 @@ void Runtime::point(Ev kind, uint32_t a, uint32_t b) {
     throw Aborted{};
   }
   trace_.add(kind, current_, a, b);
+  if (footprints_) touch_event(kind, a, b, /*after_decision=*/false);
   if (current_ != kNoGo && hashing()) {
     // Where it is now: from its last resume it ran deterministically to this point.
     Goroutine& g = gs_[current_];
@@ -357,7 +365,10 @@ void Runtime::point(Ev kind, uint32_t a, uint32_t b) {
   if (++steps_ > limits_.max_steps)
     fail(Outcome::StepLimit, fmt::format("exceeded {} scheduling steps", limits_.max_steps));
   if (step_hook_) step_hook_();
-  if (runnable_.size() <= 1 || std::uncaught_exceptions() > 0) return;
+  if (runnable_.size() <= 1 || std::uncaught_exceptions() > 0) {
+    if (footprints_) touch_event(kind, a, b, /*after_decision=*/true);
+    return;
+  }
   options_.clear();
   options_.push_back(current_);
   for (GoId g : runnable_)
@@ -368,6 +379,38 @@ void Runtime::point(Ev kind, uint32_t a, uint32_t b) {
   if (c != 0) {
     switch_to(options_[c]);
     if (aborting_ && std::uncaught_exceptions() == 0) throw Aborted{};
+  }
+  if (footprints_) touch_event(kind, a, b, /*after_decision=*/true);
+}
+
+// What a scheduling point's event touches (the primitives name the object in `a`). Most
+// primitives act after their point (lock, load, store, close, poll, receive: the step that
+// follows the decision does it); unlock and the timer calls act before it; the rest are
+// counted on both sides.
+void Runtime::touch_event(Ev kind, uint32_t a, uint32_t b, bool after_decision) {
+  switch (kind) {
+    case Ev::Lock: case Ev::Store: case Ev::Close:
+      if (after_decision) touch(Touched::Sync, a, true);
+      return;
+    case Ev::Load: case Ev::Poll: case Ev::Recv:
+      if (after_decision) touch(Touched::Sync, a, false);
+      return;
+    case Ev::Unlock:
+      if (!after_decision) touch(Touched::Sync, a, true);
+      return;
+    case Ev::TimerAdd: case Ev::TimerStop:
+      if (!after_decision) touch(Touched::Timer, a, true);
+      return;
+    case Ev::Select:  // select() touches each channel it reads
+      return;
+    case Ev::Yield:
+      // 0: a plain yield; 1: go (spawn touched the goroutine set). 2 sleep, 3 gc, 4 and 5
+      // settle read or move the whole state.
+      if (a == 0 || a == 1) return;
+      return touch(Touched::Everything, 0, true);
+    default:  // finalizers, model-defined events: assume they touch anything
+      (void)b;
+      return touch(Touched::Everything, 0, true);
   }
 }
 
@@ -435,7 +478,13 @@ bool Runtime::dispatch_next(bool exiting) {
     }
     if (!runnable_.empty()) {
       options_.assign(runnable_.begin(), runnable_.end());
-      GoId next = options_[choose(ChoiceKind::Schedule, options_)];
+      bool pruned = false;
+      GoId next = options_[decide(ChoiceKind::Schedule, options_, /*preemptive=*/false, pruned)];
+      if (pruned) {  // every way on was explored before (sleep sets): end the execution here
+        record_failure(Outcome::Pruned, "state explored before", kNoGo);
+        aborting_ = true;
+        continue;
+      }
       if (exiting) {
         current_ = next;
         algo_->designate(gs_[next].fid);
@@ -497,6 +546,7 @@ void Runtime::wake(WaitToken t) {
 TimerId Runtime::after_func(Nanos d, GoKind kind, std::string label, std::function<void()> fn,
                             ObjId closure) {
   TimerId id = static_cast<TimerId>(timers_.size());
+  touch(Touched::Ids, 0, true);
   Timer& t = timers_.emplace_back();
   t.when = now_ + std::max<Nanos>(d, 0);
   t.pending = true;
@@ -532,6 +582,8 @@ TimerId Runtime::add_wake_timer(Nanos d) {
   t.pending = true;
   t.wake = true;
   t.token = wait_token();
+  touch(Touched::Ids, 0, true);
+  touch(Touched::Timer, id, true);
   pending_.insert({t.when, id});
   gs_[current_].timer_fired = false;
   trace_.add(Ev::TimerAdd, current_, id, static_cast<uint32_t>(t.when - kEpoch));
@@ -539,6 +591,7 @@ TimerId Runtime::add_wake_timer(Nanos d) {
 }
 
 void Runtime::cancel_wake_timer(TimerId id) {
+  touch(Touched::Timer, id, true);
   if (id < timers_.size() && timers_[id].pending) {
     timers_[id].pending = false;
     pending_.erase({timers_[id].when, id});
@@ -566,6 +619,7 @@ void Runtime::settle_now() {
 bool Runtime::wake_settler(BlockKind kind) {
   for (const Goroutine& g : gs_) {
     if (g.state == GoState::Blocked && g.block == kind) {
+      touch(Touched::Everything, 0, true);
       wake({g.id, g.epoch});
       return true;
     }
@@ -575,6 +629,7 @@ bool Runtime::wake_settler(BlockKind kind) {
 
 bool Runtime::fire_next_timers() {
   if (pending_.empty()) return false;
+  touch(Touched::Everything, 0, true);
   Nanos next = pending_.begin()->first;
   if (next > now_) {
     now_ = next;
@@ -623,6 +678,7 @@ void Runtime::fire_timer(TimerId id) {
 
 GcStats Runtime::gc() {
   point(Ev::Yield, 3, 0);
+  touch(Touched::Everything, 0, true);
   GcStats st = heap_.collect();
   st.cycle = static_cast<uint32_t>(heap_.history().size());
   trace_.add(Ev::Gc, current_, st.cycle, st.freed);

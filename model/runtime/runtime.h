@@ -189,7 +189,15 @@ class Runtime {
   // Blocks the current goroutine until woken. Throws Aborted if the execution aborts.
   void block(BlockKind kind, uint32_t obj);
   void wake(WaitToken t);
-  uint32_t new_sync_id() { return next_sync_id_++; }
+  uint32_t new_sync_id() {
+    touch(Touched::Ids, 0, true);
+    return next_sync_id_++;
+  }
+  // ---- footprints (partial-order reduction; Touched in choice.h) ----
+  // The current step touched an object. Recorded only when the source asked for it.
+  void touch(Touched t, uint32_t id, bool write) {
+    if (footprints_) footprint_.push_back(access(t, id, write));
+  }
   // The current goroutine's recursion depth counter (the driver has its own).
   int& call_depth() { return current_ == kNoGo ? driver_call_depth_ : gs_[current_].call_depth; }
 
@@ -309,6 +317,9 @@ class Runtime {
   std::function<void()> step_hook_;
   std::function<uint64_t()> state_hasher_;
   bool hashing_ = false;  // invariant: state_hasher_ set and the source wants state hashes
+  bool footprints_ = false;        // the source wants footprints
+  std::vector<Access> footprint_;  // what the running step touched since the last decision
+  void touch_event(Ev kind, uint32_t a, uint32_t b, bool after_decision);
   int driver_call_depth_ = 0;
   RunResult result_;
   Runtime* prev_current_ = nullptr;

@@ -11,6 +11,7 @@ void Mutex::lock() {
     rt.note(Ev::LockWait, id_, owner_);
     waiters_.push_back(rt.wait_token());
     rt.block(BlockKind::Mutex, id_);
+    rt.touch(Touched::Sync, id_, true);  // the retry runs in the step after the wake-up
   }
   owner_ = rt.self();
 }
@@ -19,6 +20,7 @@ void Mutex::unlock() {
   Runtime& rt = Runtime::current();
   if (owner_ == kNoGo) throw Panic("unlock-of-unlocked-mutex", "sync: unlock of unlocked mutex");
   owner_ = kNoGo;
+  rt.touch(Touched::Sync, id_, true);  // before the point: the release is this step's
   for (const WaitToken& w : waiters_) rt.wake(w);
   waiters_.clear();
   rt.point(Ev::Unlock, id_, 0);
@@ -47,6 +49,7 @@ void Chan::recv() {
   while (!closed_) {
     waiters_.push_back(rt.wait_token());
     rt.block(BlockKind::Chan, id_);
+    rt.touch(Touched::Sync, id_, false);
   }
 }
 
@@ -57,8 +60,11 @@ int select(std::span<Chan* const> chans, Nanos timeout) {
   std::vector<uint32_t> ready;
   for (;;) {
     ready.clear();
-    for (uint32_t i = 0; i < chans.size(); ++i)
-      if (chans[i] != nullptr && chans[i]->closed_) ready.push_back(i);
+    for (uint32_t i = 0; i < chans.size(); ++i) {
+      if (chans[i] == nullptr) continue;
+      rt.touch(Touched::Sync, chans[i]->id_, false);
+      if (chans[i]->closed_) ready.push_back(i);
+    }
     bool timed_out = timer != kNoTimer && rt.goroutine(rt.self()).timer_fired;
     if (timed_out) ready.push_back(UINT32_MAX);  // the timeout case competes fairly
     if (!ready.empty()) {
