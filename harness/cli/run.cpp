@@ -138,7 +138,7 @@ void add_run_command(CommandRegistry& r) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--kinds", run.kinds, "Comma-separated op kinds the generator may use")->check(op_names_check(false));
   cmd->add_flag("--no-swarm", f->no_swarm,
-                "Every program from the same op weights (default: swarm, each program draws its own kinds and weights)");
+                "Fixed op weights for every program (default: swarm, each program draws its own kinds and weights)");
   cmd->add_flag("--unsafe", run.gen.unsafe, "Allow unsafe ops (reparent); implies --any-programs");
   cmd->add_flag("--any-programs", f->any_programs, "Not only well-formed programs (findings expected)");
   cmd->add_option("--out", run.out_dir, "Directory for failing cases (text traces, written atomically)");
