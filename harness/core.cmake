@@ -68,6 +68,7 @@ add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/chains_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/explore_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/shrink_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/checkpoint_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/failure_sink_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/campaign_test.cpp

@@ -55,8 +55,9 @@ inline rc::Gen<Case> gen_decoded_case(bool unsafe) {
       });
 }
 
-// A program from the harness generator (weighted towards building and inspecting trees;
-// RapidCheck cannot shrink its seed, so failures are shrunk by ctxcheck's shrinker).
+// A swarm program from the harness generator (each seed its own subset of op kinds and
+// weights, generate.h; RapidCheck cannot shrink its seed, so failures are shrunk by
+// ctxcheck's shrinker).
 inline rc::Gen<Case> gen_generated_case() {
   return rc::gen::map(
       rc::gen::pair(rc::gen::arbitrary<uint64_t>(),
@@ -64,6 +65,7 @@ inline rc::Gen<Case> gen_generated_case() {
       [](const std::pair<uint64_t, std::vector<uint8_t>>& in) {
         harness::GenOptions g;
         g.ops = 8;
+        g.swarm = true;
         return Case{harness::generate(in.first, g), in.second};
       });
 }

@@ -36,6 +36,7 @@ class Tally {
   // Case by case, in index order; true when the campaign stops after this case.
   bool add(EvaluatedCase& c) {
     ++sum.cases;
+    if (c.tally) c.tally();
     if (c.verdict.passes()) return false;
     CaseOutcome out = c.commit();
     bool violation = c.verdict.is_violation();

@@ -36,6 +36,9 @@ struct CaseOutcome {
 struct EvaluatedCase {
   Expect verdict;
   std::function<CaseOutcome()> commit;  // empty when the case passes
+  // For every case, passing too, in index order on the calling thread (counts of what was
+  // generated: only committed cases count, so they do not depend on --jobs); may be empty.
+  std::function<void()> tally = {};
 };
 
 struct CampaignOptions {

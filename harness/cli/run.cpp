@@ -23,12 +23,21 @@ uint64_t mix(uint64_t a, uint64_t b) {
   return rt::splitmix64_mix(a * rt::kGoldenGamma ^ (b + 0x632be59bd9b4e019ULL + (a << 6) + (a >> 2)));
 }
 // --json: the summary as one JSON object on stdout.
+// What the generator produced and the executions chose, per kind (zeros too).
+nlohmann::json generation_json(const GenerationCounts& counts) {
+  nlohmann::json ops = nlohmann::json::object(), choices = nlohmann::json::object();
+  for (size_t k = 0; k < counts.ops.size(); ++k) ops[std::string(op_name(static_cast<OpKind>(k)))] = counts.ops[k];
+  for (size_t k = 0; k < counts.choices.size(); ++k)
+    choices[std::string(rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)))] = counts.choices[k];
+  return {{"ops", ops}, {"choices", choices}};
+}
 void print_json_summary(const RunArgs& a, const model::FaultSet& faults, const CampaignSummary& sum,
-                        const FailureSink& sink, int rc) {
+                        const GenerationCounts& counts, const FailureSink& sink, int rc) {
   nlohmann::json j = {{"command", "run"},        {"seed", a.seed},
                       {"faults", faults.to_string()}, {"executions", sum.cases},
                       {"violations", sum.violations}, {"findings", sum.findings},
                       {"by_id", counts_by_id_json(sum.by_id)}, {"files", kept_files_json(sink)},
+                      {"generated", generation_json(counts)},
                       {"seconds", sum.seconds},       {"exit", rc}};
   fmt::print("{}\n", j.dump(2));
 }
@@ -67,20 +76,24 @@ int run_command(const RunArgs& a) {
   FailureSink sink({.exec = opts, .shrink = a.shrink, .out_dir = a.out_dir, .write_findings = a.save_findings});
   sink.create_out_dir();
   std::FILE* human = a.json ? stderr : stdout;  // --json: stdout carries only the summary
-  fmt::print(human, "ctxcheck run: seed {}, faults [{}], {} ops, {} goroutines, {}{}\n", a.seed,
+  fmt::print(human, "ctxcheck run: seed {}, faults [{}], {} ops, {} goroutines, {}{}{}\n", a.seed,
              faults->to_string(), gen.ops, gen.goroutines, gen.well_formed ? "well-formed" : "any programs",
-             gen.unsafe ? ", unsafe ops" : "");
+             gen.unsafe ? ", unsafe ops" : "", gen.swarm ? ", swarm" : "");
   std::fflush(stdout);
 
   // evaluate runs on --jobs worker threads (pure: generate, execute, shrink); commit on this
   // one, in case order (harness/campaign/campaign.h).
+  GenerationCounts counts;  // of the committed cases, added on this thread: the same for any --jobs
   CampaignSummary sum = run_campaign(co, [&](uint64_t i) {
     uint64_t s = mix(a.seed, i);
     Program p = generate(s, gen);
     if (!faults->empty()) p.faults = faults->to_string();
     rt::PrngChoices choices(s);
     ExecResult r = execute(p, choices, opts);
-    EvaluatedCase e{.verdict = r.expect(), .commit = {}};
+    GenerationCounts generated;
+    generated.add(p);
+    generated.add(r.decisions);
+    EvaluatedCase e{.verdict = r.expect(), .commit = {}, .tally = [&counts, generated] { counts.merge(generated); }};
     if (e.verdict.passes()) return e;
     Program found = annotate(p, r, "");  // with the failing schedule
     found.notes.clear();
@@ -99,24 +112,25 @@ int run_command(const RunArgs& a) {
     return e;
   });
   int rc = sum.violations > 0 || (a.fail_on_findings && sum.findings > 0) ? kExitViolation : kExitPass;
-  fmt::print(human, "{}\n{}", sum.to_string(), kept_files_text(sink));
+  fmt::print(human, "{}\n{}{}", sum.to_string(), counts.to_text(), kept_files_text(sink));
   if (!sum.first_violation_file.empty())
     fmt::print(human, "first violation written to {}\nreplay it with: ctxcheck replay {}\n", sum.first_violation_file,
                sum.first_violation_file);
-  if (a.json) print_json_summary(a, *faults, sum, sink, rc);
+  if (a.json) print_json_summary(a, *faults, sum, counts, sink, rc);
   return rc;
 }
 
 void add_run_command(CommandRegistry& r) {
   struct Flags {
     RunArgs run;
-    bool any_programs = false, no_progress = false, force_progress = false, no_shrink = false;
+    bool any_programs = false, no_progress = false, force_progress = false, no_shrink = false, no_swarm = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = r.add("run", "Generate programs and schedules and run them on the model", [f] {
     f->run.gen.well_formed = !(f->any_programs || f->run.gen.unsafe);
     f->run.progress = f->no_progress ? 0 : f->force_progress ? 1 : -1;
     f->run.shrink = !f->no_shrink;
+    f->run.gen.swarm = !f->no_swarm;
     return run_command(f->run);
   });
   RunArgs& run = f->run;
@@ -130,6 +144,8 @@ void add_run_command(CommandRegistry& r) {
   cmd->add_option("--goroutines", run.gen.goroutines, "Goroutine scripts per program, main included")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--kinds", run.kinds, "Comma-separated op kinds the generator may use")->check(op_names_check(false));
+  cmd->add_flag("--no-swarm", f->no_swarm,
+                "Fixed op weights for every program (default: swarm, each program draws its own kinds and weights)");
   cmd->add_flag("--unsafe", run.gen.unsafe, "Allow unsafe ops (reparent); implies --any-programs");
   cmd->add_flag("--any-programs", f->any_programs, "Not only well-formed programs (findings expected)");
   cmd->add_option("--out", run.out_dir, "Directory for failing cases (text traces, written atomically)");

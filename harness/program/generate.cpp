@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "model/runtime/prng.h"
 
 namespace ctxcheck::harness {
@@ -33,16 +35,45 @@ struct Gen {
   std::vector<HandleKind> kind_of{HandleKind::None};
   std::vector<ValueKey> keys;  // keys bound so far
   std::vector<OpKind> alphabet;  // allowed kinds, weighted (built once)
+  uint32_t sleep_before_cancel = 0;  // percent of cancels a sleep comes before (swarm)
+
+  // Weighted: the ops that build and inspect trees come up more often.
+  static int base_weight(OpKind kind) {
+    return (kind == OpKind::WithValue || kind == OpKind::Observe) ? 3
+           : (kind == OpKind::WithCancel || kind == OpKind::Cancel) ? 2 : 1;
+  }
 
   void build_alphabet() {
-    // Weighted: the ops that build and inspect trees come up more often.
-    for (size_t k = 0; k < kNumOpKinds; ++k) {
-      OpKind kind = static_cast<OpKind>(k);
-      if (!allowed(kind)) continue;
-      int weight = (kind == OpKind::WithValue || kind == OpKind::Observe) ? 3
-                   : (kind == OpKind::WithCancel || kind == OpKind::Cancel) ? 2 : 1;
+    std::vector<OpKind> candidates;
+    for (size_t k = 0; k < kNumOpKinds; ++k)
+      if (allowed(static_cast<OpKind>(k))) candidates.push_back(static_cast<OpKind>(k));
+    if (opts.swarm) return build_swarm_alphabet(candidates);
+    for (OpKind kind : candidates)
+      for (int w = 0; w < base_weight(kind); ++w) alphabet.push_back(kind);
+  }
+
+  // Swarm: each allowed kind is in with probability 1/2 (one at least), at 1 to 4 times
+  // its usual weight; and this program sleeps before 0, 20, 50 or every one of its cancels.
+  void build_swarm_alphabet(const std::vector<OpKind>& candidates) {
+    for (OpKind kind : candidates) {
+      if (!rng.chance(50)) continue;
+      int weight = base_weight(kind) * static_cast<int>(1 + rng.below(4));
       for (int w = 0; w < weight; ++w) alphabet.push_back(kind);
     }
+    if (alphabet.empty() && !candidates.empty()) alphabet.push_back(rng.pick(candidates));
+    constexpr uint32_t kSleepPercents[] = {0, 20, 50, 100};
+    if (allowed(OpKind::Sleep)) sleep_before_cancel = kSleepPercents[rng.below(std::size(kSleepPercents))];
+  }
+
+  // Time moves forward before a cancel (swarm), so the deadlines and timers the script made
+  // may expire first: `longest` outlasts every duration and deadline the generator draws.
+  template <class Emit>
+  void maybe_sleep(Emit&& emit, bool longest) {
+    if (sleep_before_cancel == 0 || !rng.chance(sleep_before_cancel)) return;
+    Op op;
+    op.kind = OpKind::Sleep;
+    op.duration = (longest ? kDurations[std::size(kDurations) - 1] : dur()) + kMs;
+    emit(op);
   }
 
   bool allowed(OpKind k) const {
@@ -230,6 +261,7 @@ struct Gen {
       if (!fill(op, l, ctxs)) continue;
       // A draw this generator has always made here; kept so that seeds keep their programs.
       if (!opts.well_formed && k == OpKind::Cancel) (void)rng.chance(20);
+      if (op.kind == OpKind::Cancel) maybe_sleep(emit, false);
       emit(op);
       --budget;
       account(op, l);
@@ -246,6 +278,7 @@ struct Gen {
       }
     };
     settle(l.stops, OpKind::Stop, 50);
+    if (!l.own_cancel.empty()) maybe_sleep(emit, true);
     settle(l.own_cancel, OpKind::Cancel, 30);
   }
 };
@@ -253,12 +286,36 @@ struct Gen {
 }  // namespace
 
 Program generate(uint64_t seed, const GenOptions& opts) {
-  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}, {}, {}};
+  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}, {}, {}, 0};
   g.p.unsafe = opts.unsafe && !opts.well_formed;
   g.build_alphabet();
   g.p.scripts.emplace_back();
   g.script(0, {}, g.budget);
   return g.p;
+}
+
+void GenerationCounts::add(const Program& p) {
+  for (const auto& sc : p.scripts)
+    for (const Op& op : sc.ops) ++ops[static_cast<size_t>(op.kind)];
+}
+
+void GenerationCounts::add(const std::vector<rt::Decision>& decisions) {
+  for (const rt::Decision& d : decisions) ++choices[static_cast<size_t>(d.kind)];
+}
+
+void GenerationCounts::merge(const GenerationCounts& other) {
+  for (size_t k = 0; k < ops.size(); ++k) ops[k] += other.ops[k];
+  for (size_t k = 0; k < choices.size(); ++k) choices[k] += other.choices[k];
+}
+
+std::string GenerationCounts::to_text() const {
+  std::string out = "generated ops:";
+  for (size_t k = 0; k < ops.size(); ++k)
+    out += fmt::format("{} {} {}", k ? "," : "", op_name(static_cast<OpKind>(k)), ops[k]);
+  out += "\nchoices:";
+  for (size_t k = 0; k < choices.size(); ++k)
+    out += fmt::format("{} {} {}", k ? "," : "", rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)), choices[k]);
+  return out + "\n";
 }
 
 }  // namespace ctxcheck::harness

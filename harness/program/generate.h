@@ -5,12 +5,22 @@
 // it, handles are dropped only once they can no longer matter, `wait` only targets
 // contexts this script already canceled (otherwise `select` with a timeout), and no
 // unsafe op. The faithful model must pass every invariant on every well-formed program.
+//
+// Swarm mode (Groce et al., "Swarm testing", ISSTA 2012): each program first draws its own
+// configuration -- a random subset of the allowed op kinds (the op table's rows), a random
+// weight for each, and how often time moves forward before a cancel -- so that most
+// programs leave most features out. A program without cancels reaches deep trees and long
+// observation runs; one that sleeps before its cancels lets deadlines expire and timers
+// fire even though every cancel is still called (well-formed programs stay well-formed).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "harness/program/program.h"
+#include "model/runtime/choice.h"
 
 namespace ctxcheck::harness {
 
@@ -20,8 +30,26 @@ struct GenOptions {
   bool well_formed = true;
   bool unsafe = false;       // allow reparent (ignored when well_formed)
   std::vector<OpKind> kinds; // allowed kinds; empty = every kind (minus reparent unless unsafe)
+  bool swarm = false;        // a random configuration per program (above); off: the fixed weights
 };
 
 Program generate(uint64_t seed, const GenOptions& opts);
+
+// How often each op kind occurred in the generated programs and each choice kind in their
+// executions (what `run` reports, so a kind the campaign never reaches is visible).
+inline constexpr size_t kNumChoiceKinds = 0
+#define CTXCHECK_X(id, name) +1
+    CTXCHECK_CHOICE_KINDS(CTXCHECK_X)
+#undef CTXCHECK_X
+    ;
+struct GenerationCounts {
+  std::array<uint64_t, kNumOpKinds> ops{};
+  std::array<uint64_t, kNumChoiceKinds> choices{};
+  void add(const Program& p);
+  void add(const std::vector<rt::Decision>& decisions);
+  void merge(const GenerationCounts& other);
+  // "generated ops: background 10, ...\nchoices: schedule 1234, ...\n" (every kind, zeros too).
+  std::string to_text() const;
+};
 
 }  // namespace ctxcheck::harness
