@@ -363,7 +363,7 @@ int main(int argc, char** argv) {
   }
   r.model_s = seconds_since(t0);
   uint64_t left_out = r.unforceable + r.stopped + (r.args.traces.empty() ? r.skipped : 0);
-  fmt::print("{} programs compared; skipped: {} (API beyond Go 1.{}: {}, order not forceable: {}, model run "
+  fmt::print("{} programs compared; skipped: {} (not exportable to Go 1.{}: {}, order not forceable: {}, model run "
              "stopped early: {}){}\n",
              r.cases.size(), left_out, r.args.minor(), r.skipped, r.unforceable, r.stopped,
              r.args.goroutines > 1 ? fmt::format("; {} generated without a goroutine, generated again", r.single) : "");

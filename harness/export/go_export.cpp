@@ -635,6 +635,8 @@ std::string duration_list(const std::vector<int64_t>& v) {
 // Context with its own Done is on the way, or nowhere (Background, TODO).
 std::string lost_cancel_where(const Emitter& x, uint32_t h) {
   const Op* op = x.creator[h];
+  if (op && op->kind == OpKind::Custom)  // an afterfuncer: its own cancel func, no propagateCancel
+    return "uncanceled, a user-defined Context (never registered)";
   while (op && op->a && x.creator[op->a]) {
     const Op* parent = x.creator[op->a];
     switch (parent->kind) {
@@ -644,7 +646,8 @@ std::string lost_cancel_where(const Emitter& x, uint32_t h) {
         if (parent->custom == CustomKind::OwnDone) return "uncanceled, watched by a goroutine";
         if (parent->custom == CustomKind::AfterFuncer) return "uncanceled, registered through its AfterFunc";
         break;
-      case OpKind::Background: case OpKind::Todo: return "uncanceled, not registered (no cancelable ancestor)";
+      case OpKind::Background: case OpKind::Todo: case OpKind::WithoutCancel:  // Done() == nil from here up
+        return "uncanceled, not registered (no cancelable ancestor)";
       default: break;
     }
     op = parent;

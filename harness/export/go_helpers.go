@@ -766,6 +766,9 @@ func (p *ctxcheckProg) lostCancel(h int) string {
 	if c.Err() != nil {
 		return "canceled: " + c.Err().Error()
 	}
+	if _, own := c.(*ctxcheckAfterFuncer); own {
+		return "uncanceled, a user-defined Context (never registered)"
+	}
 	self := reflect.ValueOf(c).Pointer()
 	for parent := ctxcheckParent(c); ; parent = ctxcheckParent(parent) {
 		switch parent.(type) {
