@@ -143,7 +143,7 @@ go 0:
   h1 = background
   h2 = with_cancel_cause h1
   h3 = without_cancel h2
-  h4 = with_timeout_cause h2 1h cause4
+  h4 = with_timeout_cause h2 3600s cause4
   h5 = after_func h2 nop
   h6 = after_func h4 nop
   stop h6
