@@ -157,6 +157,7 @@ void expect_finalizers(const Program& p, const ExecResult& r, GoExpectations& e)
     for (const Op& op : s.ops) {
       if (op.kind != OpKind::SetFinalizer || !done.insert(op.a).second) continue;
       const Op* c = creator[op.a];
+      if (c && c->kind == OpKind::WithoutCancel) continue;  // not set in Go (see set_finalizer's Go)
       bool global = c && (c->kind == OpKind::Background || c->kind == OpKind::Todo);
       if (cycle.count(op.a) || global) e.finalizer_never.push_back(op.a);
       else if (!parked && r.verdict != Verdict::Violation) e.finalizer_runs.push_back(op.a);
@@ -509,6 +510,9 @@ std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, con
                                                                                         : fmt::format("h{}", op.a);
       if (obj == "background" || obj == "todo")
         return "// a package-level variable of the context package: its finalizer never runs";
+      if (c && c->kind == OpKind::WithoutCancel)  // Go: "fatal error: runtime.SetFinalizer: ... not pointer"
+        return "// context.WithoutCancel returns a struct value, not a pointer: runtime.SetFinalizer on it is a "
+               "fatal error in Go, so it is not set (nor compared)";
       if (!x.finalized_objects.insert(obj).second)
         return "// already set (runtime.SetFinalizer twice on one object is a fatal error)";
       return fmt::format("p.setFinalizer({})", op.a);
