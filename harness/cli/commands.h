@@ -168,6 +168,7 @@ struct ExportGoArgs {
   std::string package_name;               // "": the package already in the -o directory
   uint32_t samples = 16;                  // schedules sampled to find racy observations
   bool run = false;                       // then go vet + go test it (go.mod written if none above)
+  std::string go_version = "1.23";        // --go: the Go the test is for (1.23 or 1.19)
 };
 int export_go_command(const ExportGoArgs& a);
 

@@ -5,8 +5,8 @@
 // by every export there), the package is the one DIR's .go files declare. --run then runs
 // go vet and go test in DIR.
 // Exit: 0 written (and with --run: Go agrees), 1 with --run: the Go test failed (Go
-// disagrees with the model), 2 bad input, a program Go 1.19 cannot run (the reason names
-// the op and the Go version it needs), a file that is not ctxcheck's in the way, or --run
+// disagrees with the model), 2 bad input, a program the --go target cannot run (the reason
+// names the op and the Go version it needs), a model run that stopped early, a file that is not ctxcheck's in the way, or --run
 // without `go`; 3 with --run: the exported test did not build or vet (a build failure).
 #include <cctype>
 #include <cstdlib>
@@ -65,14 +65,18 @@ void check_args(const ExportGoArgs& a, const std::string& test_name) {
 }
 
 // Each trace, read and run on the model; its subtest is named after the file.
+int go_minor_of(const ExportGoArgs& a) { return a.go_version == "1.19" ? kGoOldestMinor : kGoDefaultMinor; }
+
 std::vector<GoCase> load_cases(const ExportGoArgs& a) {
   std::vector<GoCase> cases;
   std::set<std::string> names;
   for (const std::string& file : a.files) {
     Program p = read_trace(file);
     trace_faults(p, file);  // an unknown fault in the header is bad input, as for replay and shrink
-    if (auto why = go_export_unsupported(p)) throw UsageError(fmt::format("{}: cannot export to Go: {}", file, *why));
+    if (auto why = go_export_unsupported(p, go_minor_of(a)))
+      throw UsageError(fmt::format("{}: cannot export to Go: {}", file, *why));
     GoExpectations e = model_expectations(p, a.samples);
+    if (e.stopped_early) throw UsageError(fmt::format("{}: cannot export to Go: {}", file, *e.stopped_early));
     if (e.not_forceable)
       throw UsageError(fmt::format("{}: cannot export to Go: the interleaving cannot be forced: {}", file,
                                    *e.not_forceable));
@@ -159,8 +163,9 @@ bool inside_module(fs::path dir) {
 
 // go vet, then go test, in the package directory: a vet or build failure is the export's
 // problem (exit 3), a failing test is Go disagreeing with the model (exit 1).
-int run_go(const std::string& go_tool, const fs::path& dir, const std::string& test_name) {
-  if (!inside_module(dir)) write_file_atomically((dir / "go.mod").string(), "module ctxcheckrepro\n\ngo 1.19\n");
+int run_go(const std::string& go_tool, const fs::path& dir, const std::string& test_name, int go_minor) {
+  if (!inside_module(dir))
+    write_file_atomically((dir / "go.mod").string(), fmt::format("module ctxcheckrepro\n\ngo 1.{}\n", go_minor));
   std::string cache;
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) cache = std::string(x) + "/ctxcheck-go";
   else if (const char* h = std::getenv("HOME"); h && *h) cache = std::string(h) + "/.cache/ctxcheck-go";
@@ -192,14 +197,15 @@ int export_go_command(const ExportGoArgs& a) {
   std::string test_name = a.test_name.empty() ? default_test_name(a) : a.test_name;
   check_args(a, test_name);
   std::string go_tool;
-  if (a.run && (go_tool = find_go()).empty())
-    throw UsageError("--run: no `go` ($CTXCHECK_GO, /usr/lib/go-1.19/bin/go, PATH); install golang-1.19-go "
-                     "(CTXCHECK_WITH_GO=1 bash ci/setup)");
+  if (a.run && (go_tool = find_go(go_minor_of(a))).empty())
+    throw UsageError(fmt::format("--run: no `go` ($CTXCHECK_GO, {}, PATH); install golang-1.{}-go "
+                                 "(CTXCHECK_WITH_GO=1 bash ci/setup)", debian_go_path(go_minor_of(a)), go_minor_of(a)));
   std::vector<GoCase> cases = load_cases(a);
   GoExportOptions opts;
   opts.scale = a.scale;
   opts.test_name = test_name;
   opts.source = a.files.front();
+  opts.go_minor = go_minor_of(a);
   fs::path dir = to_stdout(a) ? fs::path() : fs::absolute(fs::path(a.out)).parent_path();
   if (!to_stdout(a)) {
     // `-o repro/repro_test.go`: the directory is the Go package's; make it.
@@ -214,13 +220,13 @@ int export_go_command(const ExportGoArgs& a) {
   if (to_stdout(a)) fmt::print("{}", go);
   else write_package_files(a, dir, go, opts.package_name);
   report_written(a, cases, opts.package_name);
-  return a.run ? run_go(go_tool, dir, test_name) : kExitPass;
+  return a.run ? run_go(go_tool, dir, test_name, opts.go_minor) : kExitPass;
 }
 
 void add_export_go_command(CommandRegistry& r) {
   auto a = std::make_shared<ExportGoArgs>();
   CLI::App* cmd = r.add("export-go",
-                        "Write traces as a Go test over the real context package (Go 1.19): one trace, or several as "
+                        "Write traces as a Go test over the real context package (Go 1.23, or --go 1.19): one trace, or several as "
                         "subtests of one test",
                         [a] { return export_go_command(*a); });
   cmd->add_option("files", a->files, "Trace files (several: one subtest each, named after the file)")->required();
@@ -236,6 +242,11 @@ void add_export_go_command(CommandRegistry& r) {
   cmd->add_option("--name", a->test_name, "Name of the Go test function (default: TestCtxcheck + the -o file's name)");
   cmd->add_option("--samples", a->samples, "Model schedules sampled to find racy observations")
       ->check(CLI::Range(0, 10000));
+  cmd->add_option("--go", a->go_version,
+                  "The Go the test is for: 1.23 (the whole API) or 1.19 (refuses programs that need newer APIs, "
+                  "naming the version)")
+      ->check(CLI::IsMember({"1.23", "1.19"}))
+      ->capture_default_str();
   cmd->add_flag("--run", a->run,
                 "Then go vet and go test it in the -o directory (a go.mod is written if none is there or above); "
                 "exit 0 if Go agrees with the model, 1 if not, 3 if it does not build or vet");

@@ -129,11 +129,12 @@ void Interp::construct(const Op& op, std::vector<uint32_t>& visible) {
       break;
     }
     case OpKind::AfterFunc: {
-      std::function<void()> f = [] {};
-      if (op.action == Action::Cancel) {
-        uint32_t target = op.b;
-        f = [this, target] { handles_[target].cancel(model::kNilError); };
-      }
+      uint32_t self = op.result, target = op.action == Action::Cancel ? op.b : 0;
+      out_.afterfunc_runs[self] = 0;
+      std::function<void()> f = [this, self, target] {
+        ++out_.afterfunc_runs[self];  // export-go asserts the count
+        if (target) handles_[target].cancel(model::kNilError);
+      };
       auto r = P.AfterFunc(ctx(op.a), std::move(f));
       Handle& hd = handles_[op.result];
       hd.stop = std::move(r.stop);

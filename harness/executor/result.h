@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -132,6 +133,7 @@ struct ExecResult {
   std::string outcome_message;
   std::vector<std::string> gc_trace;    // gctrace lines of the end phase
   std::optional<TimelineLog> timeline;  // only with ExecOptions::record_timeline
+  std::map<uint32_t, uint32_t> afterfunc_runs;  // after_func handle -> how often its f ran
   ExecStats stats;
 
   // The verdict and what it names: the violation, else the first finding, else pass.

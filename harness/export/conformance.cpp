@@ -3,19 +3,23 @@
 //   ctxcheck_go_conformance --work DIR [--count 1000] [--seed 1] [--ops 14] [--goroutines 1]   (--help)
 //                           [--gc] [--scale 0] [--parallel 64] [--traces DIR]
 //
-// Default mode: generates --count sequential programs over the Go 1.19 subset of the API
-// (harness/program/generate.h, goroutines = 1), runs each on the model, writes all of
-// them as subtests of ONE Go test file in DIR, builds it once with `go test -c`, runs it,
-// and fails — printing each failing program and its mismatches — if Go observes anything
-// the model did not. --goroutines N (> 1): programs with up to N scripts and `go` ops,
-// each with a random recorded schedule that the Go test forces at op granularity (only
-// programs that do start a goroutine count); more than 5% of them not forceable fails.
+// Default mode: generates --count sequential programs over the whole API of Go 1.23 (every
+// op but the unsafe reparent; --go 1.19: its subset) (harness/program/generate.h,
+// goroutines = 1), runs each on the model, writes all of them as subtests of ONE Go test
+// file in DIR, builds it once with `go test -c`, runs it, and fails — printing each failing
+// program and its mismatches — if Go observes anything the model did not. --goroutines N
+// (> 1): programs with up to N scripts and `go` ops, each with a random recorded schedule
+// that the Go test forces at op granularity (only programs that do start a goroutine
+// count). Programs skipped for any reason (an API beyond --go, an order that cannot be
+// forced, a model run that stopped early) are counted and printed; more than 1% fails.
 // --gc: set_finalizer and gc ops too (such programs run one at a time: GC stalls the clock).
-// --traces DIR: the same for every *.trace in DIR that Go 1.19 can run (the others are
-// listed with the reason; one whose interleaving cannot be forced fails).
+// --traces DIR: the same for every *.trace in DIR that the --go target can run (the others
+// are listed with the reason; one whose interleaving cannot be forced fails);
+// --model-faults: the model runs with each trace's header faults (a planted bug Go has
+// not: the comparison must report it, past the first violation the invariants record).
 //
-// `go` is $CTXCHECK_GO, /usr/lib/go-1.19/bin/go, or the first in PATH. Without it: exit 77
-// (ctest SKIP) with a loud message, or exit 1 when CTXCHECK_WITH_GO=1 (CI installs Go).
+// `go` is $CTXCHECK_GO, /usr/lib/go-1.23/bin/go (1.19 for --go 1.19), or the first in PATH.
+// Without it: exit 77 (ctest SKIP) with a loud message, or exit 1 when CTXCHECK_WITH_GO=1.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,6 +31,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "harness/executor/executor.h"
 #include "harness/export/go_export.h"
 #include "harness/export/go_toolchain.h"
 #include "harness/program/generate.h"
@@ -59,6 +64,9 @@ struct ConformanceArgs {
   bool gc = false;
   int64_t scale = 0;  // 0: chosen from each program (see GoClock)
   std::string work, traces;
+  std::string go_version = "1.23";
+  bool model_faults = false;
+  int minor() const { return go_version == "1.19" ? kGoOldestMinor : kGoDefaultMinor; }
 };
 
 // Parses argv into `a`; an exit code when the driver must stop (help: 0, bad usage: 2).
@@ -75,7 +83,11 @@ std::optional<int> parse_args(int argc, char** argv, ConformanceArgs& a) {
   app.add_option("--scale", a.scale, "Real ms per virtual ms between two instants (0: chosen from each program)")
       ->check(CLI::Range(0, 1000));
   app.add_option("--parallel", a.parallel, "go test -test.parallel")->check(CLI::PositiveNumber);
-  app.add_option("--traces", a.traces, "Compare every *.trace in this directory that Go 1.19 can run instead");
+  app.add_option("--traces", a.traces, "Compare every *.trace in this directory that the --go target can run instead");
+  app.add_option("--go", a.go_version, "The Go compared with: 1.23 (the whole API) or 1.19 (its subset)")
+      ->check(CLI::IsMember({"1.23", "1.19"}));
+  app.add_flag("--model-faults", a.model_faults,
+               "--traces: run the model with each trace's header faults (the comparison must catch them)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,7 +101,7 @@ struct Run {
   ConformanceArgs args;
   std::string go;
   std::vector<Case> cases;
-  uint64_t skipped = 0, unforceable = 0, not_reproduced = 0;
+  uint64_t skipped = 0, unforceable = 0, stopped = 0, not_reproduced = 0, single = 0;
   size_t isolated = 0, asserted = 0, racy = 0;
   double model_s = 0, build_s = 0, run_s = 0;
 };
@@ -116,19 +128,29 @@ std::optional<int> load_traces(Run& r) {
       fmt::print("FAIL {}: does not parse: {}\n", f.filename().string(), e.what());
       return 1;
     }
-    if (auto why = go_export_unsupported(p)) {
+    if (auto why = go_export_unsupported(p, r.args.minor())) {
       fmt::print("not exported: {} (expect: {}): {}\n", f.filename().string(), expect_text(p), *why);
       ++skipped;
       continue;
     }
     std::string name = f.stem().string();
     std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-    cases.push_back({name, f.string(), p, model_expectations(p)});
+    ctxcheck::model::FaultSet planted = r.args.model_faults ? faults_of(p) : ctxcheck::model::FaultSet{};
+    cases.push_back({name, f.string(), p, model_expectations(p, 16, planted)});
     if (const auto& why = cases.back().expect.not_forceable) {
-      fmt::print("FAIL {}: uses only Go 1.19 APIs but its interleaving cannot be forced: {}\n",
-                 f.filename().string(), *why);
+      fmt::print("FAIL {}: Go 1.{} can run it but its interleaving cannot be forced: {}\n", f.filename().string(),
+                 r.args.minor(), *why);
       return 1;
     }
+    if (const auto& why = cases.back().expect.stopped_early) {
+      fmt::print("not exported: {} (expect: {}): {}\n", f.filename().string(), expect_text(p), *why);
+      ++skipped;
+      cases.pop_back();
+      continue;
+    }
+    for (const std::string& v : cases.back().expect.violations)
+      fmt::print("{}: the invariants recorded {}; the comparison goes on past it\n", f.filename().string(), v);
+    if (r.args.model_faults) continue;
     // The header's outcome, seen from real Go: a finding (about the program) is one of the
     // faithful model's; a violation under injected faults is a bug Go does not have, so
     // the faithful model must pass it (and the Go test asserts that behaviour).
@@ -161,22 +183,31 @@ void forget_a_cancel(Program& p) {
 // Generated programs (sequential, or with goroutines under a random recorded schedule);
 // every third forgets a cancel.
 void generate_cases(Run& r) {
-  const auto& [count, seed, ops, parallel, goroutines, gc, scale, work, traces] = r.args;
+  const ConformanceArgs& a = r.args;
   std::vector<Case>& cases = r.cases;
-  GenOptions g = go_conformance_gen(ops, goroutines, gc);
-  for (uint64_t s = seed; cases.size() < count && s < seed + count * 10; ++s) {
+  GenOptions g = go_conformance_gen(a.ops, a.goroutines, a.gc, a.minor());
+  for (uint64_t s = a.seed; cases.size() < a.count && s < a.seed + a.count * 10; ++s) {
     Program p = generate(s, g);
-    strip_cause_observations(p);
+    if (a.minor() < 20) strip_cause_observations(p);
     if (s % 3 == 0) forget_a_cancel(p);
-    if (go_export_unsupported(p)) {
-      ++r.skipped;  // e.g. custom afterfuncer (Go 1.21)
+    if (auto why = go_export_unsupported(p, a.minor())) {
+      ++r.skipped;  // Go 1.19: e.g. custom afterfuncer (Go 1.21)
+      if (a.minor() >= kGoDefaultMinor) fmt::print("not compared: seed {}: {}\n", s, *why);
       continue;
     }
-    if (goroutines > 1) {
-      if (p.scripts.size() < 2) continue;  // this run is about goroutines: not counted
+    if (a.goroutines > 1) {
+      if (p.scripts.size() < 2) {
+        ++r.single;  // this run is about goroutines: generated again, counted apart
+        continue;
+      }
       record_random_schedule(p, s);
     }
     GoExpectations e = model_expectations(p);
+    if (e.stopped_early) {
+      ++r.stopped;
+      fmt::print("not compared: seed {}: {}\n", s, *e.stopped_early);
+      continue;
+    }
     if (e.not_forceable) {
       ++r.unforceable;
       fmt::print("not compared: seed {}: {}\n", s, *e.not_forceable);
@@ -184,7 +215,7 @@ void generate_cases(Run& r) {
     }
     r.not_reproduced += e.not_reproduced.size();
     cases.push_back({fmt::format("seed{}", s), fmt::format("generate(seed {}, ops {}, goroutines {}), schedule "
-                                                          "seed {}", s, ops, goroutines, s),
+                                                          "seed {}", s, a.ops, a.goroutines, s),
                      p, std::move(e)});
   }
 }
@@ -208,7 +239,7 @@ std::string test_source(Run& r) {
       "\t}})\n\tfmt.Printf(\"ctxcheck-go: {} programs, %d observations compared, %d racy in the model (logged "
       "only), %d not compared after a stall, go test ran %.1fs\\n\", atomic.LoadInt64(&ctxcheckCompared), "
       "atomic.LoadInt64(&ctxcheckRacy), atomic.LoadInt64(&ctxcheckStalled), "
-      "time.Since(start).Seconds())\n}}\n",
+      "time.Since(start).Seconds())\n\tfmt.Printf(\"ctxcheck-go: compared per kind: %s\\n\", ctxcheckKindCounts())\n}}\n",
       cases.size());
   for (const Case& c : cases) src += "\n" + go_program_func(c.program, c.expect, c.name, r.args.scale);
   return src;
@@ -271,15 +302,18 @@ int run_and_compare(Run& r, const fs::path& dir) {
   std::vector<const Case*> failed;
   for (const Case& c : cases)
     if (log.find(fmt::format("--- FAIL: TestCtxcheck/p/{} ", c.name)) != std::string::npos) failed.push_back(&c);
-  std::string summary;
+  std::string summary, per_kind;
   if (auto pos = log.find("ctxcheck-go: "); pos != std::string::npos)
     summary = log.substr(pos, log.find('\n', pos) - pos);
+  if (auto pos = log.find("ctxcheck-go: compared per kind: "); pos != std::string::npos)
+    per_kind = log.substr(pos, log.find('\n', pos) - pos);
   fmt::print("{} programs ({} run one at a time: goroutine counts), {} skipped (API), {} not forceable; {} "
              "observations asserted, {} racy in the model, {} differ between the recorded schedule and the forced "
              "op order\nmodel {:.1f}s, go build {:.1f}s, go run {:.1f}s; {}\n",
              cases.size(), r.isolated, r.skipped, r.unforceable, r.asserted, r.racy, r.not_reproduced, r.model_s, build_s,
              run_s,
              summary.empty() ? "no summary line from the Go test" : summary);
+  if (!per_kind.empty()) fmt::print("{}\n", per_kind);
   for (const Case* c : failed) {
     fmt::print("\n=== MISMATCH in {} ({}): the program\n{}", c->name, c->origin, print_program(c->program));
     std::string head = fmt::format("--- FAIL: TestCtxcheck/p/{} ", c->name);
@@ -312,12 +346,12 @@ int run_and_compare(Run& r, const fs::path& dir) {
 int main(int argc, char** argv) {
   Run r;
   if (auto rc = parse_args(argc, argv, r.args)) return *rc;
-  r.go = find_go();
+  r.go = find_go(r.args.minor());
   if (r.go.empty()) {
     bool required = std::getenv("CTXCHECK_WITH_GO") && std::string(std::getenv("CTXCHECK_WITH_GO")) == "1";
-    fmt::print("{}: `go` not found ($CTXCHECK_GO, /usr/lib/go-1.19/bin/go, PATH): the model is NOT compared "
+    fmt::print("{}: `go` not found ($CTXCHECK_GO, {}, PATH): the model is NOT compared "
                "with real Go. Install it with: CTXCHECK_WITH_GO=1 bash ci/setup\n",
-               required ? "FAILED (CTXCHECK_WITH_GO=1)" : "SKIPPED");
+               required ? "FAILED (CTXCHECK_WITH_GO=1)" : "SKIPPED", debian_go_path(r.args.minor()));
     return required ? 1 : 77;
   }
   // 1. The programs and what the model says about them.
@@ -328,9 +362,13 @@ int main(int argc, char** argv) {
     generate_cases(r);
   }
   r.model_s = seconds_since(t0);
-  if (r.unforceable * 20 > r.cases.size() + r.unforceable) {
-    fmt::print("FAILED: {} of {} programs with goroutines have an op order the forced model cannot follow (> 5%)\n",
-               r.unforceable, r.cases.size() + r.unforceable);
+  uint64_t left_out = r.unforceable + r.stopped + (r.args.traces.empty() ? r.skipped : 0);
+  fmt::print("{} programs compared; skipped: {} (not exportable to Go 1.{}: {}, order not forceable: {}, model run "
+             "stopped early: {}){}\n",
+             r.cases.size(), left_out, r.args.minor(), r.skipped, r.unforceable, r.stopped,
+             r.args.goroutines > 1 ? fmt::format("; {} generated without a goroutine, generated again", r.single) : "");
+  if (r.args.traces.empty() && left_out * 100 > r.cases.size() + left_out) {
+    fmt::print("FAILED: {} of {} generated programs skipped (> 1%)\n", left_out, r.cases.size() + left_out);
     return 1;
   }
   if (r.cases.empty()) {
@@ -342,7 +380,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   fs::remove(dir / "ctxcheck.test", ec);
-  write_file_atomically((dir / "go.mod").string(), "module ctxcheckconformance\n\ngo 1.19\n");
+  write_file_atomically((dir / "go.mod").string(), fmt::format("module ctxcheckconformance\n\ngo 1.{}\n", r.args.minor()));
   write_file_atomically((dir / "ctxcheck_test.go").string(), test_source(r));
   // 3. Format and vet, build, run, compare.
   if (int rc = check_format_and_vet(r, dir)) return rc;

@@ -55,20 +55,20 @@ class MainLast final : public rt::ChoiceSource {
 }  // namespace
 
 int go_minor_needed(const Program& p) {
-  int m = kGoTargetMinor;
+  int m = kGoOldestMinor;
   for (const auto& s : p.scripts)
     for (const Op& op : s.ops)
       if (auto n = go_need_of(op)) m = std::max(m, n->minor);
   return m;
 }
 
-std::optional<std::string> go_export_unsupported(const Program& p) {
+std::optional<std::string> go_export_unsupported(const Program& p, int target_minor) {
   for (size_t s = 0; s < p.scripts.size(); ++s) {
     for (size_t i = 0; i < p.scripts[s].ops.size(); ++i) {
       const Op& op = p.scripts[s].ops[i];
-      if (auto n = go_need_of(op))
-        return fmt::format("{} needs Go 1.{} ({}); export-go targets Go 1.{}, the installed toolchain",
-                           where(s, i, op), n->minor, n->api, kGoTargetMinor);
+      if (auto n = go_need_of(op); n && n->minor > target_minor)
+        return fmt::format("{} needs Go 1.{} ({}); --go 1.{} given", where(s, i, op), n->minor, n->api,
+                           target_minor);
       if (op.kind == OpKind::Reparent)
         return fmt::format("{}: reparent is an unsafe model op (it rewrites a context's parent); the real "
                            "context package has no such operation",
@@ -157,6 +157,7 @@ void expect_finalizers(const Program& p, const ExecResult& r, GoExpectations& e)
     for (const Op& op : s.ops) {
       if (op.kind != OpKind::SetFinalizer || !done.insert(op.a).second) continue;
       const Op* c = creator[op.a];
+      if (c && c->kind == OpKind::WithoutCancel) continue;  // not set in Go (see set_finalizer's Go)
       bool global = c && (c->kind == OpKind::Background || c->kind == OpKind::Todo);
       if (cycle.count(op.a) || global) e.finalizer_never.push_back(op.a);
       else if (!parked && r.verdict != Verdict::Violation) e.finalizer_runs.push_back(op.a);
@@ -204,6 +205,30 @@ void expect_findings(const Program& p, const ExecResult& r, GoExpectations& e) {
       e.parked.insert({ev.script, ev.op});
 }
 
+// Why a run ended before the program did, if it did: with the invariants only recording,
+// the faithful model runs every program to its end, or parks main forever (a finding);
+// anything else (a panic, the step limit, a planted fault's livelock) leaves the rest of
+// the program unobserved, and a Go test of it would assert a partial run.
+std::optional<std::string> stopped_early(const ExecResult& r) {
+  if (r.outcome == rt::Outcome::Ok || r.outcome == rt::Outcome::ProgramDeadlock) return std::nullopt;
+  std::string at;
+  if (!r.op_events.empty())
+    at = fmt::format(" after {}", describe_event(r.op_events.back()));
+  return fmt::format("the model's run stopped early ({}{}{}{}): the Go test would assert a partial run",
+                     rt::outcome_name(r.outcome), r.outcome_message.empty() ? "" : ": ", r.outcome_message, at);
+}
+
+void expect_afterfunc_runs(const ExecResult& r, GoExpectations& e) {
+  for (const auto& [h, n] : r.afterfunc_runs) e.afterfunc_runs.push_back({h, n, true});
+}
+
+void mark_racy_runs(GoExpectations& e, const ExecResult& r) {
+  for (auto& a : e.afterfunc_runs) {
+    auto it = r.afterfunc_runs.find(a.handle);
+    if ((it == r.afterfunc_runs.end() ? 0 : it->second) != a.runs) a.stable = false;
+  }
+}
+
 void finish_instants(std::set<int64_t>& instants, GoExpectations& e) {
   instants.insert(0);
   e.instants.assign(instants.begin(), instants.end());
@@ -211,15 +236,31 @@ void finish_instants(std::set<int64_t>& instants, GoExpectations& e) {
 
 }  // namespace
 
-GoExpectations model_expectations(const Program& p, uint32_t samples) {
+GoExpectations model_expectations(const Program& p, uint32_t samples, const model::FaultSet& faults) {
   GoExpectations e;
   e.samples = samples;
-  // Real Go has none of the model's injected faults: the faithful model is the reference.
+  // Real Go has none of the model's injected faults: the faithful model is the reference
+  // (a planted fault shows as a mismatch). The verdict is the invariants' as usual...
   ExecOptions opts;
+  opts.limits = recorded_options(p).limits;  // the trace's `max-steps:`, as replay runs it
+  opts.faults = faults;
+  {
+    rt::ReplayChoices recorded(p.schedule);
+    ExecResult v = execute(p, recorded, opts);
+    e.verdicts = v.verdicts();
+    e.verdict = verdict_text(e.verdicts);
+    if (v.violation)
+      e.violations.push_back(fmt::format("{} at go {}, op {}: {}", name_of(v.violation->id), v.violation->at.script,
+                                         v.violation->at.op + 1, v.violation->message));
+  }
+  // ... but the runs whose observations the Go test asserts go on past a violation.
+  opts.invariants = InvariantSet{};
   rt::ReplayChoices recorded(p.schedule);
   ExecResult r = execute(p, recorded, opts);
-  e.verdicts = r.verdicts();
-  e.verdict = verdict_text(e.verdicts);
+  if (auto why = stopped_early(r)) {
+    e.stopped_early = *why;
+    return e;
+  }
   std::set<int64_t> instants;
   add_instants(p, r, instants);
   auto sample = [&](uint32_t k) -> ExecResult {
@@ -232,7 +273,12 @@ GoExpectations model_expectations(const Program& p, uint32_t samples) {
   };
   if (p.scripts.size() == 1) {
     base_observations(r, e);
-    for (uint32_t k = 0; k < samples; ++k) mark_racy(e, obs_of(sample(k)));
+    expect_afterfunc_runs(r, e);
+    for (uint32_t k = 0; k < samples; ++k) {
+      ExecResult rk = sample(k);
+      mark_racy(e, obs_of(rk));
+      mark_racy_runs(e, rk);
+    }
     expect_finalizers(p, r, e);
     expect_findings(p, r, e);
     finish_instants(instants, e);
@@ -249,7 +295,12 @@ GoExpectations model_expectations(const Program& p, uint32_t samples) {
                                   divergence(e.order, forced.op_events));
     return e;
   }
+  if (auto why = stopped_early(forced)) {
+    e.stopped_early = *why;
+    return e;
+  }
   base_observations(forced, e);
+  expect_afterfunc_runs(forced, e);
   for (uint32_t k = 1; k < samples; ++k) {
     ExecResult rk = sample(k);
     if (rk.op_events != e.order) {
@@ -259,6 +310,7 @@ GoExpectations model_expectations(const Program& p, uint32_t samples) {
       return e;
     }
     mark_racy(e, obs_of(rk));
+    mark_racy_runs(e, rk);
   }
   ObsMap rec = obs_of(r);
   for (const auto& [key, ob] : e.obs) {
@@ -296,16 +348,19 @@ GoClock go_clock(const GoExpectations& e, int64_t scale) {
   return c;
 }
 
-GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc) {
+GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc, int go_minor) {
   GenOptions g;
   g.ops = ops;
   g.goroutines = goroutines;
-  g.kinds = {OpKind::Background, OpKind::Todo,   OpKind::WithCancel, OpKind::WithTimeout, OpKind::WithDeadline,
-             OpKind::WithValue,  OpKind::Custom, OpKind::Cancel,     OpKind::DeferCancel, OpKind::Wait,
-             OpKind::Select,     OpKind::Sleep,  OpKind::Yield,      OpKind::Observe,     OpKind::Drop,
-             OpKind::Store};
-  if (goroutines > 1) g.kinds.push_back(OpKind::Go);
-  if (gc) g.kinds.insert(g.kinds.end(), {OpKind::SetFinalizer, OpKind::Gc});
+  g.kinds.clear();
+  for (size_t k = 0; k < kNumOpKinds; ++k) {
+    auto kind = static_cast<OpKind>(k);
+    const OpSpec& spec = op_spec(kind);
+    if (spec.unsafe() || spec.go.minor > go_minor) continue;
+    if (kind == OpKind::Go && goroutines <= 1) continue;
+    if ((kind == OpKind::SetFinalizer || kind == OpKind::Gc) && !gc) continue;
+    g.kinds.push_back(kind);
+  }
   return g;
 }
 
@@ -370,6 +425,20 @@ struct Emitter {
 
 std::string H(uint32_t h) { return fmt::format("p.h[{}]", h); }
 std::string C(uint32_t h) { return fmt::format("p.c[{}]", h); }
+std::string cause_expr(int32_t n) { return n ? fmt::format("ctxcheckCause({})", n) : "nil"; }
+bool has_cause_func(const Emitter& x, uint32_t h) {
+  return x.creator[h] && x.creator[h]->kind == OpKind::WithCancelCause;
+}
+// The call of handle h's cancel func: its CancelFunc, or its CancelCauseFunc with `cause`.
+std::string cancel_call(const Emitter& x, uint32_t h, int32_t cause) {
+  return has_cause_func(x, h) ? fmt::format("p.cc[{}]({})", h, cause_expr(cause)) : C(h) + "()";
+}
+// Handle h's cancel as a func() (what an after_func's f calls).
+std::string cancel_func(const Emitter& x, uint32_t h) {
+  return has_cause_func(x, h) ? fmt::format("ctxcheckNilCause(p.cc[{}])", h) : C(h);
+}
+
+std::optional<std::string> cause_op_code(Emitter& x, size_t s, size_t i, const Op& op);
 
 std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, const Op& op);
 
@@ -400,13 +469,16 @@ std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, con
       return fmt::format("{} = context.WithValue({}, ctxcheckKey{}({}), {})\n\t\tp.derive({}, {}, -1)", H(op.result), H(op.a),
                          static_cast<char>('A' + op.key.type), op.key.value, op.value, op.result, op.a);
     case OpKind::Custom: {
+      if (op.custom == CustomKind::AfterFuncer)
+        return fmt::format("{}, {} = ctxcheckNewAfterFuncer({})\n\t\tp.derive({}, {}, -1)", H(op.result), C(op.result),
+                           H(op.a), op.result, op.a);
       std::string lit = op.custom == CustomKind::Wrapper   ? "&ctxcheckWrapper{{{}}}"
                         : op.custom == CustomKind::OwnDone ? "&ctxcheckOwnDone{{{}, make(chan struct{{}})}}"
                                                                               : "&ctxcheckBrokenErr{{{}}}";
       return fmt::format("{} = {}\n\t\tp.derive({}, {}, -1)", H(op.result), fmt::format(fmt::runtime(lit), H(op.a)),
                          op.result, op.a);
     }
-    case OpKind::Cancel: return fmt::format("{}()", C(op.a));
+    case OpKind::Cancel: return cancel_call(x, op.a, op.cause);
     case OpKind::Yield: return "runtime.Gosched()";
     case OpKind::Observe: {
       const GoExpectations::Obs* ob = x.obs(s, i);
@@ -427,9 +499,9 @@ std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, con
         case Observe::Goroutines:
           return ob ? fmt::format("p.goroutines(\"goroutines\", {}, {})", quote(ob->value), ob->stable ? "true" : "false")
                     : "p.unchecked(\"goroutines\", strconv.Itoa(runtime.NumGoroutine()-p.g0+1))";
-        case Observe::Cause: break;  // rejected by go_export_unsupported (Go 1.20)
+        case Observe::Cause: return x.check(s, i, label, fmt::format("ctxcheckErr(context.Cause({}))", H(op.a)));
       }
-      throw std::invalid_argument("observe cause cannot be exported to Go 1.19");
+      throw std::invalid_argument(fmt::format("observe {} cannot be exported", name_of(op.observe)));
     }
     case OpKind::Store: return fmt::format("{}[{}] = {}", x.globals, op.slot, H(op.a));
     case OpKind::SetFinalizer: {
@@ -438,11 +510,39 @@ std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, con
                                                                                         : fmt::format("h{}", op.a);
       if (obj == "background" || obj == "todo")
         return "// a package-level variable of the context package: its finalizer never runs";
+      if (c && c->kind == OpKind::WithoutCancel)  // Go: "fatal error: runtime.SetFinalizer: ... not pointer"
+        return "// context.WithoutCancel returns a struct value, not a pointer: runtime.SetFinalizer on it is a "
+               "fatal error in Go, so it is not set (nor compared)";
       if (!x.finalized_objects.insert(obj).second)
         return "// already set (runtime.SetFinalizer twice on one object is a fatal error)";
       return fmt::format("p.setFinalizer({})", op.a);
     }
     case OpKind::Gc: return "runtime.GC()";
+    default: return cause_op_code(x, s, i, op);
+  }
+}
+
+// The ops of Go 1.20 and 1.21: the cause variants, WithoutCancel, AfterFunc and its stop.
+std::optional<std::string> cause_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
+  switch (op.kind) {
+    case OpKind::WithCancelCause:
+      return fmt::format("{}, p.cc[{}] = context.WithCancelCause({})\n\t\tp.derive({}, {}, -1)", H(op.result),
+                         op.result, H(op.a), op.result, op.a);
+    case OpKind::WithTimeoutCause:
+      return fmt::format("{}, {} = context.WithTimeoutCause({}, p.span({}), {})\n\t\tp.derive({}, {}, p.vnow+{})",
+                         H(op.result), C(op.result), H(op.a), go_dur(op.duration), cause_expr(op.cause), op.result,
+                         op.a, go_dur(op.duration));
+    case OpKind::WithDeadlineCause:
+      return fmt::format("{}, {} = context.WithDeadlineCause({}, p.at({}), {})\n\t\tp.derive({}, {}, {})",
+                         H(op.result), C(op.result), H(op.a), go_dur(op.deadline), cause_expr(op.cause), op.result,
+                         op.a, go_dur(op.deadline));
+    case OpKind::WithoutCancel:
+      return fmt::format("{} = context.WithoutCancel({})\n\t\tp.detach({})", H(op.result), H(op.a), op.result);
+    case OpKind::AfterFunc:
+      return fmt::format("p.stops[{}] = context.AfterFunc({}, p.afterFunc({}, {}))", op.result, H(op.a), op.result,
+                         op.action == Action::Cancel ? cancel_func(x, op.b) : "nil");
+    case OpKind::Stop:
+      return x.check(s, i, fmt::format("stop h{}", op.a), fmt::format("strconv.FormatBool(p.stops[{}]())", op.a));
     default: return std::nullopt;
   }
 }
@@ -451,7 +551,7 @@ std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, con
 std::string sequential_op_code(Emitter& x, size_t i, const Op& op) {
   if (auto code = common_op_code(x, 0, i, op)) return *code;
   switch (op.kind) {
-    case OpKind::DeferCancel: return fmt::format("defer {}()", C(op.a));
+    case OpKind::DeferCancel: return "defer " + cancel_call(x, op.a, op.cause);
     case OpKind::Wait:
       if (x.e.parked.count({0, static_cast<int>(i)}))
         return fmt::format("p.parkMain({}, \"parked-forever: go 0, op {}: wait h{}\")\n\t\treturn", op.a, i + 1, op.a);
@@ -469,14 +569,16 @@ std::string sequential_op_code(Emitter& x, size_t i, const Op& op) {
 std::string turn_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
   int k = x.turn_of(s, i, OpPhase::Begin);
   int kr = x.turn_of(s, i, OpPhase::Resume);
+  if (k < 0)  // never emitted as p.turn(-1): the model's order must hold every reached op
+    throw std::invalid_argument(fmt::format("{} is not in the model's recorded op order", where(s, i, op)));
   std::string take = fmt::format("if !p.turn({}) {{\n\t\t\treturn\n\t\t}}\n\t\t", k);
   std::string take_r = fmt::format("if !p.turn({}) {{\n\t\t\treturn\n\t\t}}\n\t\t", kr);
   switch (op.kind) {
     case OpKind::DeferCancel: {
       int kd = x.turn_of(s, i, OpPhase::Deferred);
-      return fmt::format("{}defer func() {{\n\t\t\tif p.turn({}) {{\n\t\t\t\t{}()\n\t\t\t\tp.release({})\n\t\t\t}}\n\t\t}}()\n\t\t"
+      return fmt::format("{}defer func() {{\n\t\t\tif p.turn({}) {{\n\t\t\t\t{}\n\t\t\t\tp.release({})\n\t\t\t}}\n\t\t}}()\n\t\t"
                          "p.release({})",
-                         take, kd, C(op.a), kd, k);
+                         take, kd, cancel_call(x, op.a, op.cause), kd, k);
     }
     case OpKind::Go:
       return fmt::format("{}p.spawn(go{})\n\t\tp.release({})", take, op.script, k);
@@ -506,6 +608,20 @@ std::string turn_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
   }
 }
 
+// The check of how often each AfterFunc's f ran, against the model's count at the end.
+std::string afterfunc_runs_code(const GoExpectations& e) {
+  if (e.afterfunc_runs.empty()) return "";
+  std::string hs, runs, stable;
+  for (size_t k = 0; k < e.afterfunc_runs.size(); ++k) {
+    const auto& a = e.afterfunc_runs[k];
+    const char* sep = k ? ", " : "";
+    hs += fmt::format("{}{}", sep, a.handle);
+    runs += fmt::format("{}{}", sep, a.runs);
+    stable += fmt::format("{}{}", sep, a.stable ? "true" : "false");
+  }
+  return fmt::format("\tp.afterFuncRuns([]int{{{}}}, []int32{{{}}}, []bool{{{}}})\n", hs, runs, stable);
+}
+
 std::string int_list(const std::vector<uint32_t>& v) {
   std::string s = "[]int{";
   for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{}", i ? ", " : "", v[i]);
@@ -523,6 +639,8 @@ std::string duration_list(const std::vector<int64_t>& v) {
 // Context with its own Done is on the way, or nowhere (Background, TODO).
 std::string lost_cancel_where(const Emitter& x, uint32_t h) {
   const Op* op = x.creator[h];
+  if (op && op->kind == OpKind::Custom)  // an afterfuncer: its own cancel func, no propagateCancel
+    return "uncanceled, a user-defined Context (never registered)";
   while (op && op->a && x.creator[op->a]) {
     const Op* parent = x.creator[op->a];
     switch (parent->kind) {
@@ -530,8 +648,10 @@ std::string lost_cancel_where(const Emitter& x, uint32_t h) {
         return "uncanceled, registered in its parent";
       case OpKind::Custom:
         if (parent->custom == CustomKind::OwnDone) return "uncanceled, watched by a goroutine";
+        if (parent->custom == CustomKind::AfterFuncer) return "uncanceled, registered through its AfterFunc";
         break;
-      case OpKind::Background: case OpKind::Todo: return "uncanceled, not registered (no cancelable ancestor)";
+      case OpKind::Background: case OpKind::Todo: case OpKind::WithoutCancel:  // Done() == nil from here up
+        return "uncanceled, not registered (no cancelable ancestor)";
       default: break;
     }
     op = parent;
@@ -589,6 +709,7 @@ std::string go_program_func(const Program& p, const GoExpectations& e, const std
                             int64_t scale) {
   if (auto why = go_export_unsupported(p)) throw std::invalid_argument(*why);
   if (e.not_forceable) throw std::invalid_argument(*e.not_forceable);
+  if (e.stopped_early) throw std::invalid_argument(*e.stopped_early);
   Emitter x{p, e, fname + "Globals", p.scripts.size() > 1, std::vector<const Op*>(p.max_handle() + 1, nullptr), {}, {},
             std::set<uint32_t>(e.lost_cancel.begin(), e.lost_cancel.end())};
   for (size_t k = 0; k < e.order.size(); ++k)
@@ -610,6 +731,7 @@ std::string go_program_func(const Program& p, const GoExpectations& e, const std
   out += fmt::format("\tp := newCtxcheckProg(t, clock, {}, {})\n", p.max_handle() + 1,
                      go_needs_isolation(p) ? "true" : "false");
   out += x.goroutines ? goroutine_bodies(x) : fmt::format("\tfunc() {{\n{}\t}}()\n", script_body(x, 0));
+  out += afterfunc_runs_code(e);
   for (uint32_t h : e.lost_cancel)
     out += fmt::format("\t// finding lost-cancel: the cancel func of h{} is never called\n"
                        "\tp.check(\"lost-cancel h{}\", {}, true, p.lostCancel({}))\n",
@@ -712,6 +834,8 @@ std::string case_header(const GoCase& c, int64_t scale) {
   const GoExpectations& e = c.expect;
   std::string out = comment_lines(print_program(p), "//\t");
   out += fmt::format("//\n// The model's verdict (faithful model, recorded schedule): {}.\n", e.verdict);
+  for (const std::string& v : e.violations)
+    out += fmt::format("// The invariants recorded {}; the asserted run goes on past it.\n", v);
   if (!p.faults.empty())
     out += fmt::format("// The trace injects the model faults \"{}\"; real Go has none of them, so this test\n"
                        "// asserts what the faithful model observes.\n", p.faults);
@@ -762,19 +886,20 @@ std::string go_identifier(const std::string& s) {
 std::string go_test_file(const std::vector<GoCase>& cases, const GoExportOptions& opts) {
   if (cases.empty()) throw std::invalid_argument("no program to export");
   for (const GoCase& c : cases) {
-    if (auto why = go_export_unsupported(c.program)) throw std::invalid_argument(*why);
+    if (auto why = go_export_unsupported(c.program, opts.go_minor)) throw std::invalid_argument(*why);
     if (c.expect.not_forceable) throw std::invalid_argument(*c.expect.not_forceable);
+    if (c.expect.stopped_early) throw std::invalid_argument(*c.expect.stopped_early);
   }
   std::string out = std::string(kGoGeneratedMarker) + "\n//\n";
   bool table = cases.size() > 1;
   if (table)
     out += fmt::format("// Reproductions in real Go (the context package of Go 1.{}+) of {} traces, one subtest each.\n",
-                       kGoTargetMinor, cases.size());
+                       opts.go_minor, cases.size());
   for (const GoCase& c : cases) {
     std::string src = c.source.empty() ? "a ctxcheck trace" : c.source;
     out += table ? fmt::format("//\n// Subtest {} reproduces {}:\n//\n", c.name, src)
                  : fmt::format("// A reproduction in real Go (the context package of Go 1.{}+) of {}:\n//\n",
-                               kGoTargetMinor, src);
+                               opts.go_minor, src);
     out += case_header(c, opts.scale);
   }
   out += fmt::format("//\n// Run: go test -v -run '^{}$' .{}\n\n", opts.test_name,

@@ -32,8 +32,14 @@
 // observations the recorded schedule shows differently are listed (GoExpectations::
 // not_reproduced), and a program whose order the forced model cannot follow is refused.
 //
-// Target: Go 1.19 (Debian's golang-1.19-go). Programs that need a newer API or an op with
-// no Go equivalent are rejected by go_export_unsupported with the reason.
+// Target: Go 1.23 (Debian's golang-1.23-go from bookworm-backports), the whole API; or
+// Go 1.19 (golang-1.19-go, `--go 1.19`). Programs that need a newer API than the target or
+// an op with no Go equivalent (the unsafe reparent) are rejected by go_export_unsupported
+// with the reason.
+//
+// Unmasked: the model run the test asserts runs with every invariant recording, not
+// stopping (GoExpectations::violations): a violation at op k does not hide the observations
+// after it. A run that still stops early (a panic, the step limit) is never exported.
 #pragma once
 
 #include <cstdint>
@@ -48,15 +54,17 @@
 #include "harness/executor/result.h"
 #include "harness/program/generate.h"
 #include "harness/program/program.h"
+#include "model/faults/faults.h"
 
 namespace ctxcheck::harness {
 
-inline constexpr int kGoTargetMinor = 19;  // Go 1.19
+inline constexpr int kGoDefaultMinor = 23;  // Go 1.23: export-go's default target
+inline constexpr int kGoOldestMinor = 19;   // Go 1.19: the oldest target (`--go 1.19`)
 
-// Why `p` cannot be exported to Go 1.19, naming the op and the Go version it needs
-// ("go 0, op 3: h3 = with_cancel_cause h1 needs Go 1.20 (context.WithCancelCause) ..."),
-// or nullopt when it can.
-std::optional<std::string> go_export_unsupported(const Program& p);
+// Why `p` cannot be exported to Go 1.<target_minor>, naming the op and the Go version it
+// needs ("go 0, op 3 (h3 = after_func h1 nop) needs Go 1.21 (context.AfterFunc); --go 1.19
+// given"), or nullopt when it can.
+std::optional<std::string> go_export_unsupported(const Program& p, int target_minor = kGoDefaultMinor);
 
 // The smallest Go minor version (1.x) the program's API needs (19 for the 1.19 subset).
 int go_minor_needed(const Program& p);
@@ -84,11 +92,25 @@ struct GoExpectations {
   std::vector<int64_t> instants;            // distinct virtual instants (ns) the runs reach, from 0
   std::vector<uint32_t> lost_cancel;        // handles whose cancel is never called (finding lost-cancel)
   std::set<std::pair<int, int>> parked;     // (script, op) of waits the model never returns from
+  struct AfterFuncRuns {
+    uint32_t handle = 0;
+    uint32_t runs = 0;     // how often the AfterFunc's f ran by the end
+    bool stable = true;    // the same under every sampled schedule
+  };
+  std::vector<AfterFuncRuns> afterfunc_runs;  // every after_func handle
+  // Unmasked comparison: what the invariants recorded on the run the test asserts (the run
+  // went on past them: every observation is compared), and why it stopped before the
+  // program's end if it did (then it is not exported: the Go would assert a partial run).
+  std::vector<std::string> violations;      // "propagation at go 0, op 4: ..."
+  std::optional<std::string> stopped_early;
 };
 
-// Runs `p` on the faithful model (recorded schedule) and under `samples` other schedules;
-// for a program with goroutines, the samples run with the recorded op order forced.
-GoExpectations model_expectations(const Program& p, uint32_t samples = 16);
+// Runs `p` on the model (recorded schedule) and under `samples` other schedules; for a
+// program with goroutines, the samples run with the recorded op order forced. The model is
+// the faithful one unless `faults` plants bugs in it (a test that the comparison catches
+// them). The verdict comes from a run with every invariant stopping at its violation; the
+// observations from runs where the invariants only record (see `violations`).
+GoExpectations model_expectations(const Program& p, uint32_t samples = 16, const model::FaultSet& faults = {});
 
 // The mapping of a program's virtual instants onto real offsets from the test's start.
 inline constexpr int64_t kGoSpacingNs = 20'000'000;  // the least real gap between two instants
@@ -109,6 +131,7 @@ struct GoExportOptions {
   std::string source;         // shown in the header comment (the trace file name)
   std::string package_name = "ctxcheck_test";
   bool inline_helpers = true; // a self-contained file; false: the helpers are go_helpers_file's
+  int go_minor = kGoDefaultMinor;  // the Go 1.x the file is for (its header says so)
 };
 
 // The helpers every exported test uses (types, reflection, the virtual-clock mapping, the
@@ -154,13 +177,14 @@ struct GoCase {
 };
 std::string go_test_file(const std::vector<GoCase>& cases, const GoExportOptions& opts);
 
-// Generating programs Go 1.19 can run (the conformance driver, the exporter's tests):
-// the generator's options over the Go 1.19 API, `go` when goroutines > 1, set_finalizer
-// and gc when `gc` (finalizer timing is the GC's and a collection stalls the real clock,
-// so such programs run one at a time; see README).
-GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc);
-// `observe cause` is Go 1.20 (context.Cause), and the generator has no switch for observe
-// sub-kinds: take those ops out before the model runs the program.
+// Generating programs Go can run (the conformance driver, the exporter's tests): the
+// generator's options over every op but reparent (Go 1.23: the cause variants,
+// without_cancel, after_func and stop; Go 1.19: its subset), `go` when goroutines > 1,
+// set_finalizer and gc when `gc` (finalizer timing is the GC's and a collection stalls the
+// real clock, so such programs run one at a time; see README).
+GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc, int go_minor = kGoDefaultMinor);
+// For Go 1.19: `observe cause` is Go 1.20 (context.Cause), and the generator has no switch
+// for observe sub-kinds: take those ops out before the model runs the program.
 void strip_cause_observations(Program& p);
 // Gives `p` the schedule of one seeded random run (what a campaign would have recorded).
 void record_random_schedule(Program& p, uint64_t seed);

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -77,7 +78,105 @@ type ctxcheckBrokenErr struct{ context.Context }
 
 func (c *ctxcheckBrokenErr) Err() error { return nil }
 
+// `custom afterfuncer`: a user-defined Context with an AfterFunc method (x_test.go's
+// afterFuncContext): its own Done and Err, canceled by its own cancel func; since Go 1.21
+// propagateCancel registers a child through AfterFunc (a stopCtx) instead of a watcher.
+// Deadline and the program's value keys come from the parent; it is no cancelCtx.
+type ctxcheckAfterFuncer struct {
+	context.Context
+	mu    sync.Mutex
+	done  chan struct{}
+	err   error
+	funcs map[*byte]func()
+}
+
+func ctxcheckNewAfterFuncer(parent context.Context) (context.Context, context.CancelFunc) {
+	c := &ctxcheckAfterFuncer{Context: parent, done: make(chan struct{}), funcs: map[*byte]func(){}}
+	return c, c.cancel
+}
+
+func (c *ctxcheckAfterFuncer) Done() <-chan struct{} { return c.done }
+func (c *ctxcheckAfterFuncer) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Value hides every key but the program's (the context package's cancelCtxKey among them).
+func (c *ctxcheckAfterFuncer) Value(key any) any {
+	if strings.HasPrefix(reflect.TypeOf(key).Name(), "ctxcheckKey") {
+		return c.Context.Value(key)
+	}
+	return nil
+}
+
+func (c *ctxcheckAfterFuncer) AfterFunc(f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		go f()
+		return func() bool { return false }
+	}
+	k := new(byte)
+	c.funcs[k] = f
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, live := c.funcs[k]
+		delete(c.funcs, k)
+		return live
+	}
+}
+
+func (c *ctxcheckAfterFuncer) cancel() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return
+	}
+	c.err = context.Canceled
+	close(c.done)
+	for k, f := range c.funcs {
+		delete(c.funcs, k)
+		go f()
+	}
+}
+
+var ctxcheckCauses sync.Map // cause number -> its error, one value per number (Cause compares by identity)
+
+// ctxcheckCause is the trace's causeN (nil for 0): an error printing "causeN".
+func ctxcheckCause(n int) error {
+	if n == 0 {
+		return nil
+	}
+	e, _ := ctxcheckCauses.LoadOrStore(n, fmt.Errorf("cause%d", n))
+	return e.(error)
+}
+
+// ctxcheckNilCause: a CancelCauseFunc called with a nil cause, as a plain func.
+func ctxcheckNilCause(cancel func(error)) func() { return func() { cancel(nil) } }
+
 var ctxcheckCompared, ctxcheckRacy, ctxcheckStalled int64 // asserted / racy (logged) / lost timing (logged)
+
+var ctxcheckKinds sync.Map // kind of observation ("err", "stop", "after_func", ...) -> *int64 compared
+
+// ctxcheckCountKind counts one compared observation under its kind: the first word of what.
+func ctxcheckCountKind(what string) {
+	kind := strings.TrimSuffix(strings.Fields(what + " ")[0], ":")
+	n, _ := ctxcheckKinds.LoadOrStore(kind, new(int64))
+	atomic.AddInt64(n.(*int64), 1)
+}
+
+// ctxcheckKindCounts: "cause=12 err=40 ..." sorted by kind.
+func ctxcheckKindCounts() string {
+	var out []string
+	ctxcheckKinds.Range(func(k, v any) bool {
+		out = append(out, fmt.Sprintf("%s=%d", k, atomic.LoadInt64(v.(*int64))))
+		return true
+	})
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
 
 // ctxcheckMargin: how much later than its mapped real time an event may come before the
 // test gives up on it (a loaded machine, a GC pause). Every limit is "the mapped time of
@@ -131,6 +230,9 @@ type ctxcheckProg struct {
 	vnow    time.Duration // the virtual clock
 	h       []context.Context
 	c       []context.CancelFunc
+	cc      []func(error)     // the CancelCauseFunc of a with_cancel_cause handle
+	stops   []func() bool     // the stop func of an after_func handle
+	afRuns  []int32           // how often the AfterFunc's f of handle i ran
 	vdl     []time.Duration   // virtual deadline of each handle (-1: none), computed here
 	slack   []time.Duration   // how far the real clock was ahead of the virtual one when it was set
 	pending []ctxcheckTimer   // timerCtx whose timer may still have to fire
@@ -171,6 +273,7 @@ type ctxcheckTimer struct {
 func newCtxcheckProg(t *testing.T, clock ctxcheckClock, handles int, quiesce bool) *ctxcheckProg {
 	p := &ctxcheckProg{t: t, clock: clock, h: make([]context.Context, handles),
 		c: make([]context.CancelFunc, handles), vdl: make([]time.Duration, handles),
+		cc: make([]func(error), handles), stops: make([]func() bool, handles), afRuns: make([]int32, handles),
 		fin: make([]int32, handles), slack: make([]time.Duration, handles),
 		kept: make([]context.Context, handles)}
 	for i := range p.vdl {
@@ -215,6 +318,37 @@ func (p *ctxcheckProg) derive(h, parent int, own time.Duration) {
 	p.vdl[h] = d
 	if reflect.TypeOf(p.h[h]).String() == "*context.timerCtx" {
 		p.pending = append(p.pending, ctxcheckTimer{p.h[h], d})
+	}
+}
+
+// detach: handle h has no deadline whatever its parent's (WithoutCancel).
+func (p *ctxcheckProg) detach(h int) { p.vdl[h], p.slack[h] = -1, 0 }
+
+// afterFunc is the f an after_func op passes: it counts its runs, then calls then (a
+// cancel func, or nil for `nop`).
+func (p *ctxcheckProg) afterFunc(h int, then func()) func() {
+	return func() {
+		atomic.AddInt32(&p.afRuns[h], 1)
+		if then != nil {
+			then()
+		}
+	}
+}
+
+// afterFuncRuns compares how often each AfterFunc's f ran with the model's count, once the
+// program is over: a count below the model's may still be on its way (f runs in its own
+// goroutine), so it is awaited; one above it has run too often.
+func (p *ctxcheckProg) afterFuncRuns(h []int, model []int32, stable []bool) {
+	p.t.Helper()
+	for i, hd := range h {
+		for limit := time.Now().Add(ctxcheckMargin); atomic.LoadInt32(&p.afRuns[hd]) < model[i] && time.Now().Before(limit); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	time.Sleep(time.Millisecond)
+	for i, hd := range h {
+		p.check(fmt.Sprintf("after_func h%d: runs of f", hd), strconv.Itoa(int(model[i])), stable[i],
+			strconv.Itoa(int(atomic.LoadInt32(&p.afRuns[hd]))))
 	}
 }
 
@@ -318,6 +452,7 @@ func (p *ctxcheckProg) check(what, model string, stable bool, got string) {
 		return
 	}
 	atomic.AddInt64(&ctxcheckCompared, 1)
+	ctxcheckCountKind(what)
 	if got != model {
 		p.t.Errorf("MISMATCH %s: the model observed %s, Go observes %s", what, model, got)
 	}
@@ -631,6 +766,9 @@ func (p *ctxcheckProg) lostCancel(h int) string {
 	if c.Err() != nil {
 		return "canceled: " + c.Err().Error()
 	}
+	if _, own := c.(*ctxcheckAfterFuncer); own {
+		return "uncanceled, a user-defined Context (never registered)"
+	}
 	self := reflect.ValueOf(c).Pointer()
 	for parent := ctxcheckParent(c); ; parent = ctxcheckParent(parent) {
 		switch parent.(type) {
@@ -638,6 +776,8 @@ func (p *ctxcheckProg) lostCancel(h int) string {
 			return "uncanceled, not registered (no cancelable ancestor)"
 		case *ctxcheckOwnDone:
 			return "uncanceled, watched by a goroutine"
+		case *ctxcheckAfterFuncer:
+			return "uncanceled, registered through its AfterFunc"
 		}
 		cc, ok := ctxcheckCancelCtxOf(parent)
 		if !ok {
@@ -701,7 +841,7 @@ func (p *ctxcheckProg) setFinalizer(h int) {
 func (p *ctxcheckProg) end(runs, never []int) {
 	p.t.Helper()
 	for i := range p.h {
-		p.h[i], p.c[i] = nil, nil
+		p.h[i], p.c[i], p.cc[i], p.stops[i] = nil, nil, nil, nil
 	}
 	p.pending = nil
 	if len(runs)+len(never) == 0 {

@@ -9,11 +9,13 @@ namespace fs = std::filesystem;
 
 namespace ctxcheck::harness {
 
-std::string find_go() {
+std::string debian_go_path(int minor) { return "/usr/lib/go-1." + std::to_string(minor) + "/bin/go"; }
+
+std::string find_go(int minor) {
   // Absolute: go runs in the module's directory.
   if (const char* env = std::getenv("CTXCHECK_GO"); env && *env)
     return fs::exists(env) ? fs::absolute(env).string() : "";
-  if (fs::exists("/usr/lib/go-1.19/bin/go")) return "/usr/lib/go-1.19/bin/go";
+  if (fs::exists(debian_go_path(minor))) return debian_go_path(minor);
   if (auto in_path = find_program("go")) return *in_path;
   return "";
 }

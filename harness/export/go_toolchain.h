@@ -10,9 +10,11 @@
 
 namespace ctxcheck::harness {
 
-// $CTXCHECK_GO, /usr/lib/go-1.19/bin/go (Debian's golang-1.19-go), or the first `go` in
-// PATH; "" when there is none.
-std::string find_go();
+// Where Debian's golang-1.<minor>-go puts its `go`: /usr/lib/go-1.<minor>/bin/go.
+std::string debian_go_path(int minor);
+// $CTXCHECK_GO, Debian's Go 1.<minor> (default 1.23, from bookworm-backports: the target
+// export-go writes for), or the first `go` in PATH; "" when there is none.
+std::string find_go(int minor = 23);
 
 // `program args...` run in `dir` with Go's environment pinned: modules on, no proxy (no
 // network), no user GOFLAGS or go.env, GOCACHE/GOPATH under `cache_dir`. Output goes to our

@@ -22,12 +22,15 @@ Program parse(const std::string& body, const std::string& header = "") {
 }
 
 TEST(GoExport, RejectsGo120ApisNamingTheVersion) {
-  auto why = go_export_unsupported(parse("  h1 = background\n  h2 = with_cancel_cause h1\n  cancel h2 cause3\n"));
+  auto why = go_export_unsupported(parse("  h1 = background\n  h2 = with_cancel_cause h1\n  cancel h2 cause3\n"),
+                                   kGoOldestMinor);
   ASSERT_TRUE(why);
+  EXPECT_NE(why->find("--go 1.19 given"), std::string::npos) << *why;
   EXPECT_NE(why->find("Go 1.20"), std::string::npos) << *why;
   EXPECT_NE(why->find("WithCancelCause"), std::string::npos) << *why;
   EXPECT_NE(why->find("go 0, op 2"), std::string::npos) << *why;
-  auto cause = go_export_unsupported(parse("  h1 = background\n  h2 = with_cancel h1\n  observe cause h2\n  cancel h2\n"));
+  auto cause = go_export_unsupported(parse("  h1 = background\n  h2 = with_cancel h1\n  observe cause h2\n  cancel h2\n"),
+                                     kGoOldestMinor);
   ASSERT_TRUE(cause);
   EXPECT_NE(cause->find("Go 1.20 (context.Cause)"), std::string::npos) << *cause;
 }
@@ -37,11 +40,39 @@ TEST(GoExport, RejectsGo121ApisNamingTheVersion) {
                            "  h1 = background\n  h2 = without_cancel h1\n",
                            "  h1 = background\n  h2 = with_timeout_cause h1 5ms cause3\n  cancel h2\n",
                            "  h1 = background\n  h2 = custom afterfuncer h1\n  cancel h2\n"}) {
-    auto why = go_export_unsupported(parse(body));
+    auto why = go_export_unsupported(parse(body), kGoOldestMinor);
     ASSERT_TRUE(why) << body;
     EXPECT_NE(why->find("needs Go 1.21"), std::string::npos) << *why;
     EXPECT_EQ(go_minor_needed(parse(body)), 21);
+    EXPECT_FALSE(go_export_unsupported(parse(body))) << body;  // Go 1.23, the default target
   }
+}
+
+// Go 1.23's API is exported: the cause variants, Cause, AfterFunc (runs of f asserted),
+// stop (its result asserted), WithoutCancel, the afterfuncer type.
+TEST(GoExport, Go123ApiIsExported) {
+  Program p = parse("  h1 = background\n  h2 = with_cancel_cause h1\n  h3 = without_cancel h2\n"
+                    "  h4 = custom afterfuncer h1\n  h5 = with_cancel h4\n  h6 = after_func h2 cancel h5\n"
+                    "  cancel h2 cause3\n  sleep 1ms\n  observe cause h5\n  observe err h3\n  stop h6\n  cancel h4\n");
+  GoExpectations e = model_expectations(p, 2);
+  ASSERT_EQ(e.afterfunc_runs.size(), 1u);
+  EXPECT_EQ(e.afterfunc_runs[0].runs, 1u);
+  std::string go = go_program_func(p, e, "f", 0);
+  for (const char* want : {"p.h[2], p.cc[2] = context.WithCancelCause(p.h[1])", "p.cc[2](ctxcheckCause(3))",
+                           "context.WithoutCancel(p.h[2])", "ctxcheckNewAfterFuncer(p.h[1])",
+                           "context.AfterFunc(p.h[2], p.afterFunc(6, p.c[5]))", "p.check(\"stop h6\", \"false\"",
+                           "p.check(\"cause h5\", \"context canceled\"", "p.afterFuncRuns([]int{6}, []int32{1}"})
+    EXPECT_NE(go.find(want), std::string::npos) << want << "\n" << go;
+}
+
+// A model run that stops before the program's end (here the trace's step limit) is not
+// exported: its Go would assert a partial run.
+TEST(GoExport, ARunThatStoppedEarlyIsRefused) {
+  GoExpectations e = model_expectations(
+      parse("  h1 = background\n  h2 = with_cancel h1\n  go 1\n  sleep 5ms\n  cancel h2\ngo 1:\n  wait h2\n",
+            "max-steps: 3\n"), 2);
+  ASSERT_TRUE(e.stopped_early);
+  EXPECT_NE(e.stopped_early->find("stopped early"), std::string::npos) << *e.stopped_early;
 }
 
 TEST(GoExport, RejectsReparentWithAReason) {
@@ -166,7 +197,7 @@ TEST(GoExport, AnOrderThatCannotBeForcedIsRefused) {
 // Where the recorded schedule interleaves inside ops, the forced order may observe
 // otherwise; the export says so (and asserts what the forced order observes).
 TEST(GoExport, ObservationsTheForcedOrderDoesNotReproduceAreListed) {
-  GenOptions g = go_conformance_gen(14, 3, false);
+  GenOptions g = go_conformance_gen(14, 3, false, kGoOldestMinor);
   size_t listed = 0;
   for (uint64_t seed = 1; seed <= 400 && listed == 0; ++seed) {
     Program p = generate(seed, g);

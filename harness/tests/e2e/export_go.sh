@@ -2,10 +2,12 @@
 # reproduction" shows: a module with its own package (server.go), two exports into it
 # (go vet and go test pass), a 1s, a 1min and a 1h timeout passing in seconds, a lost-cancel
 # finding asserted in Go (and the test failing when Go does not show it), several traces as
-# subtests of one test, and a broken build reported as a build failure (exit 3).
+# subtests of one test, a broken build reported as a build failure (exit 3), Go 1.23's API
+# (AfterFunc, Cause, WithoutCancel) passing under Go 1.23 and refused for --go 1.19, and a
+# model run that stops early refused (exit 2), never written as broken Go.
 bin=$1 src=$2 build=$3
 source "$(dirname "$0")/lib.sh"
-go_bin="${CTXCHECK_GO:-/usr/lib/go-1.19/bin/go}"
+go_bin="${CTXCHECK_GO:-/usr/lib/go-1.23/bin/go}"
 [[ -x "$go_bin" ]] || go_bin="$(command -v go || true)"
 if [[ -z "$go_bin" || ! -x "$go_bin" ]]; then
   [[ "${CTXCHECK_WITH_GO:-}" == 1 ]] && { echo "FAIL: CTXCHECK_WITH_GO=1 but no go"; exit 1; }
@@ -132,6 +134,46 @@ expect 0 "export-go --package server_test" -- "$bin" export-go app/server/testda
 expect 0 "a second export joins the same package" -- "$bin" export-go app/server/testdata/shutdown.trace \
   -o app/blackbox/b_test.go --run
 grep -q '^package server_test$' app/blackbox/b_test.go || fail "the second export is not in package server_test"
+
+# Go 1.23's API: AfterFunc (its f's runs and stop's result asserted), the cause variants and
+# Cause, WithoutCancel. It passes under Go 1.23; --go 1.19 refuses it naming the version.
+cat > app/server/testdata/api123.trace <<'T'
+ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_cancel_cause h1
+  h3 = without_cancel h2
+  h4 = with_timeout_cause h2 3600s cause4
+  h5 = after_func h2 nop
+  h6 = after_func h4 nop
+  stop h6
+  cancel h2 cause3
+  sleep 1ms
+  observe cause h2
+  observe cause h4
+  observe err h3
+  observe done h3
+  stop h5
+  cancel h4
+T
+expect 0 "export-go --run: AfterFunc, Cause, WithoutCancel pass under Go 1.23" -- \
+  "$bin" export-go app/server/testdata/api123.trace -o app/api123/api123_test.go --run
+grep -q "Go agrees with the model" "$scratch/err" || fail "Go 1.23 does not agree on the Go 1.23 API trace"
+for obs in '"cause h2", "cause3"' '"cause h4", "cause3"' '"err h3", "<nil>"' '"stop h6", "true"' '"stop h5", "false"' \
+           'p.afterFuncRuns([]int{5, 6}, []int32{1, 0}'; do
+  grep -qF "$obs" app/api123/api123_test.go || fail "the Go 1.23 test does not assert $obs"
+done
+expect 2 "--go 1.19 refuses it, naming the Go version it needs" -- \
+  "$bin" export-go app/server/testdata/api123.trace --go 1.19 -o app/api119/api119_test.go
+grep -q "op 2 (h2 = with_cancel_cause h1) needs Go 1.20 (context.WithCancelCause); --go 1.19 given" "$scratch/err" ||
+  fail "the refusal does not name the op and Go 1.20"
+[[ -e app/api119/api119_test.go ]] && fail "a refused export left a file"
+# A model run that stops early (here the trace's own step limit) is refused, not exported.
+{ printf 'ctxcheck-trace 1\nmax-steps: 3\n'; sed 1d app/server/testdata/shutdown.trace; } > app/server/testdata/short.trace
+expect 2 "export-go refuses a model run that stopped early" -- \
+  "$bin" export-go app/server/testdata/short.trace -o app/short/short_test.go
+grep -q "stopped early" "$scratch/err" || fail "the refusal does not say the model's run stopped early"
+[[ -e app/short/short_test.go ]] && fail "a refused export left a file"
 
 # A broken build is a build failure (exit 3), never "Go disagrees".
 echo 'func broken() { undefined() }' >> app/server/server.go
