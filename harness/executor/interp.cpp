@@ -132,7 +132,10 @@ void Interp::construct(const Op& op, std::vector<uint32_t>& visible) {
       std::function<void()> f = [] {};
       if (op.action == Action::Cancel) {
         uint32_t target = op.b;
-        f = [this, target] { handles_[target].cancel(model::kNilError); };
+        f = [this, target] {
+          checker_.note_own_cancel(handles_[target].ctx->id());
+          handles_[target].cancel(model::kNilError);
+        };
       }
       auto r = P.AfterFunc(ctx(op.a), std::move(f));
       Handle& hd = handles_[op.result];
@@ -255,6 +258,7 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
 void Interp::do_cancel(const Op& op) {
   Handle& hd = handles_[op.a];
   hd.cancel_called = true;
+  checker_.note_own_cancel(hd.ctx->id());
   std::vector<uint32_t> registered;
   bool check = checker_.enabled(Invariant::Propagation);
   if (check) {
@@ -262,7 +266,7 @@ void Interp::do_cancel(const Op& op) {
   }
   hd.cancel(op.cause);
   if (check && family_of(hd.ctx->kind()) == CtxFamily::Cancel) {
-    if (auto v = check_propagation_after_cancel(fill_view(), hd.ctx->id(), registered)) violate(*v);
+    if (auto v = check_propagation_after_cancel(fill_view(), hd.ctx->id(), registered, checker_.own_cancels())) violate(*v);
   }
 }
 
