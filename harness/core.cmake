@@ -69,7 +69,6 @@ add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/program_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/executor_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/invariants_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/tests/reference_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/chains_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/explore_test.cpp
@@ -80,6 +79,11 @@ add_executable(harness_tests
 target_link_libraries(harness_tests PRIVATE ctxcheck_harness rapidcheck_gtest rapidcheck GTest::gtest_main ctxcheck_warnings)
 target_compile_definitions(harness_tests PRIVATE CTXCHECK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(harness_tests DISCOVERY_TIMEOUT 60)
+
+# harness/reference: the judge and the reference collector, alone and online in the executor.
+add_executable(reference_tests ${CMAKE_CURRENT_SOURCE_DIR}/tests/reference_test.cpp)
+target_link_libraries(reference_tests PRIVATE ctxcheck_harness GTest::gtest_main ctxcheck_warnings)
+gtest_discover_tests(reference_tests DISCOVERY_TIMEOUT 60)
 
 # Every minimized case ever found replays to the outcome and trace hash its header records.
 file(GLOB CTXCHECK_REGRESSIONS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/corpus/regressions/*.trace)

@@ -315,8 +315,10 @@ std::optional<Violation> DeadlineChecker::check(const ModelView& v) {
                     {c.id});
     }
     if (!c.own_deadline || !c.deadline || *c.deadline >= v.now) continue;
-    // The clock has moved past the deadline: its timer had its instant to fire.
-    if (c.err == kNil)
+    // The clock has moved past the deadline since the context was made: its timer had its
+    // instant to fire (one made past its deadline is canceled by its constructor, which may
+    // not have returned yet).
+    if (c.err == kNil && created_[c.id] <= *c.deadline)
       return make(Invariant::Deadline,
                   fmt::format("{} is past its deadline (+{}ns) and the clock moved on (+{}ns) but it is not done",
                               v.name(c.id), *c.deadline - rt::kEpoch, v.now - rt::kEpoch),

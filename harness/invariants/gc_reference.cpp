@@ -6,7 +6,6 @@ namespace ctxcheck::harness {
 
 void GcReferenceChecker::before(const rt::Heap& heap) {
   image_.objs.assign(heap.allocated(), {});
-  names_.resize(heap.allocated());
   for (rt::ObjId o = 0; o < heap.allocated(); ++o) {
     const rt::HeapObject& ho = heap.object(o);
     reference::HeapObj& r = image_.objs[o];
@@ -15,7 +14,6 @@ void GcReferenceChecker::before(const rt::Heap& heap) {
     r.finalizer = heap.has_finalizer(o);
     r.queued = ho.queued;
     for (const rt::Edge& e : ho.edges) r.refs.push_back(e.to);
-    if (names_[o].empty()) names_[o] = heap.describe(o);
   }
   image_.roots.clear();
   for (const rt::Root& root : heap.roots()) image_.roots.push_back(root.obj);
@@ -31,7 +29,7 @@ std::optional<Violation> GcReferenceChecker::after(const rt::Heap& heap) const {
     auto fate = [](bool f, bool q) { return f ? "freed" : q ? "queued for finalization" : "kept (marked)"; };
     return Violation{Invariant::GcReference,
                      fmt::format("GC cycle {}: the model {} {}, Go's rules have it {}{}", heap.history().size(),
-                                 freed ? "freed" : queued ? "queued" : "kept", names_[o], fate(want.freed[o], want.queued[o]),
+                                 freed ? "freed" : queued ? "queued" : "kept", heap.describe(o), fate(want.freed[o], want.queued[o]),
                                  image_.objs[o].finalizer ? " (it has a finalizer)" : ""),
                      {}};
   }

@@ -54,7 +54,7 @@ class Judge {
         break;
       case OpKind::Cancel: o_.cancel(node(op.a), op.cause); break;
       case OpKind::Stop: predict(i, fmt::format("stop h{}", op.a), {o_.stop(node(op.a)) ? "true" : "false"}); break;
-      case OpKind::Wait: return wait(node(op.a));
+      case OpKind::Wait: return wait(i, node(op.a));
       case OpKind::Select: select(i, op); break;
       case OpKind::Sleep: sleep_until(i, o_.now() + op.duration); break;
       case OpKind::Observe: observe(i, op); break;
@@ -98,12 +98,17 @@ class Judge {
   }
 
   // <-ctx.Done(): it closes at the context's deadline, if it has one, or never.
-  bool wait(int n) {
+  // A timer closed Done and woke main: the rest of that cancellation (children, AfterFuncs)
+  // runs beside main's next ops.
+  static constexpr const char* kWokenByTimer = "main was woken by a timer whose cancellation is still under way";
+
+  bool wait(size_t i, int n) {
     if (o_.done(n) == DoneState::Closed) return true;
     std::optional<int64_t> dl = o_.deadline(n);
     if (o_.done(n) == DoneState::Nil || !dl) return false;
     o_.sleep(std::max<int64_t>(*dl - o_.now(), 0));
-    return o_.done(n) == DoneState::Closed;
+    stop_at(i + 1, kWokenByTimer);
+    return true;
   }
 
   void select(size_t i, const Op& op) {
@@ -114,7 +119,9 @@ class Judge {
     std::optional<int64_t> dl = o_.done(n) == DoneState::Nil ? std::nullopt : o_.deadline(n);
     if (dl && *dl < end) {
       o_.sleep(std::max<int64_t>(*dl - o_.now(), 0));
-      return predict(i, what, {"done"});
+      predict(i, what, {"done"});
+      stop_at(i + 1, kWokenByTimer);
+      return;
     }
     predict(i, what, dl && *dl == end ? std::vector<std::string>{"timeout", "done"} : std::vector<std::string>{"timeout"});
     sleep_until(i, end);
