@@ -45,14 +45,18 @@ TEST(Judge, PredictsCausePropagation) {
 }
 
 TEST(Judge, PredictsDeadlineExpiryAndSelect) {
-  Judgement j = judge(parse("  h1 = background\n  h2 = with_timeout_cause h1 5ms cause4\n  select h2 10ms\n"
-                            "  observe err h2\n  observe cause h2\n"));
+  Judgement j = judge(parse("  h1 = background\n  h2 = with_timeout_cause h1 5ms cause4\n  sleep 7ms\n"
+                            "  select h2 10ms\n  observe err h2\n  observe cause h2\n"));
   ASSERT_EQ(j.predictions.size(), 3u);
   EXPECT_EQ(j.predictions[0].allowed, std::vector<std::string>{"done"});
   std::vector<std::string> keep;
-  EXPECT_FALSE(against(j, {{2, "select h2 = done"}, {3, "err h2 = context deadline exceeded"}, {4, "cause h2 = cause4"}},
+  EXPECT_FALSE(against(j, {{3, "select h2 = done"}, {4, "err h2 = context deadline exceeded"}, {5, "cause h2 = cause4"}},
                        keep));
-  EXPECT_TRUE(against(j, {{2, "select h2 = done"}, {3, "err h2 = context canceled"}, {4, "cause h2 = cause4"}}, keep));
+  EXPECT_TRUE(against(j, {{3, "select h2 = done"}, {4, "err h2 = context canceled"}, {5, "cause h2 = cause4"}}, keep));
+  // A select the timer wakes: the rest of that cancellation runs beside main, judging stops.
+  Judgement woken = judge(parse("  h1 = background\n  h2 = with_timeout h1 5ms\n  select h2 10ms\n  observe err h2\n"));
+  EXPECT_EQ(woken.predictions.size(), 1u);
+  EXPECT_EQ(woken.judged_ops, 3u);
 }
 
 TEST(Judge, StopsWhereItCannotJudge) {
