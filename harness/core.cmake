@@ -15,14 +15,18 @@ ctxcheck_layer(util SOURCES ${H}/util/atomic_file.cpp ${H}/util/process.cpp DEPS
 ctxcheck_layer(program
   SOURCES ${H}/program/program.cpp ${H}/program/text.cpp ${H}/program/generate.cpp ${H}/program/decode.cpp
   DEPS ctxcheck_catalog ctxcheck_util ctxcheck_runtime)
+# The independent reference of Go's rules (never model/): the sequential oracle and its judge.
+ctxcheck_layer(reference
+  SOURCES ${H}/reference/oracle.cpp ${H}/reference/judge.cpp ${H}/reference/collector.cpp
+  DEPS ctxcheck_program)
 ctxcheck_layer(invariants
   SOURCES ${H}/invariants/checks.cpp ${H}/invariants/chains.cpp ${H}/invariants/view.cpp ${H}/invariants/program_checks.cpp
-          ${H}/invariants/quiescence.cpp ${H}/invariants/end_phase.cpp
-  DEPS ctxcheck_program ctxcheck_context)
+          ${H}/invariants/quiescence.cpp ${H}/invariants/end_phase.cpp ${H}/invariants/gc_reference.cpp
+  DEPS ctxcheck_program ctxcheck_context ctxcheck_reference)
 ctxcheck_layer(executor
   SOURCES ${H}/executor/result.cpp ${H}/executor/executor.cpp ${H}/executor/interp.cpp
           ${H}/executor/forced_order.cpp ${H}/executor/fuzz_input.cpp
-  DEPS ctxcheck_invariants)
+  DEPS ctxcheck_invariants ctxcheck_reference)
 ctxcheck_layer(report
   SOURCES ${H}/report/tree.cpp ${H}/report/text.cpp ${H}/report/json.cpp ${H}/report/timeline.cpp
   DEPS ctxcheck_executor nlohmann_json::nlohmann_json)
@@ -77,6 +81,11 @@ add_executable(harness_tests
 target_link_libraries(harness_tests PRIVATE ctxcheck_harness rapidcheck_gtest rapidcheck GTest::gtest_main ctxcheck_warnings)
 target_compile_definitions(harness_tests PRIVATE CTXCHECK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(harness_tests DISCOVERY_TIMEOUT 60)
+
+# harness/reference: the judge and the reference collector, alone and online in the executor.
+add_executable(reference_tests ${CMAKE_CURRENT_SOURCE_DIR}/tests/reference_test.cpp)
+target_link_libraries(reference_tests PRIVATE ctxcheck_harness GTest::gtest_main ctxcheck_warnings)
+gtest_discover_tests(reference_tests DISCOVERY_TIMEOUT 60)
 
 # Every minimized case ever found replays to the outcome and trace hash its header records.
 file(GLOB CTXCHECK_REGRESSIONS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/corpus/regressions/*.trace)

@@ -46,7 +46,14 @@ namespace ctxcheck::harness {
     "of GC cycles (chain depth aware)", "end")                                                  \
   X(HeapLeak, "heap-leak",                                                                     \
     "after the program ends and drops everything, GC returns the heap to its baseline", "end")  \
-  X(Termination, "termination", "bounded steps; no deadlock on model locks; no model panic", "step, end")
+  X(Termination, "termination", "bounded steps; no deadlock on model locks; no model panic", "step, end") \
+  X(Oracle, "oracle",                                                                          \
+    "what main observes (err, cause, value, deadline, done, children, select and stop results) " \
+    "agrees with an independent sequential reference of Go's context package, for every op of " \
+    "main it can judge (harness/reference/judge.h)", "end")                                   \
+  X(GcReference, "gc-reference",                                                               \
+    "every GC cycle marks, queues and frees exactly the objects a reference collector of Go's " \
+    "finalizer rules does on the same heap (harness/reference/collector.h)", "step, end")
 
 #define CTXCHECK_FINDINGS(X)                                                                   \
   X(LostCancel, "lost-cancel",                                                                 \

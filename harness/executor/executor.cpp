@@ -10,6 +10,7 @@
 #include "harness/invariants/program_checks.h"
 #include "harness/invariants/quiescence.h"
 #include "harness/program/text.h"
+#include "harness/reference/judge.h"
 #include "model/runtime/fiber_asan.h"
 #include "model/runtime/state_hash.h"
 
@@ -29,12 +30,18 @@ void Interp::main() {
   program_.baseline_objects = static_cast<uint32_t>(rt_.heap().allocated());
   rt_.set_step_hook([this] { after_step(); });
   rt_.set_state_hasher([this] { return state_digest(); });
+  if (checker_.enabled(Invariant::GcReference))
+    rt_.heap().set_collect_observer([this](const rt::Heap& heap, bool after) {
+      if (!after) return gc_reference_.before(heap);
+      if (auto v = gc_reference_.after(heap)) violate(*v);
+    });
   run_script(0);
   rt_.settle();
   check_quiescence(env(), fill_view());
   if (opts_.end_phase) run_end_phase(env(), out_.gc_trace);
   rt_.set_step_hook(nullptr);
   rt_.set_state_hasher(nullptr);
+  rt_.heap().set_collect_observer(nullptr);
 }
 
 // What the runtime cannot see of the state, for explorers that cache states: the model
@@ -214,6 +221,26 @@ void record_options(Program& program, const ExecOptions& opts) {
   if (opts.limits.max_steps != rt::kDefaultMaxSteps) program.max_steps = opts.limits.max_steps;
 }
 
+namespace {
+
+// oracle: main's observations against the independent sequential reference (judge.h), for
+// an execution that ran to its end (main may be parked forever: the reference says so too).
+std::optional<ViolationReport> oracle_disagreement(const Program& program, const ExecResult& out) {
+  std::vector<reference::Printed> printed;
+  for (const Observation& o : out.observations)
+    if (o.script == 0 && o.what != "goroutines") printed.push_back({static_cast<size_t>(o.op), &o.what, &o.value});
+  std::optional<reference::Disagreement> d = reference::first_disagreement(reference::judge(program), printed);
+  if (!d) return std::nullopt;
+  ViolationReport r;
+  r.id = Invariant::Oracle;
+  r.message = std::move(d->message);
+  r.at.script = 0;
+  r.at.op = static_cast<int32_t>(d->op);
+  return r;
+}
+
+}  // namespace
+
 ExecResult execute(const Program& program, rt::ChoiceSource& choices, const ExecOptions& opts) {
   ExecResult out;
   rt::Limits limits = opts.limits;
@@ -252,6 +279,9 @@ ExecResult execute(const Program& program, rt::ChoiceSource& choices, const Exec
       out.violation = std::move(r);
     }
   }
+  bool ran_out = run.outcome == rt::Outcome::Ok || run.outcome == rt::Outcome::ProgramDeadlock;
+  if (!out.violation && ran_out && opts.invariants.test(static_cast<size_t>(Invariant::Oracle)))
+    out.violation = oracle_disagreement(program, out);
   interp.record_for_reports(runtime);
   interp.pkg.reset();
   out.verdict = out.violation ? Verdict::Violation : out.findings.empty() ? Verdict::Pass : Verdict::Finding;

@@ -74,6 +74,7 @@ void Interp::created(const Op& op, std::vector<uint32_t>& visible, Context* c, r
   visible.push_back(op.result);
   enter(op.result);
   viewer_->record_handle(c->id(), op.result);
+  if (pkg->reparents() > 0) checker_.note_own_cancel(c->id());  // see the reparent op
   pkg->release_new();
   // A constructor may change the tree after its last scheduling point (the reparent-cycle
   // fault closes a cycle there): check before the program walks it.
@@ -133,7 +134,9 @@ void Interp::construct(const Op& op, std::vector<uint32_t>& visible) {
       out_.afterfunc_runs[self] = 0;
       std::function<void()> f = [this, self, target] {
         ++out_.afterfunc_runs[self];  // export-go asserts the count
-        if (target) handles_[target].cancel(model::kNilError);
+        if (target == 0) return;
+        checker_.note_own_cancel(handles_[target].ctx->id());
+        handles_[target].cancel(model::kNilError);
       };
       auto r = P.AfterFunc(ctx(op.a), std::move(f));
       Handle& hd = handles_[op.result];
@@ -197,6 +200,7 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
       defers.push_back(&op);
       break;
     case OpKind::Stop: {
+      checker_.note_own_cancel(handles_[op.a].af->id());  // a stop that wins cancels the afterFuncCtx
       bool stopped = handles_[op.a].stop();
       // Concurrent stops: one wins (true) and the others return false, possibly first.
       // What the afterfunc invariant needs is whether any stop returned true.
@@ -245,6 +249,9 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
     case OpKind::Gc: out_.gc_trace.push_back(rt_.gc().to_string()); break;
     case OpKind::Reparent: {
       rt_.point(rt::Ev::Model, 3, op.a);
+      // After an unsafe reparent, parents no longer say where a cancel came from: every
+      // context counts as canceled directly, which stops the propagation cause comparison.
+      for (const auto& c : P.contexts()) checker_.note_own_cancel(c->id());
       P.Reparent(ctx(op.a), ctx(op.b));
       after_step();  // a cycle must be reported before anything walks it
       break;
@@ -256,6 +263,7 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
 void Interp::do_cancel(const Op& op) {
   Handle& hd = handles_[op.a];
   hd.cancel_called = true;
+  checker_.note_own_cancel(hd.ctx->id());
   std::vector<uint32_t> registered;
   bool check = checker_.enabled(Invariant::Propagation);
   if (check) {
@@ -263,7 +271,7 @@ void Interp::do_cancel(const Op& op) {
   }
   hd.cancel(op.cause);
   if (check && family_of(hd.ctx->kind()) == CtxFamily::Cancel) {
-    if (auto v = check_propagation_after_cancel(fill_view(), hd.ctx->id(), registered)) violate(*v);
+    if (auto v = check_propagation_after_cancel(fill_view(), hd.ctx->id(), registered, checker_.own_cancels())) violate(*v);
   }
 }
 

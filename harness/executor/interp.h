@@ -12,6 +12,7 @@
 
 #include "harness/executor/executor.h"
 #include "harness/executor/forced_order.h"
+#include "harness/invariants/gc_reference.h"
 #include "harness/invariants/program_checks.h"
 #include "harness/invariants/program_state.h"
 #include "harness/invariants/view.h"
@@ -81,6 +82,7 @@ class Interp final : public Recorder {
   const ExecOptions& opts_;
   ExecResult& out_;
   InvariantChecker checker_;
+  GcReferenceChecker gc_reference_;
   ProgramState program_;
   std::vector<Handle>& handles_ = program_.handles;
   std::vector<std::pair<uint32_t, rt::ObjId>>& program_finalizers_ = program_.finalizers;

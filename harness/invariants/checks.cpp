@@ -1,5 +1,7 @@
 #include "harness/invariants/checks.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace ctxcheck::harness {
@@ -211,8 +213,57 @@ std::vector<uint32_t> registered_below(const ModelView& v, uint32_t id) {
   return out;
 }
 
+namespace {
+
+bool own_cancel(const OwnCancels& own, uint32_t id) { return id < own.size() && own[id]; }
+bool own_timer_expired(const ModelView& v, const CtxView& c) {
+  return c.own_deadline && c.deadline && *c.deadline <= v.now;
+}
+
+// The context a cancel reaches `d` through: its nearest cancelable ancestor across valueCtx
+// (-1: none, d sits under WithoutCancel or a root; -2: a foreign context decides, or a cycle).
+int64_t cancel_source(const ModelView& v, const CtxView& d) {
+  const CtxView* x = v.get(d.parent);
+  for (size_t i = 0; x && i < v.contexts.size(); ++i, x = v.get(x->parent)) {
+    if (x->family == CtxFamily::Cancel) return x->id;
+    if (x->family == CtxFamily::Empty || x->family == CtxFamily::WithoutCancel) return -1;
+    if (x->family != CtxFamily::Value) return -2;
+  }
+  return x ? -2 : -1;
+}
+
+// A canceled cancelCtx that nobody canceled directly must carry its source's err and cause.
+std::optional<Violation> cause_mismatch(const ModelView& v, const CtxView& d, const OwnCancels& own) {
+  if (d.family != CtxFamily::Cancel || d.err == kNil || own_cancel(own, d.id) || own_timer_expired(v, d))
+    return std::nullopt;
+  int64_t src = cancel_source(v, d);
+  if (src == -2) return std::nullopt;
+  if (src == -1)
+    return make(Invariant::Propagation,
+                fmt::format("{} is canceled ({}) but nothing canceled it: no cancel func of its own was "
+                            "called, its deadline has not passed and no ancestor can cancel it",
+                            v.name(d.id), err_name(d.err)),
+                {d.id});
+  const CtxView& s = *v.get(src);
+  if (s.err == d.err && s.cause == d.cause) return std::nullopt;
+  return make(Invariant::Propagation,
+              fmt::format("{} was canceled through {} but has err/cause {}/{}, not its parent's {}/{}",
+                          v.name(d.id), v.name(s.id), err_name(d.err), err_name(d.cause), err_name(s.err),
+                          err_name(s.cause)),
+              {d.id, s.id});
+}
+
+}  // namespace
+
+std::optional<Violation> check_propagation_causes(const ModelView& v, const OwnCancels& own) {
+  for (const CtxView& d : v.contexts)
+    if (auto r = cause_mismatch(v, d, own)) return r;
+  return std::nullopt;
+}
+
 std::optional<Violation> check_propagation_after_cancel(const ModelView& v, uint32_t canceled,
-                                                        const std::vector<uint32_t>& registered) {
+                                                        const std::vector<uint32_t>& registered,
+                                                        const OwnCancels& own) {
   const CtxView* c = v.get(canceled);
   if (!c || c->err == kNil)
     return make(Invariant::Propagation,
@@ -221,12 +272,63 @@ std::optional<Violation> check_propagation_after_cancel(const ModelView& v, uint
                 {canceled});
   for (uint32_t d : registered) {
     const CtxView* dv = v.get(d);
-    if (dv && dv->err == kNil)
+    if (!dv) continue;
+    if (dv->err == kNil)
       return make(Invariant::Propagation,
                   fmt::format("cancel of {} returned but its registered descendant {} is "
                               "not canceled",
                               v.name(canceled), v.name(d)),
                   {canceled, d});
+    if (auto r = cause_mismatch(v, *dv, own)) return r;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Some context on c's chain (itself or an ancestor, up to what stops a cancel) has a deadline
+// that has passed; a foreign context in the chain may report anything.
+bool expired_deadline_on_chain(const ModelView& v, const CtxView& c) {
+  const CtxView* x = &c;
+  for (size_t i = 0; x && i <= v.contexts.size(); ++i, x = v.get(x->parent)) {
+    if (own_timer_expired(v, *x) || x->family == CtxFamily::Foreign) return true;
+    if (x->family == CtxFamily::Empty || x->family == CtxFamily::WithoutCancel) return false;
+  }
+  return x != nullptr;  // a cycle: acyclic reports it
+}
+
+}  // namespace
+
+std::optional<Violation> DeadlineChecker::check(const ModelView& v) {
+  if (created_.size() < v.contexts.size()) {
+    created_.resize(v.contexts.size(), v.now);
+    canceled_.resize(v.contexts.size(), kNever);
+  }
+  for (const CtxView& c : v.contexts) {
+    if (c.family != CtxFamily::Cancel) continue;
+    if (c.err != kNil && canceled_[c.id] == kNever) {
+      canceled_[c.id] = v.now;
+      if (c.err == kDeadlineExceeded && !expired_deadline_on_chain(v, c))
+        return make(Invariant::Deadline,
+                    fmt::format("{} reports {} at +{}ns but no deadline on its chain has passed", v.name(c.id),
+                                err_name(c.err), v.now - rt::kEpoch),
+                    {c.id});
+    }
+    if (!c.own_deadline || !c.deadline || *c.deadline >= v.now) continue;
+    // The clock has moved past the deadline since the context was made: its timer had its
+    // instant to fire (one made past its deadline is canceled by its constructor, which may
+    // not have returned yet).
+    if (c.err == kNil && created_[c.id] <= *c.deadline)
+      return make(Invariant::Deadline,
+                  fmt::format("{} is past its deadline (+{}ns) and the clock moved on (+{}ns) but it is not done",
+                              v.name(c.id), *c.deadline - rt::kEpoch, v.now - rt::kEpoch),
+                  {c.id});
+    if (c.err == kCanceled && canceled_[c.id] > std::max(*c.deadline, created_[c.id]))
+      return make(Invariant::Deadline,
+                  fmt::format("{} was canceled at +{}ns, after its deadline +{}ns passed: it should have "
+                              "expired with DeadlineExceeded first",
+                              v.name(c.id), canceled_[c.id] - rt::kEpoch, *c.deadline - rt::kEpoch),
+                  {c.id});
   }
   return std::nullopt;
 }
@@ -264,7 +366,7 @@ std::optional<Violation> InvariantChecker::after_step(const ModelView& v) {
   if (enabled(Invariant::Acyclic) && (r = check_acyclic(v, chains_))) return r;
   if (enabled(Invariant::Residue) && (r = check_residue(v, chains_))) return r;
   if (enabled(Invariant::DoneErr) && (r = done_err_.check(v))) return r;
-  if (enabled(Invariant::Deadline) && (r = check_deadline_order(v))) return r;
+  if (enabled(Invariant::Deadline) && ((r = check_deadline_order(v)) || (r = deadline_.check(v)))) return r;
   if (enabled(Invariant::AfterFunc) && (r = check_afterfunc_once(v))) return r;
   return std::nullopt;
 }
@@ -272,7 +374,9 @@ std::optional<Violation> InvariantChecker::after_step(const ModelView& v) {
 std::optional<Violation> InvariantChecker::at_quiescence(const ModelView& v) {
   std::optional<Violation> r;
   if ((r = after_step(v))) return r;
-  if (enabled(Invariant::Propagation) && (r = check_propagation_quiescent(v, chains_))) return r;
+  if (enabled(Invariant::Propagation) &&
+      ((r = check_propagation_quiescent(v, chains_)) || (r = check_propagation_causes(v, own_cancels_))))
+    return r;
   if (enabled(Invariant::Deadline) && (r = check_deadline_expiry(v))) return r;
   if (enabled(Invariant::AfterFunc) && (r = check_afterfunc_final(v))) return r;
   return std::nullopt;

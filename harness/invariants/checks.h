@@ -58,10 +58,20 @@ std::optional<Violation> check_afterfunc_once(const ModelView& v);
 std::optional<Violation> check_afterfunc_final(const ModelView& v);
 std::optional<Violation> check_propagation_quiescent(const ModelView& v, ChainScratch& s);
 std::optional<Violation> check_propagation_quiescent(const ModelView& v);
+// Contexts whose own cancel func was called (by the program or an AfterFunc's f), by id:
+// they may end with any err and cause; every other one canceled takes its parent's.
+using OwnCancels = std::vector<uint8_t>;
+// Go: a child canceled through its parent takes the parent's err and cause. For every
+// canceled cancelCtx nobody canceled directly and whose timer did not expire: its nearest
+// cancelable ancestor (through valueCtx) is canceled with the same err and cause, and one
+// with no cancelable ancestor (under WithoutCancel or a root) is not canceled at all.
+std::optional<Violation> check_propagation_causes(const ModelView& v, const OwnCancels& own);
 // `registered` = the contexts transitively registered under `canceled` just before the
-// program's cancel call; each must be canceled when the call returns.
+// program's cancel call; each must be canceled when the call returns, with the err and
+// cause of the context it was registered under (unless canceled directly, `own`).
 std::optional<Violation> check_propagation_after_cancel(const ModelView& v, uint32_t canceled,
-                                                        const std::vector<uint32_t>& registered);
+                                                        const std::vector<uint32_t>& registered,
+                                                        const OwnCancels& own = {});
 // Transitive children-map closure of `id` (bounded; used to capture `registered`).
 std::vector<uint32_t> registered_below(const ModelView& v, uint32_t id);
 
@@ -78,11 +88,31 @@ class DoneErrChecker {
   std::vector<Seen> seen_;
 };
 
+// deadline needs memory too: when each context was created and canceled. After every step:
+// a context reporting DeadlineExceeded has an expired deadline on its chain, and once the
+// clock has moved past a timerCtx's deadline it is done, with DeadlineExceeded unless it was
+// canceled no later than the deadline (or at its creation, for a deadline already past).
+class DeadlineChecker {
+ public:
+  void reset() { created_.clear(), canceled_.clear(); }
+  std::optional<Violation> check(const ModelView& v);
+
+ private:
+  static constexpr rt::Nanos kNever = -1;
+  std::vector<rt::Nanos> created_, canceled_;
+};
+
 // Runs the per-step and quiescence sets, honouring an enabled set.
 class InvariantChecker {
  public:
   explicit InvariantChecker(InvariantSet enabled = all_invariants()) : enabled_(enabled) {}
-  void reset() { done_err_.reset(); }
+  void reset() { done_err_.reset(), deadline_.reset(), own_cancels_.clear(); }
+  // The cancel func of context `ctx` is being called (by the program or an AfterFunc's f).
+  void note_own_cancel(uint32_t ctx) {
+    if (own_cancels_.size() <= ctx) own_cancels_.resize(ctx + 1, 0);
+    own_cancels_[ctx] = 1;
+  }
+  const OwnCancels& own_cancels() const { return own_cancels_; }
   bool enabled(Invariant i) const { return enabled_.test(static_cast<size_t>(i)); }
   std::optional<Violation> after_step(const ModelView& v);
   std::optional<Violation> at_quiescence(const ModelView& v);
@@ -90,6 +120,8 @@ class InvariantChecker {
  private:
   InvariantSet enabled_;
   DoneErrChecker done_err_;
+  DeadlineChecker deadline_;
+  OwnCancels own_cancels_;
   ChainScratch chains_;
 };
 

@@ -195,6 +195,8 @@ const std::map<std::string, std::string> kHuntAlphabet = {
     {"err-done-swapped", "with_cancel,cancel,go,wait"},
     {"value-outer-wins", "with_value,observe"},
     {"reparent-cycle", "with_cancel,cancel"},
+    {"wrong-child-cause", "with_cancel_cause,with_cancel,cancel"},
+    {"timer-cancels-child", "with_timeout,with_cancel"},
 };
 
 TEST(KillTable, EveryFaultFoundWithFiveOpsAndBoundTwo) {

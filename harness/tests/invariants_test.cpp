@@ -126,6 +126,45 @@ TEST(Propagation, AfterCancelRegisteredMustBeCanceled) {
   EXPECT_FALSE(check_propagation_after_cancel(v, 1, reg));
 }
 
+TEST(Propagation, ChildTakesItsParentsCause) {
+  ModelView v = chain();
+  cancel(v.contexts[1]);
+  v.contexts[1].cause = 7;  // cancel(cause7) on a WithCancelCause parent
+  cancel(v.contexts[2]);    // the child got Canceled/Canceled: the wrong cause
+  auto r = check_propagation_causes(v, {});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, Invariant::Propagation);
+  EXPECT_NE(r->message.find("not its parent's context canceled/cause7"), std::string::npos) << r->message;
+  EXPECT_TRUE(check_propagation_after_cancel(v, 1, {2}));
+  v.contexts[2].cause = 7;  // the faithful cascade
+  EXPECT_FALSE(check_propagation_causes(v, {}));
+  EXPECT_FALSE(check_propagation_after_cancel(v, 1, {2}));
+}
+
+TEST(Propagation, OwnCancelOrOwnTimerMayDiffer) {
+  ModelView v = chain();
+  cancel(v.contexts[1]);
+  v.contexts[1].cause = 7;
+  cancel(v.contexts[2]);
+  OwnCancels own{0, 0, 1};  // c2's own cancel func ran first
+  EXPECT_FALSE(check_propagation_causes(v, own));
+  v.contexts[2].own_deadline = true;  // or its own timer expired first
+  v.contexts[2].deadline = v.now;
+  v.contexts[2].err = v.contexts[2].cause = kDeadlineExceeded;
+  EXPECT_FALSE(check_propagation_causes(v, {}));
+  v.now -= 1;  // ... but not before its deadline
+  EXPECT_TRUE(check_propagation_causes(v, {}));
+}
+
+TEST(Propagation, CanceledWithNoSourceTrips) {
+  ModelView v = chain();
+  v.contexts[1].family = CtxFamily::WithoutCancel;  // c2 sits under WithoutCancel
+  v.contexts[1].kind = "withoutCancelCtx";
+  cancel(v.contexts[2]);
+  EXPECT_TRUE(check_propagation_causes(v, {}));
+  EXPECT_FALSE(check_propagation_causes(v, {0, 0, 1}));
+}
+
 TEST(DoneErr, ClosedDoneWithNilErrTrips) {
   ModelView v = chain();
   DoneErrChecker d;
@@ -171,6 +210,72 @@ TEST(Deadline, ExpiredButNotDoneTrips) {
   EXPECT_TRUE(check_deadline_expiry(v));
   cancel(v.contexts[2], kDeadlineExceeded);
   EXPECT_FALSE(check_deadline_expiry(v));
+}
+
+// bg <- c1 (a timerCtx with deadline +10) <- c2
+ModelView timer_chain() {
+  ModelView v = chain();
+  v.contexts[1].kind = "timerCtx";
+  v.contexts[1].own_deadline = true;
+  v.contexts[1].deadline = v.contexts[2].deadline = rt::kEpoch + 10;
+  return v;
+}
+
+TEST(Deadline, DeadlineExceededWithoutExpiredDeadlineTrips) {
+  ModelView v = timer_chain();
+  DeadlineChecker d;
+  EXPECT_FALSE(d.check(v));
+  v.now = rt::kEpoch + 5;
+  cancel(v.contexts[2], kDeadlineExceeded);  // a timer canceled the wrong context, early
+  auto r = d.check(v);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, Invariant::Deadline);
+  EXPECT_NE(r->message.find("no deadline on its chain has passed"), std::string::npos) << r->message;
+
+  ModelView good = timer_chain();
+  DeadlineChecker g;
+  EXPECT_FALSE(g.check(good));
+  good.now = rt::kEpoch + 10;  // c1's timer fires: c1 and, through it, c2
+  cancel(good.contexts[1], kDeadlineExceeded);
+  cancel(good.contexts[2], kDeadlineExceeded);
+  EXPECT_FALSE(g.check(good));
+}
+
+TEST(Deadline, ClockPastDeadlineMeansDoneAtEveryStep) {
+  ModelView v = timer_chain();
+  DeadlineChecker d;
+  EXPECT_FALSE(d.check(v));
+  v.now = rt::kEpoch + 10;  // the deadline's own instant: its timer may still be due
+  EXPECT_FALSE(d.check(v));
+  v.now = rt::kEpoch + 11;  // the clock moved on: the timer never fired
+  EXPECT_TRUE(d.check(v));
+}
+
+TEST(Deadline, CanceledAfterTheDeadlineTrips) {
+  ModelView v = timer_chain();
+  DeadlineChecker d;
+  EXPECT_FALSE(d.check(v));
+  v.now = rt::kEpoch + 20;  // a program cancel at +20 beat a timer due at +10
+  cancel(v.contexts[1]);
+  auto r = d.check(v);
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->message.find("after its deadline"), std::string::npos) << r->message;
+
+  ModelView early = timer_chain();
+  DeadlineChecker e;
+  early.now = rt::kEpoch + 3;
+  cancel(early.contexts[1]);  // canceled before the deadline: Canceled is right
+  EXPECT_FALSE(e.check(early));
+  early.now = rt::kEpoch + 20;
+  EXPECT_FALSE(e.check(early));
+}
+
+TEST(Deadline, CreatedPastItsDeadlineUnderACanceledParent) {
+  ModelView v = timer_chain();
+  v.now = rt::kEpoch + 20;  // WithDeadline(@10) at +20 under a canceled parent: Canceled
+  cancel(v.contexts[1]);
+  DeadlineChecker d;
+  EXPECT_FALSE(d.check(v));
 }
 
 TEST(AfterFunc, RunsTwiceTrips) {

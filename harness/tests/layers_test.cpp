@@ -30,8 +30,9 @@ const std::vector<Layer> kLayers = {
     {"harness/catalog", {}},  // the ids a user reads: invariants, findings, verdicts
     {"harness/util", {}},
     {"harness/program", {"harness/catalog", "harness/util", "model/runtime/prng.h"}},
-    {"harness/invariants", {"harness/program", "harness/catalog", "harness/util", "model/"}},
-    {"harness/executor", {"harness/invariants", "harness/program", "harness/catalog", "harness/util", "model/"}},
+    {"harness/reference", {"harness/program", "harness/catalog", "harness/util"}},  // never model/
+    {"harness/invariants", {"harness/reference", "harness/program", "harness/catalog", "harness/util", "model/"}},
+    {"harness/executor", {"harness/reference", "harness/invariants", "harness/program", "harness/catalog", "harness/util", "model/"}},
     {"harness/report", {"harness/executor", "harness/invariants", "harness/program", "harness/catalog",
                         "harness/util", "model/"}},
     {"harness/shrink", {"harness/report", "harness/executor", "harness/invariants", "harness/program",
@@ -45,7 +46,7 @@ const std::vector<Layer> kLayers = {
                         "harness/catalog", "harness/util", "model/"}},
     {"harness/cli", {"harness/", "model/"}},
     {"harness/tests", {"harness/", "model/"}},
-    {"properties", {"harness/program", "harness/executor", "harness/invariants", "harness/report",
+    {"properties", {"harness/reference", "harness/program", "harness/executor", "harness/invariants", "harness/report",
                     "harness/shrink", "harness/sink", "harness/catalog", "harness/util", "model/"}},
     {"fuzzers", {"harness/program", "harness/executor", "harness/invariants", "harness/report",
                  "harness/shrink", "harness/sink", "harness/catalog", "harness/util", "model/"}},

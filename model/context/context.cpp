@@ -153,7 +153,7 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
       // parent has already been canceled
       Error cause = p->cause_;
       p->mu_.unlock();
-      child->cancel(false, err, cause);
+      child->cancel(false, err, pkg_.fault(Fault::WrongChildCause) ? err : cause);
     } else {
       p->add_child(child);
       p->mu_.unlock();
@@ -276,7 +276,7 @@ bool CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
       CancelCtx* child = pending[i].child;
       pending.erase(pending.begin() + i);
       ForwardGuard g;  // the recursion down the tree
-      child->cancel(false, err, cause);
+      child->cancel(false, err, pkg_.fault(Fault::WrongChildCause) ? err : cause);
     }
   }
   clear_children();  // c.children = nil
@@ -565,7 +565,13 @@ WithCancelResult Package::WithDeadlineCause(Context* parent, Nanos d, Error caus
   if (c->err_.load() == 0) {
     rt::ObjId f = closure("WithDeadlineCause.func1", c->obj());
     c->timer_ = rt_.after_func(dur, rt::GoKind::TimerFunc, "ctx" + std::to_string(c->id()) + " deadline",
-                               [c, cause] { c->cancel(true, kDeadlineExceeded, cause); }, f);
+                               [c, cause] {
+                                 CancelCtx* target = c;  // the timer-cancels-child fault picks another
+                                 if (c->pkg_.fault(Fault::TimerCancelsChild) && !c->children_.empty())
+                                   target = c->children_.front().child;
+                                 target->cancel(true, kDeadlineExceeded, cause);
+                               },
+                               f);
     rt_.heap().link(c->obj(), rt_.timer_object(c->timer_), "timer");
     touch();
   }

@@ -37,7 +37,13 @@ namespace ctxcheck::model {
     "valueCtx.Value asks its parent first: an outer binding of the same key hides the nearest") \
   X(ReparentCycle, "reparent-cycle",                                                             \
     "WithCancel under a chain of 3 cancelCtx reparents the oldest under the new child, closing " \
-    "a cycle (the seed's ctx4 -> ctx1 loop)")
+    "a cycle (the seed's ctx4 -> ctx1 loop)")                                                    \
+  X(WrongChildCause, "wrong-child-cause",                                                        \
+    "cancel passes its err, not its cause, down to the children: a child canceled through a "   \
+    "WithCancelCause or deadline-cause parent loses the parent's cause")                          \
+  X(TimerCancelsChild, "timer-cancels-child",                                                    \
+    "a timerCtx's timer cancels its first registered child instead of the timerCtx itself: it "  \
+    "stays undone past its deadline")
 
 enum class Fault : unsigned char {
 #define CTXCHECK_X(id, name, desc) id,

@@ -153,6 +153,7 @@ void Heap::push_if_unmarked(std::vector<ObjId>& work, ObjId id) {
 }
 
 GcStats Heap::collect() {
+  if (collect_observer_) collect_observer_(*this, false);
   ++version_;
   GcStats st;
   st.cycle = ++cycle_;
@@ -202,6 +203,7 @@ GcStats Heap::collect() {
   st.heap_after = live_bytes_;
   st.objects_after = live_objects_;
   history_.push_back(st);
+  if (collect_observer_) collect_observer_(*this, true);
   return st;
 }
 

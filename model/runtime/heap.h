@@ -113,6 +113,10 @@ class Heap {
 
   // Full collection. Queues finalizers; the runtime runs them.
   GcStats collect();
+  // Called at the start (after = false) and the end of every collect(), on the heap as it
+  // is then: the harness checks each collection against a reference collector.
+  using CollectObserver = std::function<void(const Heap&, bool after)>;
+  void set_collect_observer(CollectObserver f) { collect_observer_ = std::move(f); }
   // Take the next queued finalizer (FIFO). The object stays a root until finalizer_done.
   bool take_finalizer(ObjId& obj, Finalizer& f);
   void finalizer_done(ObjId obj);
@@ -143,6 +147,7 @@ class Heap {
   std::vector<Finalizer> finalizers_;
   std::vector<ObjId> fin_queue_;
   std::vector<GcStats> history_;
+  CollectObserver collect_observer_;
   uint32_t cycle_ = 0;
   uint32_t run_since_last_ = 0;
   uint64_t live_bytes_ = 0, peak_bytes_ = 0;

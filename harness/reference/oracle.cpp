@@ -1,8 +1,8 @@
-#include "properties/oracle/oracle.h"
+#include "harness/reference/oracle.h"
 
 #include <algorithm>
 
-namespace ctxcheck::properties::oracle {
+namespace ctxcheck::reference {
 
 std::string err_text(Err e) {
   switch (e) {
@@ -292,4 +292,4 @@ std::optional<int64_t> Oracle::value(int n, Key key) const {
   return std::nullopt;
 }
 
-}  // namespace ctxcheck::properties::oracle
+}  // namespace ctxcheck::reference

@@ -1,0 +1,39 @@
+#include "harness/invariants/gc_reference.h"
+
+#include <fmt/format.h>
+
+namespace ctxcheck::harness {
+
+void GcReferenceChecker::before(const rt::Heap& heap) {
+  image_.objs.assign(heap.allocated(), {});
+  for (rt::ObjId o = 0; o < heap.allocated(); ++o) {
+    const rt::HeapObject& ho = heap.object(o);
+    reference::HeapObj& r = image_.objs[o];
+    r.alive = ho.alive;
+    if (!r.alive) continue;
+    r.finalizer = heap.has_finalizer(o);
+    r.queued = ho.queued;
+    for (const rt::Edge& e : ho.edges) r.refs.push_back(e.to);
+  }
+  image_.roots.clear();
+  for (const rt::Root& root : heap.roots()) image_.roots.push_back(root.obj);
+}
+
+std::optional<Violation> GcReferenceChecker::after(const rt::Heap& heap) const {
+  reference::GcOutcome want = reference::collect(image_);
+  for (rt::ObjId o = 0; o < image_.objs.size(); ++o) {
+    if (!image_.objs[o].alive) continue;
+    bool freed = !heap.alive(o);
+    bool queued = !freed && heap.object(o).queued && !image_.objs[o].queued;
+    if (freed == static_cast<bool>(want.freed[o]) && queued == static_cast<bool>(want.queued[o])) continue;
+    auto fate = [](bool f, bool q) { return f ? "freed" : q ? "queued for finalization" : "kept (marked)"; };
+    return Violation{Invariant::GcReference,
+                     fmt::format("GC cycle {}: the model {} {}, Go's rules have it {}{}", heap.history().size(),
+                                 freed ? "freed" : queued ? "queued" : "kept", heap.describe(o), fate(want.freed[o], want.queued[o]),
+                                 image_.objs[o].finalizer ? " (it has a finalizer)" : ""),
+                     {}};
+  }
+  return std::nullopt;
+}
+
+}  // namespace ctxcheck::harness
