@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/catalog/catalog.h"
+#include "harness/catalog/finding_detail.h"
 #include "harness/catalog/verdict.h"
 #include "model/runtime/choice.h"
 #include "model/runtime/runtime.h"
@@ -51,7 +52,8 @@ struct FindingReport {
   Finding id{};
   std::string message;
   ProgramPoint at;
-  std::string path;                 // retention path / cycle, if any
+  std::string path;                 // retention path / cycle, if any (text)
+  FindingDetail detail;             // the path node by node, the contexts it is about
 };
 
 // One `observe` op's result, in program order of execution.

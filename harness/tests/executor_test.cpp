@@ -171,8 +171,11 @@ TEST(Findings, ParkedForeverAndShadowedKeyAndPanic) {
   ExecResult parked = run_text("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  wait h2\n");
   EXPECT_TRUE(has_finding(parked, Finding::ParkedForever));
   ExecResult shadow = run_text(
-      "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_value h1 keyA:1 5\n  h3 = with_value h2 keyB:1 6\n");
+      "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_value h1 keyA:1 5\n  h3 = with_value h2 keyA:1 string:\"x\"\n");
   EXPECT_TRUE(has_finding(shadow, Finding::ShadowedKey));
+  ExecResult other_type = run_text(
+      "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_value h1 keyA:1 5\n  h3 = with_value h2 keyB:1 6\n");
+  EXPECT_FALSE(has_finding(other_type, Finding::ShadowedKey)) << "different key types never conflict";
   ExecResult panic = run_text(R"(ctxcheck-trace 1
 go 0:
   h1 = background

@@ -130,7 +130,7 @@ TEST(GoExport, MainParkedForeverIsCheckedThenTheProgramEnds) {
 // A lost cancel is shown in Go: the context is kept to the end and checked to be still
 // uncanceled in its parent's children map (or watched, or held nowhere).
 TEST(GoExport, ALostCancelIsAssertedInGo) {
-  Program p = parse("  h1 = background\n  h2 = with_cancel h1\n  store g0 h2\n  h3 = with_value h2 keyA:1 1\n"
+  Program p = parse("  h1 = background\n  h2 = with_cancel h1\n  h3 = with_value h2 keyA:1 1\n"
                     "  h4 = with_cancel h3\n  h5 = custom own_done h1\n  h6 = with_cancel h5\n  drop h4\n"
                     "  cancel h6\n");
   GoExpectations e = model_expectations(p, 2);
@@ -140,7 +140,7 @@ TEST(GoExport, ALostCancelIsAssertedInGo) {
                            "p.check(\"lost-cancel h4\", \"uncanceled, registered in its parent\", true, p.lostCancel(4))",
                            "p.check(\"lost-cancel h2\", \"uncanceled, not registered (no cancelable ancestor)\", true, "
                            "p.lostCancel(2))",
-                           "// Finding lost-cancel: the cancel func of h4 is never called"})
+                           "// Finding lost-cancel: the cancel func of h4 is lost"})
     EXPECT_NE(go.find(frag), std::string::npos) << frag << "\n" << go;
   EXPECT_EQ(go.find("p.keep(6)"), std::string::npos);
   Program watched = parse("  h1 = background\n  h2 = with_cancel h1\n  h3 = custom own_done h2\n"
