@@ -24,9 +24,12 @@ ProgramReach::ProgramReach(const CheckEnv& env, bool through_children, rt::GoId 
   const std::vector<Handle>& handles = env.program.handles;
   for (uint32_t h = 1; h < handles.size(); ++h) {
     const Handle& hd = handles[h];
-    if (hd.cancel_obj == rt::kNoObj || hd.cancel_called) continue;
-    if (hd.cancel_deferred) roots_.push_back({fmt::format("deferred cancel of h{}", h), hd.cancel_obj});
-    else if (hd.afterfunc_cancels) roots_.push_back({fmt::format("AfterFunc f canceling h{}", h), hd.cancel_obj});
+    if (hd.cancel_obj == rt::kNoObj || hd.cancel_called || !hd.ctx) continue;
+    // The model's heap has no object for a defer, so a GC may have freed the cancel func's
+    // closure; what it captured, the context, is what the defer keeps.
+    rt::ObjId held = env.rt.heap().alive(hd.cancel_obj) ? hd.cancel_obj : hd.ctx->obj();
+    if (hd.cancel_deferred) roots_.push_back({fmt::format("deferred cancel of h{}", h), held});
+    else if (hd.afterfunc_cancels) roots_.push_back({fmt::format("AfterFunc f canceling h{}", h), held});
   }
   bfs(through_children);
 }
