@@ -22,6 +22,7 @@ ctxcheck_layer(reference
 ctxcheck_layer(invariants
   SOURCES ${H}/invariants/checks.cpp ${H}/invariants/chains.cpp ${H}/invariants/view.cpp ${H}/invariants/program_checks.cpp
           ${H}/invariants/quiescence.cpp ${H}/invariants/end_phase.cpp ${H}/invariants/gc_reference.cpp
+          ${H}/invariants/retention.cpp
   DEPS ctxcheck_program ctxcheck_context ctxcheck_reference)
 ctxcheck_layer(executor
   SOURCES ${H}/executor/result.cpp ${H}/executor/executor.cpp ${H}/executor/interp.cpp
@@ -68,6 +69,7 @@ set_target_properties(ctxcheck PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BIN
 add_executable(harness_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/program_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/executor_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tests/findings_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/invariants_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/chains_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tests/report_test.cpp

@@ -11,6 +11,7 @@
 //   cancel-return  when a cancel the program called returns
 //   observe        when the program reads the model: an `observe`, a `wait` or `select` on Done
 //   quiescence     when every goroutine is blocked or done and no timer is left
+//   gc             at a `gc` op of the program
 //   end            the end phase (handles dropped, GC rounds) or the run's own outcome
 #pragma once
 
@@ -57,16 +58,26 @@ namespace ctxcheck::harness {
 
 #define CTXCHECK_FINDINGS(X)                                                                   \
   X(LostCancel, "lost-cancel",                                                                 \
-    "a cancel func is never called: the context stays registered in a live parent (retention " \
-    "path shown)", "end")                                                                       \
+    "a cancel func becomes unreachable (its handle dropped, its goroutine ended) while never "  \
+    "called and its context not done (vet's lostcancel); a context stored in a global or "     \
+    "marked `keep` is long-lived on purpose (retention path shown)", "step, end")               \
   X(FinalizerCycle, "finalizer-cycle",                                                         \
     "a finalizer is set on a context in a live parent<->child cycle: it can never run", "end")  \
   X(ParkedForever, "parked-forever",                                                           \
-    "a program goroutine waits on a Done that can never close", "quiescence, end")              \
+    "a program goroutine waits on a Done that can never close (the goroutine, its op and the " \
+    "context are named)", "quiescence, end")                                                    \
   X(ShadowedKey, "shadowed-key",                                                               \
-    "a value key is shadowed by a key of another type with the same value", "step")             \
+    "a with_value rebinds a key the chain already binds (same key type and value) with a "     \
+    "value of another type (readers' type assertions fail); different key types never "      \
+    "conflict", "step")                                                                         \
   X(ProgramPanic, "program-panic",                                                             \
-    "the program made the context package panic (nil parent, nil key...)", "step")
+    "the program made the context package panic (nil parent, nil key...)", "step")              \
+  X(RetainedByParent, "retained-by-parent",                                                    \
+    "a context the program can no longer reach, never canceled, is held by a live parent's "   \
+    "children map (per parent: how many and their bytes, path through the map)", "gc, quiescence") \
+  X(BuiltinKey, "builtin-key",                                                                 \
+    "a value key of a built-in type (int, string): independent code using the same key "       \
+    "collides (staticcheck SA1029)", "step")
 
 enum class Invariant : unsigned char {
 #define CTXCHECK_X(id, name, desc, when) id,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,14 @@ Interp::Interp(const Program& p, rt::Runtime& runtime, const ExecOptions& opts, 
     : p_(p), rt_(runtime), opts_(opts), out_(out), checker_(opts.invariants),
       order_(runtime, opts.forced_order, out.op_events) {
   handles_.resize(p.max_handle() + 1);
+  program_.source = &p;
+}
+
+void Interp::find_parked_main() {
+  fill_view();
+  for (const auto& g : rt_.goroutines())
+    if (g.kind == rt::GoKind::Main)
+      if (std::optional<ParkedWait> w = parked_wait(env(), g)) find_with(Finding::ParkedForever, w->message, w->detail);
 }
 
 void Interp::main() {
@@ -38,6 +47,10 @@ void Interp::main() {
   run_script(0);
   rt_.settle();
   check_quiescence(env(), fill_view());
+  find_retained();
+  for (FindingReport& f : out_.findings)
+    if (f.id == Finding::LostCancel && !f.detail.contexts.empty())
+      f.detail.done_at_end = err_of(*pkg, pkg->contexts()[f.detail.contexts[0]].get()) != model::kNilError;
   if (opts_.end_phase) run_end_phase(env(), out_.gc_trace);
   rt_.set_step_hook(nullptr);
   rt_.set_state_hasher(nullptr);
@@ -53,7 +66,7 @@ uint64_t Interp::state_digest() {
   viewer_->add_digest(s);
   for (const Handle& hd : handles_)
     s.add((hd.ctx ? hd.ctx->id() + 1 : 0) | static_cast<uint64_t>(hd.cancel_called) << 32 |
-          static_cast<uint64_t>(hd.cancel_deferred) << 33)
+          static_cast<uint64_t>(hd.cancel_deferred) << 33 | static_cast<uint64_t>(hd.kept) << 34)
         .add(static_cast<uint64_t>(hd.first_stop));
   s.add(program_finalizers_.size()).add(max_global_).add(pkg->reparents());
   return s.value();
@@ -115,7 +128,18 @@ void Interp::violate(Violation v, std::string path) {
 void Interp::find(Finding id, std::string message, std::string path) {
   for (const auto& f : out_.findings)
     if (f.id == id && f.message == message) return;
-  out_.findings.push_back({id, std::move(message), here(), std::move(path)});
+  out_.findings.push_back({id, std::move(message), here(), std::move(path), {}});
+  if (opts_.record_pictures && pkg) out_.findings.back().tree = tree({});
+}
+
+void Interp::find_with(Finding id, std::string message, FindingDetail detail) {
+  for (const auto& f : out_.findings)
+    if (f.id == id && f.message == message) return;
+  ProgramPoint at = here();
+  if (detail.goroutine) at.goroutine = *detail.goroutine;
+  if (detail.at_op) std::tie(at.script, at.op) = *detail.at_op;
+  std::string path = detail.path.text();
+  out_.findings.push_back({id, std::move(message), at, std::move(path), std::move(detail)});
   if (opts_.record_pictures && pkg) out_.findings.back().tree = tree({});
 }
 
@@ -270,7 +294,11 @@ ExecResult execute(const Program& program, rt::ChoiceSource& choices, const Exec
     if (std::optional<std::string> limit = interp.model_limit(run)) throw ModelLimit(*limit);
     if (run.outcome == rt::Outcome::Pruned) out.findings.clear();  // the explorer covered this future already
     OutcomeCheck said = check_outcome(run);
-    if (said.finding) out.findings.push_back({*said.finding, std::move(said.finding_message), {}, {}});
+    if (said.finding) {
+      size_t before = out.findings.size();
+      if (*said.finding == Finding::ParkedForever) interp.find_parked_main();
+      if (out.findings.size() == before) out.findings.push_back({*said.finding, std::move(said.finding_message), {}, {}, {}});
+    }
     if (said.violation) {
       ViolationReport r;
       r.id = said.violation->id;

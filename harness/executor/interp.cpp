@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "harness/executor/interp.h"
+#include "harness/invariants/retention.h"
 #include "harness/program/text.h"
 #include "model/runtime/state_hash.h"
 
@@ -63,6 +64,12 @@ void Interp::run_script(size_t s, std::vector<uint32_t> visible) {
     end_turn();
   }
   set_where(static_cast<int>(s), static_cast<int>(ops.size()));
+  find_lost_cancels(rt_.self());  // what only this goroutine held is now out of reach
+}
+
+void Interp::find_lost_cancels(rt::GoId ending) {
+  fill_view();
+  for (uint32_t h : check_lost_cancels(env(), ending)) handles_[h].lost_reported = true;
 }
 
 void Interp::created(const Op& op, std::vector<uint32_t>& visible, Context* c, rt::ObjId obj) {
@@ -113,7 +120,7 @@ void Interp::construct(const Op& op, std::vector<uint32_t>& visible) {
       break;
     case OpKind::WithValue: {
       check_shadowing(op);
-      Context* c = P.WithValue(ctx(op.a), model::Key{static_cast<uint8_t>(op.key.type + 1), op.key.value}, op.value);
+      Context* c = P.WithValue(ctx(op.a), model_key(op.key), op.value);
       created(op, visible, c, c->obj());
       break;
     }
@@ -138,6 +145,7 @@ void Interp::construct(const Op& op, std::vector<uint32_t>& visible) {
         checker_.note_own_cancel(handles_[target].ctx->id());
         handles_[target].cancel(model::kNilError);
       };
+      if (target) handles_[target].afterfunc_cancels = true;
       auto r = P.AfterFunc(ctx(op.a), std::move(f));
       Handle& hd = handles_[op.result];
       hd.stop = std::move(r.stop);
@@ -230,12 +238,15 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
     case OpKind::Drop: {
       leave(op.a);
       visible.erase(std::find(visible.begin(), visible.end(), op.a));
+      find_lost_cancels(rt::kNoGo);
       break;
     }
+    case OpKind::Keep: handles_[op.a].kept = true; break;
     case OpKind::Store: {
       uint32_t slot = kFirstProgramGlobal + static_cast<uint32_t>(op.slot);
       rt_.point(rt::Ev::Model, 1, slot);
       rt_.heap().store_global(slot, handles_[op.a].obj);
+      handles_[op.a].kept = true;
       max_global_ = std::max(max_global_, slot);
       break;
     }
@@ -246,7 +257,10 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
       rt_.heap().set_finalizer(o, [](rt::ObjId) {});
       break;
     }
-    case OpKind::Gc: out_.gc_trace.push_back(rt_.gc().to_string()); break;
+    case OpKind::Gc:
+      out_.gc_trace.push_back(rt_.gc().to_string());
+      find_retained();
+      break;
     case OpKind::Reparent: {
       rt_.point(rt::Ev::Model, 3, op.a);
       // After an unsafe reparent, parents no longer say where a cancel came from: every
@@ -273,6 +287,15 @@ void Interp::do_cancel(const Op& op) {
   if (check && family_of(hd.ctx->kind()) == CtxFamily::Cancel) {
     if (auto v = check_propagation_after_cancel(fill_view(), hd.ctx->id(), registered, checker_.own_cancels())) violate(*v);
   }
+}
+
+// The model's keys: a type (0 is the package's own) and an int32; a string key's word is
+// numbered in the order the execution first uses it.
+model::Key Interp::model_key(const ValueKey& k) {
+  if (k.type != kStringKeyType) return {static_cast<uint8_t>(k.type + 1), static_cast<int32_t>(k.value)};
+  auto it = std::find(string_keys_.begin(), string_keys_.end(), k.value);
+  if (it == string_keys_.end()) it = string_keys_.insert(string_keys_.end(), k.value);
+  return {static_cast<uint8_t>(k.type + 1), static_cast<int32_t>(it - string_keys_.begin())};
 }
 
 void Interp::observe(size_t s, size_t i, std::string what, std::string value) {
@@ -316,11 +339,12 @@ void Interp::do_observe(size_t s, size_t i, const Op& op) {
       break;
     }
     case Observe::Value: {
-      model::Any v = c->Value(model::Key{static_cast<uint8_t>(op.key.type + 1), op.key.value});
+      model::Any v = c->Value(model_key(op.key));
       std::optional<int64_t> got = v.present ? std::optional<int64_t>(v.value) : std::nullopt;
       if (!p_.unsafe) check_value(env(), op.a, op.key, got, c);
-      observe(s, i, fmt::format("value h{} key{}:{}", op.a, static_cast<char>('A' + op.key.type), op.key.value),
-              got ? std::to_string(*got) : "nil");
+      const Op* nearest = nearest_binding(handles_, op.a, op.key);
+      ValueType type = nearest && got == nearest->value ? nearest->value_type : ValueType::Int;
+      observe(s, i, fmt::format("value h{} {}", op.a, key_text(op.key)), got ? value_text(type, *got) : "nil");
       break;
     }
     case Observe::Goroutines: break;

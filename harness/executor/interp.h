@@ -15,6 +15,7 @@
 #include "harness/invariants/gc_reference.h"
 #include "harness/invariants/program_checks.h"
 #include "harness/invariants/program_state.h"
+#include "harness/invariants/retention.h"
 #include "harness/invariants/view.h"
 #include "model/context/context.h"
 
@@ -38,9 +39,12 @@ class Interp final : public Recorder {
   // What reports that draw asked for (ExecOptions::record_pictures, record_timeline), at
   // the end of the run while the model still exists.
   void record_for_reports(const rt::Runtime& runtime);
+  // parked-forever of main, after a run that deadlocked there: names its wait.
+  void find_parked_main();
 
   [[noreturn]] void violate(Violation v, std::string path = {}) override;
   void find(Finding id, std::string message, std::string path = {}) override;
+  void find_with(Finding id, std::string message, FindingDetail detail) override;
 
  private:
   // ---- executor.cpp: the model view, the state digest, what checks record ----
@@ -73,8 +77,15 @@ class Interp final : public Recorder {
   void do_cancel(const Op& op);
   void do_observe(size_t s, size_t i, const Op& op);
   void observe(size_t s, size_t i, std::string what, std::string value);
+  model::Key model_key(const ValueKey& k);
   void check_err_after_done(model::Context* c, uint32_t h) { harness::check_err_after_done(env(), c, h); }
   void check_shadowing(const Op& op) { harness::check_shadowing(env(), op); }
+  // lost-cancel after a drop (ending: none) or at the end of goroutine `ending`'s script.
+  void find_lost_cancels(rt::GoId ending);
+  void find_retained() {
+    fill_view();
+    check_retained_by_parent(env(), retained_reported_);
+  }
   std::optional<rt::Nanos> deadline_of(model::Context* c) { return harness::deadline_of(*pkg, c); }
 
   const Program& p_;
@@ -89,7 +100,9 @@ class Interp final : public Recorder {
   uint32_t& max_global_ = program_.max_global;
   std::optional<ModelViewer> viewer_;
   uint64_t seen_version_ = ~0ULL;
-  std::vector<std::pair<int, int>> where_;  // by goroutine: (script, op) it is at
+  std::vector<std::pair<int, int>>& where_ = program_.where;
+  std::vector<uint8_t> retained_reported_;   // by context id: retained-by-parent reported
+  std::vector<int64_t> string_keys_;         // string keys' words, in first-use order
   ForcedOrder order_;
   std::vector<Cancellation> cancels_;    // record_timeline only
   std::vector<int64_t> parent_at_cancel_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/catalog/catalog.h"
+#include "harness/catalog/finding_detail.h"
 #include "harness/catalog/verdict.h"
 #include "model/runtime/choice.h"
 #include "model/runtime/runtime.h"
@@ -52,7 +53,8 @@ struct FindingReport {
   Finding id{};
   std::string message;
   ProgramPoint at;
-  std::string path;                 // retention path / cycle, if any
+  std::string path;                 // retention path / cycle, if any (text)
+  FindingDetail detail;             // the path node by node, the contexts it is about
   std::vector<TreeNode> tree = {};  // the tree when it was found (ExecOptions::record_pictures)
 };
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness/catalog/catalog.h"
+#include "harness/catalog/finding_detail.h"
 #include "harness/invariants/chains.h"
 #include "harness/invariants/view.h"
 
@@ -37,6 +38,8 @@ class Recorder {
   // `path`: the retention path of a leak, if any.
   [[noreturn]] virtual void violate(Violation v, std::string path = {}) = 0;
   virtual void find(Finding id, std::string message, std::string path = {}) = 0;
+  // A finding with its structured detail (its path's text becomes the report's path).
+  virtual void find_with(Finding id, std::string message, FindingDetail detail) = 0;
 
  protected:
   ~Recorder() = default;

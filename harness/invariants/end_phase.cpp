@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "harness/invariants/quiescence.h"
+#include "harness/invariants/retention.h"
 
 namespace ctxcheck::harness {
 
@@ -38,17 +39,21 @@ class EndPhase {
       heap_.unlink(frame, heap_.object(frame).edges.front().to, heap_.object(frame).edges.front().label);
   }
 
+  // What is left after the dynamic checks (retention.h): cancel funcs never called that a
+  // parked goroutine still holds (or an AfterFunc that never ran). Kept contexts are not.
   void find_lost_cancels() {
     const std::vector<Handle>& handles = env_.program.handles;
     for (uint32_t h = 1; h < handles.size(); ++h) {
       const Handle& hd = handles[h];
-      if (!hd.cancel || hd.cancel_called || hd.cancel_deferred || !hd.ctx) continue;
+      if (!hd.cancel || hd.cancel_called || hd.cancel_deferred || !hd.ctx || hd.kept || hd.lost_reported) continue;
       if (err_of(env_.pkg, hd.ctx) != model::kNilError) continue;  // canceled via its parent: no leak
-      std::string path = path_to(hd.ctx->obj());
-      env_.out.find(Finding::LostCancel,
-                    fmt::format("the cancel func of h{} is never called{}", h,
-                                path.empty() ? "; nothing retains the context" : "; it stays reachable"),
-                    path);
+      FindingDetail d;
+      d.path = heap_path(env_, hd.ctx->obj());
+      d.contexts.push_back(hd.ctx->id());
+      env_.out.find_with(Finding::LostCancel,
+                         fmt::format("the cancel func of h{} is never called{}", h,
+                                     d.path.empty() ? "; nothing retains the context" : "; it stays reachable"),
+                         std::move(d));
     }
   }
 
@@ -140,24 +145,11 @@ class EndPhase {
     return seen;
   }
 
-  std::string path_to(rt::ObjId o) const {
-    rt::RetentionPath rp = heap_.retention_path(o);
-    if (!rp.found) return {};
-    std::string s = fmt::format("{} {}", rt::root_kind_name(rp.root.kind), rp.root.index);
-    for (const auto& st : rp.steps) {
-      if (*st.label) s += fmt::format(" -{}-> ", st.label);
-      else s += ": ";
-      s += describe(st.obj);
-    }
-    return s;
-  }
+  std::string path_to(rt::ObjId o) const { return heap_path(env_, o).text(); }
 
   std::string describe(rt::ObjId o) const {
-    const auto& ho = heap_.object(o);
-    std::string d = heap_.describe(o);
-    for (const auto& c : env_.pkg.contexts())
-      if (c->obj() == o) return fmt::format("{} ({})", env_.view.name(c->id()), ho.type->name);
-    return d;
+    PathNode n = path_node(env_, o, "");
+    return n.context < 0 ? n.name : fmt::format("{} ({})", n.name, n.type);
   }
 
   // The shortest cycle through o, printed from o back to o.

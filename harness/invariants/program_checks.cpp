@@ -30,45 +30,48 @@ void check_without_cancel_done(const CheckEnv& env, uint32_t h, Context* c, cons
     env.out.violate({Invariant::Value, fmt::format("WithoutCancel h{} has a non-nil Done", h), {c->id()}});
 }
 
-namespace {
-
-// What Value must return, from the program's own record of the chain.
-std::optional<int64_t> value_oracle(const std::vector<Handle>& handles, uint32_t h, ValueKey key) {
+const Op* nearest_binding(const std::vector<Handle>& handles, uint32_t h, ValueKey key) {
   for (size_t i = 0; h != 0 && i <= handles.size(); ++i) {
     const Op* op = handles[h].op;
-    if (!op) return std::nullopt;
-    if (op->kind == OpKind::WithValue && op->key == key) return op->value;
-    if (op->kind == OpKind::Background || op->kind == OpKind::Todo) return std::nullopt;
+    if (!op) return nullptr;
+    if (op->kind == OpKind::WithValue && op->key == key) return op;
+    if (op->kind == OpKind::Background || op->kind == OpKind::Todo) return nullptr;
     h = handles[h].parent;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
-}  // namespace
-
 void check_value(const CheckEnv& env, uint32_t h, ValueKey key, std::optional<int64_t> got, Context* c) {
-  std::optional<int64_t> want = value_oracle(env.program.handles, h, key);
-  if (got != want && env.checker.enabled(Invariant::Value))
+  const Op* nearest = nearest_binding(env.program.handles, h, key);
+  bool differs = nearest ? !got || *got != nearest->value : got.has_value();
+  if (differs && env.checker.enabled(Invariant::Value))
     env.out.violate({Invariant::Value,
-                     fmt::format("Value(key{}:{}) on h{} returned {}, the nearest binding is {}",
-                                 static_cast<char>('A' + key.type), key.value, h,
-                                 got ? std::to_string(*got) : "nil", want ? std::to_string(*want) : "nil"),
+                     fmt::format("Value({}) on h{} returned {}, the nearest binding is {}", key_text(key), h,
+                                 got ? std::to_string(*got) : "nil", nearest ? std::to_string(nearest->value) : "nil"),
                      {c->id()}});
 }
 
 void check_shadowing(const CheckEnv& env, const Op& op) {
+  if (op.key.builtin())
+    env.out.find(Finding::BuiltinKey,
+                 fmt::format("h{} binds a key of the built-in type {} ({}): any other code that uses the same "
+                             "{} key reads or overwrites it (staticcheck SA1029); use an unexported key type",
+                             op.result, op.key.type == kIntKeyType ? "int" : "string", key_text(op.key),
+                             op.key.type == kIntKeyType ? "int" : "string"));
+  auto a_type = [](ValueType t) { return fmt::format("{} {}", t == ValueType::Int ? "an" : "a", type_name(t)); };
+  // Only the nearest binding of the same key (same type, same value) is what a reader sees.
   const std::vector<Handle>& handles = env.program.handles;
   for (uint32_t h = op.a, i = 0; h != 0 && i <= handles.size(); h = handles[h].parent, ++i) {
     const Op* o = handles[h].op;
-    if (!o) return;
-    if (o->kind == OpKind::WithValue && o->key.value == op.key.value && o->key.type != op.key.type) {
+    if (!o || o->kind == OpKind::Background || o->kind == OpKind::Todo) return;
+    if (o->kind != OpKind::WithValue || o->key != op.key) continue;
+    if (o->value_type != op.value_type)
       env.out.find(Finding::ShadowedKey,
-                   fmt::format("h{} binds key{}:{} under h{}, which binds key{}:{}: same value, another type, "
-                               "so lookups of either never see the other",
-                               op.result, static_cast<char>('A' + op.key.type), op.key.value, h,
-                               static_cast<char>('A' + o->key.type), o->key.value));
-      return;
-    }
+                   fmt::format("h{} binds {} to {} under h{}, which binds it to {}: code that reads the key "
+                               "expecting {} (v, ok := ctx.Value(k).({})) now gets ok == false",
+                               op.result, key_text(op.key), a_type(op.value_type), h, a_type(o->value_type),
+                               a_type(o->value_type), type_name(o->value_type)));
+    return;
   }
 }
 

@@ -36,7 +36,12 @@ void check_without_cancel_done(const CheckEnv& env, uint32_t h, model::Context* 
 void check_value(const CheckEnv& env, uint32_t h, ValueKey key, std::optional<int64_t> got,
                  model::Context* c);
 
-// shadowed-key: `op` (a with_value) binds a key whose value an ancestor binds with another type.
+// The with_value op whose binding Value(key) on handle h must return (the nearest on the
+// program's chain of handles), or null.
+const Op* nearest_binding(const std::vector<Handle>& handles, uint32_t h, ValueKey key);
+
+// shadowed-key: `op` (a with_value) rebinds a key (same type, same value) that the chain
+// already binds, with a value of another type. builtin-key: its key has a built-in type.
 void check_shadowing(const CheckEnv& env, const Op& op);
 
 // What a run's outcome says once no check stopped it: a normal or pruned end says nothing;

@@ -27,6 +27,9 @@ struct Handle {
   bool cancel_called = false, cancel_deferred = false;
   int first_stop = -1;  // -1 never stopped; 1 some stop() returned true; 0 all returned false
   uint32_t parent = 0;  // parent handle (for the value oracle)
+  bool kept = false;            // stored in a global or marked `keep`: long-lived on purpose
+  bool afterfunc_cancels = false;  // an AfterFunc's f calls its cancel func (f holds it)
+  bool lost_reported = false;   // lost-cancel already reported for it
 };
 
 struct ProgramState {
@@ -34,6 +37,8 @@ struct ProgramState {
   std::vector<std::pair<uint32_t, rt::ObjId>> finalizers;  // (handle, object) of set_finalizer
   uint32_t max_global = 0;        // the highest global slot a `store` used
   uint32_t baseline_objects = 0;  // heap objects before the program ran (the package's own)
+  const Program* source = nullptr;  // the program being run
+  std::vector<std::pair<int, int>> where;  // by goroutine: the (script, op) it is at
 };
 
 }  // namespace ctxcheck::harness

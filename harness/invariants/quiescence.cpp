@@ -60,10 +60,32 @@ void check_quiescence(const CheckEnv& env, const ModelView& view) {
       env.out.find(Finding::ParkedForever,
                    fmt::format("{} waits forever: neither the parent's Done nor the child's can close",
                                watcher_name(env, watched_by(env.pkg, g.id))));
-  for (const auto& g : env.rt.goroutines())
-    if (g.kind == rt::GoKind::Program && g.state == rt::GoState::Blocked && g.block != rt::BlockKind::Settle)
-      env.out.find(Finding::ParkedForever,
-                   fmt::format("{} waits on a {} that can never fire", g.label, rt::block_kind_name(g.block)));
+  for (const auto& g : env.rt.goroutines()) {
+    if (g.kind != rt::GoKind::Program || g.state != rt::GoState::Blocked || g.block == rt::BlockKind::Settle) continue;
+    if (std::optional<ParkedWait> w = parked_wait(env, g)) env.out.find_with(Finding::ParkedForever, w->message, w->detail);
+    else env.out.find(Finding::ParkedForever,
+                      fmt::format("{} waits on a {} that can never fire", g.label, rt::block_kind_name(g.block)));
+  }
+}
+
+std::optional<ParkedWait> parked_wait(const CheckEnv& env, const rt::Goroutine& g) {
+  const ProgramState& st = env.program;
+  if (!st.source || g.id >= st.where.size()) return std::nullopt;
+  auto [script, op] = st.where[g.id];
+  if (script < 0 || op < 0 || static_cast<size_t>(script) >= st.source->scripts.size()) return std::nullopt;
+  const auto& ops = st.source->scripts[static_cast<size_t>(script)].ops;
+  if (static_cast<size_t>(op) >= ops.size()) return std::nullopt;
+  const Op& o = ops[static_cast<size_t>(op)];
+  if (o.kind != OpKind::Wait || o.a >= st.handles.size() || !st.handles[o.a].ctx) return std::nullopt;
+  const model::Context* c = st.handles[o.a].ctx;
+  ParkedWait w;
+  w.message = fmt::format("go {} (goroutine {}) waits for ever at op {} (wait h{}): {}'s Done can never close, "
+                          "nothing left can cancel it",
+                          script, g.id, op + 1, o.a, env.view.name(c->id()));
+  w.detail.at_op = std::pair<int32_t, int32_t>{script, op};
+  w.detail.goroutine = g.id;
+  w.detail.contexts.push_back(c->id());
+  return w;
 }
 
 }  // namespace ctxcheck::harness

@@ -13,4 +13,12 @@ void check_quiescence(const CheckEnv& env, const ModelView& view);
 // Go would be too: it legitimately holds both (the program never finishes either).
 bool legit_watcher(const CheckEnv& env, const rt::Goroutine& g);
 
+// A program goroutine parked for ever: its message names the goroutine, the op and the
+// context it waits on; the detail points at that op. Nullopt when g is not at a wait.
+struct ParkedWait {
+  std::string message;
+  FindingDetail detail;
+};
+std::optional<ParkedWait> parked_wait(const CheckEnv& env, const rt::Goroutine& g);
+
 }  // namespace ctxcheck::harness

@@ -110,6 +110,7 @@ void write_arg(Writer& w, Field f, const Op& op) {
 }
 bool encodable(const Op& op) {
   return op.cause < kFirstCause + kDecodedCauses && op.key.type < kDecodedKeyTypes && op.key.value >= 0 &&
+         op.value_type == ValueType::Int &&
          op.key.value < kDecodedKeyValues && op.slot < kDecodedGlobals;
 }
 

@@ -78,7 +78,7 @@ struct Gen {
 
   bool allowed(OpKind k) const {
     if (op_spec(k).unsafe() && (opts.well_formed || !opts.unsafe)) return false;
-    if (opts.kinds.empty()) return true;
+    if (opts.kinds.empty()) return k != OpKind::Keep;  // keep only when asked: seeds keep their programs
     return std::find(opts.kinds.begin(), opts.kinds.end(), k) != opts.kinds.end();
   }
 

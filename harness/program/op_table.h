@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ctxcheck::harness {
@@ -155,7 +156,8 @@ inline constexpr uint8_t kBlocks = 1, kUnsafe = 2;
   X(Store,             "store",               Nothing,           0,        0, "",                                     kSlot, kCtxA) \
   X(SetFinalizer,      "set_finalizer",       Nothing,           0,        0, "",                                     kCtxA) \
   X(Gc,                "gc",                  Nothing,           0,        0, "",                                     ) \
-  X(Reparent,          "reparent",            Nothing,           kUnsafe,  0, "",                                     kCtxA, kCtxB)
+  X(Reparent,          "reparent",            Nothing,           kUnsafe,  0, "",                                     kCtxA, kCtxB) \
+  X(Keep,              "keep",                Nothing,           0,        0, "",                                     kCtxA)
 // clang-format on
 
 enum class OpKind : uint8_t {
@@ -195,11 +197,24 @@ std::optional<OpKind> op_by_name(std::string_view s);
 inline bool creates_handle(OpKind k) { return op_spec(k).creates_handle(); }
 inline bool blocks(OpKind k) { return op_spec(k).blocks(); }
 
+// A value key: of one of the program's own (unexported) key types, keyA..keyZ with an
+// int32, or of a built-in type (`int:3`, `string:"user"`: what staticcheck SA1029 warns
+// about). A string is 1 to 12 of a-z, 0-9 and _, coded as a number (encode_word).
+inline constexpr uint8_t kIntKeyType = limits::kKeyTypes, kStringKeyType = limits::kKeyTypes + 1;
 struct ValueKey {
-  uint8_t type = 0;  // 0..25 printed as keyA..keyZ
-  int32_t value = 0;
+  uint8_t type = 0;  // 0..25 printed as keyA..keyZ; kIntKeyType, kStringKeyType
+  int64_t value = 0;
+  bool builtin() const { return type >= kIntKeyType; }
   friend bool operator==(const ValueKey&, const ValueKey&) = default;
 };
+// The type of with_value's value: an int (`42`) or a string (`string:"bob"`).
+enum class ValueType : uint8_t { Int, String };
+inline constexpr size_t kMaxWordChars = 12;
+std::optional<int64_t> encode_word(std::string_view s);  // nullopt: not 1..12 of [a-z0-9_]
+std::string decode_word(int64_t v);
+std::string key_text(const ValueKey& k);                 // keyA:3, int:3, string:"user"
+std::string value_text(ValueType t, int64_t v);          // 42, string:"bob"
+std::string_view type_name(ValueType t);                 // int, string
 
 // One op. Only the fields of its row's arguments are set; the others stay zero.
 struct Op {
@@ -214,6 +229,7 @@ struct Op {
   int64_t slot = 0;       // store: the global gN
   int32_t cause = 0;      // cause error number (0 = none; printed causeN, N >= kFirstCause)
   ValueKey key{};
+  ValueType value_type = ValueType::Int;  // with_value
   Observe observe = Observe::Err;
   CustomKind custom = CustomKind::Wrapper;
   Action action = Action::Nop;

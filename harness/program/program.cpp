@@ -247,4 +247,41 @@ std::optional<std::string> validate(const Program& p) {
   return std::nullopt;
 }
 
+namespace {
+constexpr std::string_view kWordChars = "abcdefghijklmnopqrstuvwxyz0123456789_";
+constexpr int64_t kWordBase = static_cast<int64_t>(kWordChars.size()) + 1;  // digit 0: no character
+}  // namespace
+
+std::optional<int64_t> encode_word(std::string_view s) {
+  if (s.empty() || s.size() > kMaxWordChars) return std::nullopt;
+  int64_t v = 0;
+  for (char c : s) {
+    size_t d = kWordChars.find(c);
+    if (d == std::string_view::npos) return std::nullopt;
+    v = v * kWordBase + static_cast<int64_t>(d) + 1;
+  }
+  return v;
+}
+
+std::string decode_word(int64_t v) {
+  std::string s;
+  for (; v > 0 && s.size() < kMaxWordChars; v /= kWordBase) {
+    int64_t d = v % kWordBase;
+    s.insert(s.begin(), d == 0 ? '?' : kWordChars[static_cast<size_t>(d - 1)]);
+  }
+  return s;
+}
+
+std::string key_text(const ValueKey& k) {
+  if (k.type == kIntKeyType) return "int:" + std::to_string(k.value);
+  if (k.type == kStringKeyType) return "string:\"" + decode_word(k.value) + "\"";
+  return std::string("key") + static_cast<char>('A' + k.type) + ":" + std::to_string(k.value);
+}
+
+std::string value_text(ValueType t, int64_t v) {
+  return t == ValueType::String ? "string:\"" + decode_word(v) + "\"" : std::to_string(v);
+}
+
+std::string_view type_name(ValueType t) { return t == ValueType::String ? "string" : "int"; }
+
 }  // namespace ctxcheck::harness

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -124,14 +125,45 @@ class LineParser {
     return v;
   }
   ValueKey key() {
-    if (done()) fail("a key like keyA:3");
+    static constexpr const char* kSyntax =
+        "a key like keyA:3, int:3 or string:\"user\" (a string of 1 to 12 a-z, 0-9, _)";
+    if (done()) fail(kSyntax);
     std::string_view t = toks_[pos_].text;
     int32_t v = 0;
-    if (t.size() < 6 || t.substr(0, 3) != "key" || t[3] < 'A' || t[3] >= 'A' + limits::kKeyTypes || t[4] != ':' ||
-        !parse_int(t.substr(5), v))
-      fail("a key like keyA:3");
+    ValueKey k;
+    if (t.size() >= 6 && t.substr(0, 3) == "key" && t[3] >= 'A' && t[3] < 'A' + limits::kKeyTypes && t[4] == ':' &&
+        parse_int(t.substr(5), v)) {
+      k = {static_cast<uint8_t>(t[3] - 'A'), v};
+    } else if (t.size() > 4 && t.substr(0, 4) == "int:" && parse_int(t.substr(4), v)) {
+      k = {kIntKeyType, v};
+    } else if (std::optional<int64_t> w = string_literal(t)) {
+      k = {kStringKeyType, *w};
+    } else {
+      fail(kSyntax);
+    }
     ++pos_;
-    return {static_cast<uint8_t>(t[3] - 'A'), v};
+    return k;
+  }
+  // with_value's value: an integer, or string:"bob".
+  std::pair<ValueType, int64_t> value() {
+    static constexpr const char* kSyntax = "a value: an integer or string:\"bob\" (1 to 12 a-z, 0-9, _)";
+    if (done()) fail(kSyntax);
+    std::string_view t = toks_[pos_].text;
+    int64_t v = 0;
+    if (parse_int(t, v)) {
+      ++pos_;
+      return {ValueType::Int, v};
+    }
+    if (std::optional<int64_t> w = string_literal(t)) {
+      ++pos_;
+      return {ValueType::String, *w};
+    }
+    fail(kSyntax);
+  }
+  // string:"word" -> the word's code (encode_word).
+  static std::optional<int64_t> string_literal(std::string_view t) {
+    if (t.size() < 9 || t.substr(0, 8) != "string:\"" || t.back() != '"') return std::nullopt;
+    return encode_word(t.substr(8, t.size() - 9));
   }
   template <class Kind, size_t N>
   Kind choice(const SubKindSpec (&kinds)[N], const char* expected) {
@@ -176,7 +208,7 @@ void parse_arg(LineParser& lp, const ArgSpec& arg, Op& op) {
       if (!lp.done()) op.cause = lp.cause();
       break;
     case Field::Key: op.key = lp.key(); break;
-    case Field::Value: op.value = lp.number("a value (an integer)"); break;
+    case Field::Value: std::tie(op.value_type, op.value) = lp.value(); break;
     case Field::Script: op.script = lp.number("a script number"); break;
     case Field::Slot: op.slot = lp.slot(); break;
     case Field::Observe:
@@ -441,8 +473,8 @@ std::string print_arg(const ArgSpec& arg, const Op& op) {
     case Field::Deadline: return " @" + format_duration(op.deadline);
     case Field::Cause: return fmt::format(" cause{}", op.cause);
     case Field::OptCause: return op.cause ? fmt::format(" cause{}", op.cause) : "";
-    case Field::Key: return fmt::format(" key{}:{}", static_cast<char>('A' + op.key.type), op.key.value);
-    case Field::Value: return fmt::format(" {}", op.value);
+    case Field::Key: return " " + key_text(op.key);
+    case Field::Value: return " " + value_text(op.value_type, op.value);
     case Field::Script: return fmt::format(" {}", op.script);
     case Field::Slot: return fmt::format(" g{}", op.slot);
     case Field::Observe: return fmt::format(" {}", name_of(op.observe));

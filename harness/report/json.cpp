@@ -10,6 +10,17 @@ nlohmann::json point_json(const ProgramPoint& p) {
   if (p.goroutine != rt::kNoGo) j["goroutine"] = p.goroutine;
   return j;
 }
+
+// A retention path node by node: {"root": "global 2", "nodes": [{"edge", "name", "type", "context"}]}.
+nlohmann::json to_json(const FindingPath& path) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const PathNode& n : path.nodes) {
+    nlohmann::json j = {{"edge", n.edge}, {"name", n.name}, {"type", n.type}};
+    if (n.context >= 0) j["context"] = n.context;
+    nodes.push_back(std::move(j));
+  }
+  return {{"root", path.root}, {"nodes", std::move(nodes)}};
+}
 }  // namespace
 
 nlohmann::json to_json(const std::vector<TreeNode>& tree) {
@@ -44,6 +55,10 @@ nlohmann::json to_json(const ExecResult& r) {
   for (const auto& f : r.findings) {
     nlohmann::json fj = {{"finding", name_of(f.id)}, {"message", f.message}, {"at", point_json(f.at)}};
     if (!f.path.empty()) fj["path"] = f.path;
+    if (!f.detail.path.empty()) fj["retention"] = to_json(f.detail.path);
+    if (!f.detail.contexts.empty()) fj["contexts"] = f.detail.contexts;
+    if (f.id == Finding::RetainedByParent)
+      fj["retained"] = {{"contexts", f.detail.retained}, {"bytes", f.detail.retained_bytes}};
     fs.push_back(std::move(fj));
   }
   j["findings"] = std::move(fs);

@@ -41,6 +41,7 @@ std::string text_report(const Program& p, const ExecResult& r) {
   }
   for (const auto& f : r.findings) {
     out += fmt::format("FINDING {}: {}\n", name_of(f.id), f.message);
+    if (f.at.script >= 0) out += fmt::format("  at {}\n", where(p, f.at));
     if (!f.path.empty()) out += fmt::format("  path: {}\n", f.path);
   }
   if (!r.violation && r.findings.empty()) out += "PASS\n";
