@@ -87,11 +87,12 @@ CampaignSummary run_on_this_thread(const CampaignOptions& opts,
   return t.finish();
 }
 
-// What a worker made of one chunk: the failing cases in index order, and where it stopped
-// (the chunk's end, the count, or just after a violation that stops the campaign).
+// What a worker made of one chunk: the cases with something to commit or tally (the failing
+// ones, and those with a tally) in index order, and where it stopped (the chunk's end, the
+// count, or just after a violation that stops the campaign).
 struct ChunkResult {
   uint64_t begin = 0, end = 0;
-  std::vector<std::pair<uint64_t, EvaluatedCase>> failing;
+  std::vector<std::pair<uint64_t, EvaluatedCase>> kept;
 };
 
 // N workers claim chunks in index order; the calling thread commits them in index order.
@@ -140,7 +141,7 @@ class Workers {
   }
   bool commit(ChunkResult& r) {
     uint64_t i = r.begin;
-    for (auto& [index, c] : r.failing) {
+    for (auto& [index, c] : r.kept) {
       tally_.sum.cases += index - i;
       i = index + 1;
       if (tally_.add(c)) return true;
@@ -161,16 +162,16 @@ class Workers {
     return next_chunk_++;
   }
   ChunkResult evaluate_chunk(uint64_t chunk) {
-    ChunkResult r{.begin = chunk * kChunk, .end = (chunk + 1) * kChunk, .failing = {}};
+    ChunkResult r{.begin = chunk * kChunk, .end = (chunk + 1) * kChunk, .kept = {}};
     for (uint64_t i = r.begin; i < r.end; ++i) {
       if (tally_.beyond_count(i) || i > stop_index_.load()) {
         r.end = i;
         break;
       }
       EvaluatedCase c = evaluate_(i);
-      if (c.verdict.passes()) continue;
+      if (c.verdict.passes() && !c.tally) continue;
       bool stops = c.verdict.is_violation() && o_.stop_on_violation;
-      r.failing.emplace_back(i, std::move(c));
+      r.kept.emplace_back(i, std::move(c));
       if (!stops) continue;
       for (uint64_t s = stop_index_.load(); i < s && !stop_index_.compare_exchange_weak(s, i);) {}
       r.end = i + 1;

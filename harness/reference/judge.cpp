@@ -45,6 +45,8 @@ class Judge {
       case OpKind::WithTimeout: case OpKind::WithTimeoutCause: with_deadline(i, op, o_.now() + op.duration); break;
       case OpKind::WithDeadline: case OpKind::WithDeadlineCause: with_deadline(i, op, op.deadline); break;
       case OpKind::WithValue:
+        // The reference keeps int values only; a string value ends its judgement.
+        if (op.value_type != harness::ValueType::Int) return stop_at(i, "a string value");
         bind(op.result, o_.with_value(node(op.a), {op.key.type, op.key.value}, op.value));
         break;
       case OpKind::WithoutCancel: bind(op.result, o_.without_cancel(node(op.a))); break;
@@ -146,7 +148,7 @@ class Judge {
       case Observe::Children: return predict(i, what, {std::to_string(o_.children(n))});
       case Observe::Value: {
         std::optional<int64_t> v = o_.value(n, {op.key.type, op.key.value});
-        return predict(i, fmt::format("value h{} key{}:{}", op.a, static_cast<char>('A' + op.key.type), op.key.value),
+        return predict(i, fmt::format("value h{} {}", op.a, harness::key_text(op.key)),
                        {v ? std::to_string(*v) : "nil"});
       }
       default: return;

@@ -32,8 +32,8 @@ enum class AfState : uint8_t { Waiting, Started, Ran, Stopped };
 enum class DoneState : uint8_t { Nil, Open, Closed };
 
 struct Key {
-  uint8_t type = 0;
-  int32_t value = 0;
+  uint8_t type = 0;   // the key's type: keyA..keyZ, int, string (distinct types never collide)
+  int64_t value = 0;
   friend bool operator==(const Key&, const Key&) = default;
 };
 

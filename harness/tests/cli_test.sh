@@ -117,11 +117,11 @@ grep -q 'p.check("err h2", "context canceled", true' "$tmp/go/repro_test.go" \
 expect 2 "export-go: unknown fault in the header" -- "$bin" export-go "$tmp/badfault.trace" -o "$tmp/go/bad_test.go"
 expect_msg "no-such-fault"
 printf 'ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel_cause h1\n  cancel h2\n' > "$tmp/cause.trace"
-expect 2 "export-go: a Go 1.20 API" -- "$bin" export-go "$tmp/cause.trace" -o "$tmp/go/cause_test.go"
+expect 2 "export-go --go 1.19: a Go 1.20 API" -- "$bin" export-go --go 1.19 "$tmp/cause.trace" -o "$tmp/go/cause_test.go"
 expect_msg "needs Go 1.20"
 [[ -e "$tmp/go/bad_test.go" || -e "$tmp/go/cause_test.go" ]] && { echo "FAIL: a refused export left a file"; fails=$((fails + 1)); }
 # export-go --run: one command from a trace to Go's verdict; and the Go test can fail.
-go_bin="${CTXCHECK_GO:-/usr/lib/go-1.19/bin/go}"
+go_bin="${CTXCHECK_GO:-/usr/lib/go-1.23/bin/go}"
 [[ -x "$go_bin" ]] || go_bin="$(command -v go || true)"
 if [[ -n "$go_bin" && -x "$go_bin" ]]; then
   expect 0 "export-go --run: Go agrees" -- env XDG_CACHE_HOME="$tmp/cache" "$bin" export-go "$tmp/goroutines.trace" -o "$tmp/gorun/repro_test.go" --run

@@ -17,7 +17,7 @@ declare -A hunt=(
   [afterfunc-twice]="with_cancel,cancel,after_func,stop 2 0" [stop-wrong-value]="with_cancel,cancel,after_func,stop 2 0"
   [watcher-never-exits]="with_cancel,cancel,custom 3 0" [err-done-swapped]="with_cancel,cancel,go,wait 4 1"
   [value-outer-wins]="with_value,observe 3 0"        [reparent-cycle]="with_cancel,cancel 4 0"
-  [wrong-child-cause]="with_cancel_cause,with_cancel,cancel 3 0" [timer-cancels-child]="with_timeout,with_cancel 2 0"
+  [wrong-child-cause]="with_timeout_cause,with_cancel,wait 3 0" [timer-cancels-child]="with_timeout,with_cancel,wait 2 0"
 )
 replays() {  # replays WRITER FAULT FILE...: each file replays as recorded and names FAULT
   local writer=$1 fault=$2 f; shift 2
