@@ -113,7 +113,9 @@ TEST(Dfs, StateCachingLosesNoViolation) {
     plain.reduction = Reduction::None;  // state caching is compared with the plain search
     plain.executions = 2000;
     for (uint32_t n = 1; n <= 3; ++n)
-      enumerate_programs(n, a, 0, [&](uint64_t, const Program& p) {
+      enumerate_programs(n, a, 0, [&](uint64_t index, const Program& p) {
+        // Every program of <= 2 ops, every 4th of 3 ops (the whole of them took 68 s of CPU).
+        if (n == 3 && index % 4 != 0) return true;
         auto ignore = [](const Failure&) { return true; };
         ExploreCounts x = explore_program(p, plain, ignore);
         if (x.incomplete) return ++skipped, true;

@@ -19,7 +19,7 @@ else()
   set_property(TEST e2e.bad_input APPEND PROPERTY LABELS badinput)  # ctest -L badinput
   ctxcheck_e2e(convert)
   ctxcheck_e2e(crash_signature)
-  ctxcheck_e2e(export_go)
+  ctxcheck_e2e(export_go RESOURCE_LOCK go_toolchain)  # one `go test` at a time (export.cmake)
   ctxcheck_e2e(file_safety)
   ctxcheck_e2e(findings)
   ctxcheck_e2e(injection)
