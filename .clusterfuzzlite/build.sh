@@ -2,7 +2,7 @@
 # OSS-Fuzz / ClusterFuzzLite build: uses $CXX, $CXXFLAGS (already carrying the sanitizer and
 # -fsanitize=fuzzer-no-link), $LIB_FUZZING_ENGINE, $SRC and $OUT, as the builder image sets
 # them. Writes each fuzz target with its seed corpus (<target>_seed_corpus.zip), dictionary
-# and options (-max_len=256) to $OUT. Test locally without docker:
+# and options (fuzzers/<target>.options, else -max_len=256) to $OUT. Test locally without docker:
 #   SRC=$PWD/.. OUT=/tmp/out CXX=clang++-14 CXXFLAGS="-fsanitize=address,fuzzer-no-link" \
 #     LIB_FUZZING_ENGINE=-fsanitize=fuzzer bash .clusterfuzzlite/build.sh
 src="${SRC}/ctxcheck"
@@ -24,7 +24,9 @@ for t in $targets; do
   cp "$build/fuzzers/$t" "$OUT/"
   (cd "$src/corpus/seeds/$t" && zip -q -j "$OUT/${t}_seed_corpus.zip" ./*)
   [ -f "$src/fuzzers/$t.dict" ] && cp "$src/fuzzers/$t.dict" "$OUT/$t.dict"
-  printf '[libfuzzer]\nmax_len = 256\n' >"$OUT/$t.options"
+  # The campaigns' flags (fuzzers/<target>.options, as ci/overnight reads them).
+  if [ -f "$src/fuzzers/$t.options" ]; then cp "$src/fuzzers/$t.options" "$OUT/$t.options"
+  else printf '[libfuzzer]\nmax_len = 256\n' >"$OUT/$t.options"; fi
   [ -f "$src/fuzzers/$t.dict" ] && printf 'dict = %s.dict\n' "$t" >>"$OUT/$t.options"
 done
 echo "built $targets into $OUT"

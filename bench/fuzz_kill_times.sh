@@ -3,8 +3,10 @@
 # given), run fuzz_faults with only that fault forced (CTXCHECK_FUZZ_FAULT) from the seed
 # corpus (fault-free seeds; CTXCHECK_KILL_CORPUS=empty: from nothing), with -seed=1..N, and report the median wall time until
 # the first crash. A run that does not crash within the cap counts as the cap ("> cap").
+# libFuzzer runs with fuzzers/fuzz_faults.options (the flags campaigns use; -max_len there),
+# then CTXCHECK_KILL_FLAGS (e.g. "-max_len=128", to compare settings).
 #   bench/fuzz_kill_times.sh [BUILD_DIR] [fault...]
-#   CTXCHECK_KILL_SEEDS=5  CTXCHECK_KILL_CAP=60
+#   CTXCHECK_KILL_SEEDS=5  CTXCHECK_KILL_CAP=60  CTXCHECK_KILL_FLAGS=
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build/fuzz}"; shift || true
@@ -14,6 +16,9 @@ seeds="${CTXCHECK_KILL_SEEDS:-5}"; cap="${CTXCHECK_KILL_CAP:-60}"
 faults=("$@")
 [ ${#faults[@]} -gt 0 ] || mapfile -t faults < <("$build/ctxcheck" faults | awk 'NR > 1 && NF && $1 ~ /^[a-z]+(-[a-z]+)*$/ {print $1}')
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+# The .options file's `name = value` lines as -name=value flags.
+mapfile -t flags < <(sed -n 's/^\([a-z_]*\) *= *\(.*\)$/-\1=\2/p' fuzzers/fuzz_faults.options)
+flags+=(${CTXCHECK_KILL_FLAGS:-})  # split on blanks, as on a command line
 printf '%-24s %8s  %s\n' fault median "runs (s)"
 worst=0
 for f in "${faults[@]}"; do
@@ -23,7 +28,7 @@ for f in "${faults[@]}"; do
     [ "${CTXCHECK_KILL_CORPUS:-seeds}" = empty ] || cp corpus/seeds/fuzz_faults/* "$tmp/c/"
     start=$(date +%s.%N)
     rc=0
-    CTXCHECK_FUZZ_FAULT="$f" CTXCHECK_FUZZ_TRACE_DIR="$tmp/a" "$bin" -seed="$s" -max_total_time="$cap" -max_len=256 \
+    CTXCHECK_FUZZ_FAULT="$f" CTXCHECK_FUZZ_TRACE_DIR="$tmp/a" "$bin" -seed="$s" -max_total_time="$cap" "${flags[@]}" \
       -artifact_prefix="$tmp/a/" "$tmp/c" >"$tmp/log" 2>&1 || rc=$?
     end=$(date +%s.%N)
     # A kill counts only if the fault is what fails: the crash's trace, replayed without

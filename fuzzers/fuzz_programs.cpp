@@ -1,8 +1,8 @@
 // fuzz_programs: bytes -> program + schedule (harness/program/decode.h) -> one execution on
 // the faithful model with every invariant on. A model violation (or an internal error) is a
 // crash and leaves a replayable text trace beside libFuzzer's artifact; program findings
-// are not crashes. The custom mutator works on the decoded program (insert, delete, swap,
-// duplicate, retarget an op, change a duration, mutate the schedule) and re-encodes it.
+// are not crashes. The custom mutator works on the program's op tokens (insert, delete,
+// swap, duplicate, retarget an op, change a duration, mutate the schedule) and splices them.
 #include <cstddef>
 #include <cstdint>
 

@@ -156,47 +156,118 @@ uint64_t interesting_duration(std::minstd_rand& rng) {
   return kD[rng() % std::size(kD)];
 }
 
-// A fresh op token: an opcode and small random argument bytes, cut to what it consumes.
-Bytes fresh_op(std::minstd_rand& rng, bool unsafe) {
-  Bytes b{static_cast<uint8_t>(unsafe ? 1 : 0), static_cast<uint8_t>(rng() % harness::kNumOpKinds)};
-  for (int i = 0; i < 12; ++i) b.push_back(static_cast<uint8_t>(rng() % 8));
-  auto toks = tokenize_ops(b);
-  return Bytes(b.begin() + static_cast<long>(toks[0].begin), b.begin() + static_cast<long>(toks[0].end));
-}
-
-struct Parsed {
-  uint8_t flag = 0;
-  std::vector<Bytes> ops;  // token bytes
-  std::vector<OpToken> toks;
-  Bytes schedule;
+// The mutator works on the bytes as they are: an input is split into its program's op
+// tokens by the decoder's own grammar (harness::split_op_bytes, which reads the op table)
+// and spliced back, never decoded into a Program and re-encoded. Every byte string decodes,
+// so whatever the splice gives is a valid input; an op that decodes to nothing (no operand
+// to take) stays in, as libFuzzer's own mutations leave them.
+//
+// One op token: where its bytes are (an input, or the scratch bytes of edited and fresh
+// ops), and where its handle operands and its first number (a duration, a deadline, a go
+// body's length) are, relative to its first byte.
+struct Token {
+  uint8_t source = 0;  // Workspace::sources index
+  uint32_t begin = 0, size = 0;
+  std::array<uint8_t, 2> operands{};
+  uint8_t n_operands = 0;
+  int16_t number = -1;  // -1: none
 };
 
-Parsed parse(std::span<const uint8_t> data) {
-  harness::FuzzInput in = harness::split_fuzz_input(data);
-  // Canonical program bytes first, so the tokens are the decoded ops and nothing else.
-  Bytes prog = harness::encode_program(in.program);
-  Parsed p;
-  p.flag = prog[0];
-  p.toks = tokenize_ops(prog);
-  for (const auto& t : p.toks)
-    p.ops.emplace_back(prog.begin() + static_cast<long>(t.begin), prog.begin() + static_cast<long>(t.end));
-  p.schedule = std::move(in.schedule);
-  return p;
-}
+constexpr uint8_t kScratch = 2;
 
-size_t emit(const Parsed& p, uint8_t* data, size_t max_size) {
-  Bytes prog{p.flag};
-  for (const auto& op : p.ops) prog.insert(prog.end(), op.begin(), op.end());
-  Program decoded = harness::decode_program(prog);
-  Bytes sched = p.schedule;
-  Bytes out = harness::join_fuzz_input(decoded, sched);
-  if (out.size() > max_size) {
-    size_t over = out.size() - max_size;
-    if (over > sched.size()) return 0;
-    out.resize(max_size);
+// Per thread, reused by every call: the steady state allocates nothing but the tokenizer's
+// own vectors.
+struct Workspace {
+  std::array<Bytes, 3> sources;  // program bytes of input a and b (flag byte first), scratch
+  std::vector<Token> ops;
+  Bytes schedule, schedule_before, copy;
+  uint8_t flag = 0;
+
+  std::span<const uint8_t> bytes(const Token& t) const { return {sources[t.source].data() + t.begin, t.size}; }
+
+  // Reads a fuzz_programs input (harness::split_fuzz_input's framing) as source s; its op
+  // tokens go to `out`, its schedule is returned.
+  std::span<const uint8_t> read(uint8_t s, std::span<const uint8_t> data, std::vector<Token>& out) {
+    size_t len = data.size() >= 2 ? data[0] | (static_cast<size_t>(data[1]) << 8) : 0;
+    std::span<const uint8_t> rest = data.size() >= 2 ? data.subspan(2) : std::span<const uint8_t>{};
+    len = std::min(len, rest.size());
+    Bytes& prog = sources[s];
+    prog.assign(rest.begin(), rest.begin() + static_cast<long>(len));
+    if (prog.empty()) prog.push_back(0);  // no flag byte: decodes as a safe, empty program
+    for (const harness::OpBytes& t : harness::split_op_bytes(prog)) out.push_back(token_of(s, t));
+    return rest.subspan(len);
   }
-  std::memcpy(data, out.data(), out.size());
-  return out.size();
+
+  static Token token_of(uint8_t s, const harness::OpBytes& t) {
+    Token k;
+    k.source = s;
+    k.begin = static_cast<uint32_t>(t.begin);
+    k.size = static_cast<uint32_t>(t.end - t.begin);
+    for (size_t at : t.operand_bytes)
+      if (k.n_operands < k.operands.size()) k.operands[k.n_operands++] = static_cast<uint8_t>(at - t.begin);
+    if (!t.number_bytes.empty()) k.number = static_cast<int16_t>(t.number_bytes[0] - t.begin);
+    return k;
+  }
+
+  // A copy of `t`'s bytes in scratch with [at, at + cut) replaced by `with`; offsets behind
+  // the cut move with it.
+  Token rewritten(const Token& t, size_t at, size_t cut, std::span<const uint8_t> with) {
+    Bytes& s = sources[kScratch];
+    Token k = t;
+    k.source = kScratch;
+    k.begin = static_cast<uint32_t>(s.size());
+    std::span<const uint8_t> b = bytes(t);
+    if (t.source == kScratch) {  // s grows below: read from a copy
+      copy.assign(b.begin(), b.end());
+      b = copy;
+    }
+    s.insert(s.end(), b.begin(), b.begin() + static_cast<long>(at));
+    s.insert(s.end(), with.begin(), with.end());
+    s.insert(s.end(), b.begin() + static_cast<long>(at + cut), b.end());
+    k.size = static_cast<uint32_t>(s.size() - k.begin);
+    auto shift = [&](auto& off) {
+      if (static_cast<size_t>(off) > at) off = static_cast<std::remove_reference_t<decltype(off)>>(off + with.size() - cut);
+    };
+    for (uint8_t i = 0; i < k.n_operands; ++i) shift(k.operands[i]);
+    if (k.number >= 0) shift(k.number);
+    return k;
+  }
+
+  // A fresh op: an opcode and small random argument bytes, cut to what it consumes.
+  Token fresh_op(std::minstd_rand& rng) {
+    uint8_t b[14] = {static_cast<uint8_t>(flag & 1), static_cast<uint8_t>(rng() % harness::kNumOpKinds)};
+    for (size_t i = 2; i < std::size(b); ++i) b[i] = static_cast<uint8_t>(rng() % 8);
+    harness::OpBytes t = harness::split_op_bytes(b).front();
+    Bytes& s = sources[kScratch];
+    Token k = token_of(kScratch, t);
+    k.begin = static_cast<uint32_t>(s.size());
+    s.insert(s.end(), b + t.begin, b + t.end);
+    return k;
+  }
+
+  // Writes [len][flag][tokens][schedule] to out; 0 when it does not fit even without the
+  // schedule (the caller falls back to libFuzzer's mutation).
+  size_t write(uint8_t* out, size_t max_size) const {
+    size_t prog = 1;
+    for (const Token& t : ops) prog += t.size;
+    if (prog > 0xffff || 2 + prog > max_size) return 0;
+    size_t sched = std::min(schedule.size(), max_size - 2 - prog);
+    out[0] = static_cast<uint8_t>(prog & 0xff), out[1] = static_cast<uint8_t>(prog >> 8), out[2] = flag;
+    uint8_t* at = out + 3;
+    for (const Token& t : ops) at = std::copy_n(sources[t.source].data() + t.begin, t.size, at);
+    std::copy_n(schedule.data(), sched, at);
+    return 2 + prog + sched;
+  }
+
+  void reset() {
+    ops.clear();
+    sources[kScratch].clear();
+  }
+};
+
+Workspace& workspace() {
+  thread_local Workspace w;
+  return w;
 }
 
 void mutate_schedule(Bytes& s, std::minstd_rand& rng) {
@@ -214,108 +285,108 @@ void mutate_schedule(Bytes& s, std::minstd_rand& rng) {
   }
 }
 
+// A random op that has an operand (or a number), if any.
+template <class Has>
+std::optional<size_t> pick_op_with(const std::vector<Token>& ops, std::minstd_rand& rng, Has has) {
+  size_t n = 0;
+  for (const Token& t : ops) n += has(t) ? 1 : 0;
+  if (n == 0) return std::nullopt;
+  size_t k = rng() % n;
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (has(ops[i]) && k-- == 0) return i;
+  return std::nullopt;
+}
+
+// Retargets an operand: a different parent, cancel target, ... (the index byte is reduced
+// modulo the fitting handles, so +1..7 picks another one).
+void retarget(Workspace& w, std::minstd_rand& rng) {
+  auto at = pick_op_with(w.ops, rng, [](const Token& t) { return t.n_operands > 0; });
+  if (!at) return;
+  Token& t = w.ops[*at];
+  size_t off = t.operands[rng() % t.n_operands];
+  uint8_t b = static_cast<uint8_t>(w.bytes(t)[off] + 1 + rng() % 7);
+  t = w.rewritten(t, off, 1, {&b, 1});
+}
+
+// Changes a duration or deadline (or a go body's length: how many of the next ops are the
+// goroutine's).
+void renumber(Workspace& w, std::minstd_rand& rng) {
+  auto at = pick_op_with(w.ops, rng, [](const Token& t) { return t.number >= 0; });
+  if (!at) return;
+  Token& t = w.ops[*at];
+  std::span<const uint8_t> b = w.bytes(t);
+  auto off = static_cast<size_t>(t.number);
+  bool is_go = static_cast<OpKind>(b[0] % harness::kNumOpKinds) == OpKind::Go;
+  Bytes v;
+  put_varint(v, is_go ? rng() % 6 : interesting_duration(rng));
+  t = w.rewritten(t, off, varint_len(b, off), v);
+}
+
+void mutate_once(Workspace& w, std::minstd_rand& rng) {
+  auto& ops = w.ops;
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  switch (rng() % 9) {
+    case 0:  // delete an op
+      if (!ops.empty()) ops.erase(ops.begin() + static_cast<long>(pick(ops.size())));
+      break;
+    case 1: {  // insert a fresh op
+      size_t at = pick(ops.size() + 1);
+      ops.insert(ops.begin() + static_cast<long>(at), w.fresh_op(rng));
+      break;
+    }
+    case 2:  // duplicate an op elsewhere (the same parent / cancel target again)
+      if (!ops.empty()) {
+        Token copy = ops[pick(ops.size())];
+        ops.insert(ops.begin() + static_cast<long>(pick(ops.size() + 1)), copy);
+      }
+      break;
+    case 3:  // swap two ops
+      if (ops.size() >= 2) {
+        size_t a = pick(ops.size()), b = pick(ops.size());  // drawn in this order
+        std::swap(ops[a], ops[b]);
+      }
+      break;
+    case 4: case 5: retarget(w, rng); break;
+    case 6: renumber(w, rng); break;
+    default: mutate_schedule(w.schedule, rng); break;
+  }
+}
+
 }  // namespace
 
 size_t mutate_structurally(uint8_t* data, size_t size, size_t max_size, unsigned seed) {
   std::minstd_rand rng(seed | 1u);
-  Parsed p;
-  try {
-    p = parse({data, size});
-  } catch (const std::exception&) {
-    return 0;
-  }
-  auto& ops = p.ops;
+  Workspace& w = workspace();
+  w.reset();
+  auto sched = w.read(0, {data, size}, w.ops);
+  w.flag = w.sources[0][0];
+  w.schedule.assign(sched.begin(), sched.end());
+  const size_t before_ops = w.ops.size();
+  w.schedule_before = w.schedule;
   int tries = 0;
-  Bytes before_sched = p.schedule;
-  size_t before_ops = ops.size();
-  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
-  // A random op whose token has bytes of the given kind (operands, numbers), if any.
-  auto pick_op_with = [&](std::vector<size_t> OpToken::*bytes) -> std::optional<size_t> {
-    std::vector<size_t> with;
-    for (size_t i = 0; i < p.toks.size() && i < ops.size(); ++i)
-      if (!(p.toks[i].*bytes).empty()) with.push_back(i);
-    if (with.empty()) return std::nullopt;
-    return with[pick(with.size())];
-  };
-  do {
-    switch (rng() % 9) {
-      case 0:  // delete an op
-        if (!ops.empty()) ops.erase(ops.begin() + static_cast<long>(pick(ops.size())));
-        break;
-      case 1: {  // insert a fresh op
-        size_t at = pick(ops.size() + 1);
-        ops.insert(ops.begin() + static_cast<long>(at), fresh_op(rng, p.flag & 1));
-        break;
-      }
-      case 2:  // duplicate an op elsewhere (the same parent / cancel target again)
-        if (!ops.empty()) {
-          Bytes copy = ops[pick(ops.size())];
-          ops.insert(ops.begin() + static_cast<long>(pick(ops.size() + 1)), copy);
-        }
-        break;
-      case 3:  // swap two ops
-        if (ops.size() >= 2) {
-          size_t a = pick(ops.size()), b = pick(ops.size());  // drawn in this order
-          std::swap(ops[a], ops[b]);
-        }
-        break;
-      case 4: case 5: {  // retarget an operand (a different parent / cancel target)
-        auto at = pick_op_with(&OpToken::operand_bytes);
-        if (!at) break;
-        size_t i = *at;
-        const OpToken& t = p.toks[i];
-        size_t off = t.operand_bytes[pick(t.operand_bytes.size())] - t.begin;
-        if (off < ops[i].size()) ops[i][off] = static_cast<uint8_t>(ops[i][off] + 1 + rng() % 7);
-        break;
-      }
-      case 6: {  // change a duration (or a go body's length)
-        auto at = pick_op_with(&OpToken::number_bytes);
-        if (!at) break;
-        size_t i = *at;
-        const OpToken& t = p.toks[i];
-        size_t off = t.number_bytes[0] - t.begin;
-        if (off >= ops[i].size()) break;
-        bool is_go = static_cast<OpKind>(ops[i][0] % harness::kNumOpKinds) == OpKind::Go;
-        size_t len = varint_len(ops[i], off);
-        Bytes v;
-        put_varint(v, is_go ? rng() % 6 : interesting_duration(rng));
-        Bytes& o = ops[i];
-        o.erase(o.begin() + static_cast<long>(off), o.begin() + static_cast<long>(off + len));
-        o.insert(o.begin() + static_cast<long>(off), v.begin(), v.end());
-        break;
-      }
-      default:  // the schedule
-        mutate_schedule(p.schedule, rng);
-        break;
-    }
-    // Tokens no longer line up with ops after an insert/delete: only the first mutation
-    // of a round may use them.
-    p.toks.clear();
-  } while (rng() % 3 == 0 && ++tries < 4);
-  if (ops.size() == before_ops && p.schedule == before_sched && rng() % 2) mutate_schedule(p.schedule, rng);
-  try {
-    return emit(p, data, max_size);
-  } catch (const std::exception&) {
-    return 0;
-  }
+  do mutate_once(w, rng);
+  while (rng() % 3 == 0 && ++tries < 4);
+  if (w.ops.size() == before_ops && w.schedule == w.schedule_before && rng() % 2) mutate_schedule(w.schedule, rng);
+  return w.write(data, max_size);
 }
 
 size_t cross_over(const uint8_t* d1, size_t s1, const uint8_t* d2, size_t s2, uint8_t* out, size_t max_out,
                   unsigned seed) {
   std::minstd_rand rng(seed | 1u);
-  try {
-    Parsed a = parse({d1, s1}), b = parse({d2, s2});
-    size_t cut_a = a.ops.empty() ? 0 : rng() % (a.ops.size() + 1);
-    size_t cut_b = b.ops.empty() ? 0 : rng() % (b.ops.size() + 1);
-    Parsed c;
-    c.flag = a.flag;
-    c.ops.assign(a.ops.begin(), a.ops.begin() + static_cast<long>(cut_a));
-    c.ops.insert(c.ops.end(), b.ops.begin() + static_cast<long>(cut_b), b.ops.end());
-    c.schedule = rng() % 2 ? a.schedule : b.schedule;
-    return emit(c, out, max_out);
-  } catch (const std::exception&) {
-    return 0;
-  }
+  Workspace& w = workspace();
+  w.reset();
+  thread_local std::vector<Token> b_ops;
+  b_ops.clear();
+  auto sched_a = w.read(0, {d1, s1}, w.ops);
+  auto sched_b = w.read(1, {d2, s2}, b_ops);
+  w.flag = w.sources[0][0];
+  size_t cut_a = w.ops.empty() ? 0 : rng() % (w.ops.size() + 1);
+  size_t cut_b = b_ops.empty() ? 0 : rng() % (b_ops.size() + 1);
+  w.ops.resize(cut_a);
+  w.ops.insert(w.ops.end(), b_ops.begin() + static_cast<long>(cut_b), b_ops.end());
+  auto sched = rng() % 2 ? sched_a : sched_b;
+  w.schedule.assign(sched.begin(), sched.end());
+  return w.write(out, max_out);
 }
 
 }  // namespace ctxcheck::fuzz

@@ -52,10 +52,11 @@ model::FaultSet faults_for_input(std::span<const uint8_t> data);
 using OpToken = harness::OpBytes;
 inline std::vector<OpToken> tokenize_ops(std::span<const uint8_t> prog) { return harness::split_op_bytes(prog); }
 
-// The structural mutator both program targets use: decodes (split_fuzz_input), mutates the
-// op list (insert, delete, swap, duplicate, retarget an operand, change a duration) or the
-// schedule bytes, and re-encodes canonically (join_fuzz_input). Returns the new size, or
-// 0 when the caller should fall back to LLVMFuzzerMutate.
+// The structural mutator both program targets use: splits the input into its op tokens
+// (tokenize_ops) and its schedule bytes, mutates the token list (insert, delete, swap,
+// duplicate, retarget an operand, change a duration) or the schedule, and splices the
+// tokens back, with no decode or encode. Returns the new size, or 0 when the caller should
+// fall back to LLVMFuzzerMutate.
 size_t mutate_structurally(uint8_t* data, size_t size, size_t max_size, unsigned seed);
 // Crossover: ops of one input spliced into the other, schedule of either.
 size_t cross_over(const uint8_t* d1, size_t s1, const uint8_t* d2, size_t s2, uint8_t* out, size_t max_out,
