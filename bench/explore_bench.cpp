@@ -4,6 +4,7 @@
 //   build/g++/bench/explore_bench --benchmark_filter=Shrink
 //   build/g++/bench/explore_bench --benchmark_filter=ReductionRatio
 #include <chrono>
+#include <ctime>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -64,13 +65,15 @@ BENCHMARK(BM_ExploreSpace)->ArgsProduct({{0, 1}, {0, 1, 2}})->Unit(benchmark::kM
 void BM_ExploreReductionRatio(benchmark::State& state) {
   ExploreOptions o;
   o.exec.limits.keep_events = false;
-  double secs[2] = {0, 0};
+  double secs[2] = {0, 0}, cpu[2] = {0, 0};  // wall and process CPU seconds (the machine may be shared)
   uint64_t executions[2] = {0, 0}, pruned = 0;
   for (auto _ : state) {
     for (int i = 0; i < 2; ++i) {
       o.reduction = i == 0 ? Reduction::None : Reduction::Sleep;
       auto t0 = std::chrono::steady_clock::now();
+      std::clock_t c0 = std::clock();
       ExploreCounts c = explore_workload(state.range(0), o);
+      cpu[i] += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
       secs[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       executions[i] += c.executions;
       if (i == 1) pruned += c.pruned;
@@ -81,6 +84,8 @@ void BM_ExploreReductionRatio(benchmark::State& state) {
   state.counters["sleep_pruned"] = static_cast<double>(pruned);
   state.counters["plain_s"] = secs[0];
   state.counters["sleep_s"] = secs[1];
+  state.counters["plain_cpu_s"] = cpu[0];
+  state.counters["sleep_cpu_s"] = cpu[1];
   state.counters["executions_ratio"] = static_cast<double>(executions[0]) / static_cast<double>(executions[1]);
   state.counters["time_ratio"] = secs[0] / secs[1];
   state.SetLabel(workload_name(state.range(0)));
