@@ -1,7 +1,13 @@
 // Explorer figures: explored executions/s and distinct states/s over a program space, and
-// the time to shrink each fault's first case (target: <= 1 s each).
+// the time to shrink each fault's first case (target: <= 1 s each), and plain DFS vs sleep
+// sets in one run (executions, wall time, ratios).
 //   build/g++/bench/explore_bench --benchmark_filter=Shrink
+//   build/g++/bench/explore_bench --benchmark_filter=ReductionRatio
+#include <chrono>
+#include <ctime>
+
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include "harness/explore/explore.h"
 #include "harness/program/generate.h"
@@ -12,33 +18,12 @@
 namespace ctxcheck::harness {
 namespace {
 
-// Every program of exactly 3 ops over the default alphabet, DFS bound 2: plain (0), state
-// caching (1), sleep sets (2). The executions counter is the one-run ratio plain/reduced.
-void BM_ExploreSpace(benchmark::State& state) {
-  SpaceOptions sp;
-  sp.min_ops = sp.max_ops = 3;
-  ExploreOptions o;
-  o.state_caching = state.range(0) == 1;
-  o.reduction = state.range(0) == 2 ? Reduction::Sleep : Reduction::None;
-  o.exec.limits.keep_events = false;
-  ExploreCounts total;
-  for (auto _ : state) {
-    total += explore_space(
-        sp, o, [](const Failure&, SpacePosition) { return true; },
-        [](SpacePosition, const ExploreCounts&) { return true; });
-  }
-  state.counters["executions/s"] = benchmark::Counter(static_cast<double>(total.executions), benchmark::Counter::kIsRate);
-  state.counters["states/s"] = benchmark::Counter(static_cast<double>(total.distinct_states), benchmark::Counter::kIsRate);
-  state.counters["programs/s"] = benchmark::Counter(static_cast<double>(total.programs), benchmark::Counter::kIsRate);
-  state.counters["executions"] = static_cast<double>(total.executions);
-  state.SetLabel(o.state_caching ? "state caching" : o.reduction == Reduction::Sleep ? "sleep sets" : "plain dfs");
-}
-BENCHMARK(BM_ExploreSpace)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1);
-
-// Issue 17's program: two same-instant deadlines whose callbacks and an AfterFunc start
-// together (185,856 schedules at bound 2 with plain DFS). 0: plain, 2: sleep sets.
-void BM_ExploreTimerTies(benchmark::State& state) {
-  Program p = parse_program(R"(ctxcheck-trace 1
+// The two workloads of issue 17, at bound 2: every program of 1..3 ops over the default
+// alphabet, and its timer-tie program (two same-instant deadlines whose callbacks and an
+// AfterFunc start together: 185,856 schedules with plain DFS).
+ExploreCounts explore_workload(int64_t workload, const ExploreOptions& o) {
+  if (workload == 0) {
+    Program p = parse_program(R"(ctxcheck-trace 1
 go 0:
   h1 = background
   h2 = with_timeout h1 1s
@@ -46,16 +31,66 @@ go 0:
   h4 = with_timeout h2 1s
   h5 = after_func h1 cancel h2
 )");
+    return explore_program(p, o, [](const Failure&) { return true; });
+  }
+  SpaceOptions sp;
+  sp.min_ops = 1;
+  sp.max_ops = 3;
+  return explore_space(
+      sp, o, [](const Failure&, SpacePosition) { return true; },
+      [](SpacePosition, const ExploreCounts&) { return true; });
+}
+
+const char* workload_name(int64_t workload) { return workload == 0 ? "timer-tie program" : "<= 3-op space"; }
+
+// One workload per search (0: plain, 1: state caching, 2: sleep sets): rates per search.
+void BM_ExploreSpace(benchmark::State& state) {
   ExploreOptions o;
-  o.reduction = state.range(0) == 2 ? Reduction::Sleep : Reduction::None;
+  o.state_caching = state.range(1) == 1;
+  o.reduction = state.range(1) == 2 ? Reduction::Sleep : Reduction::None;
   o.exec.limits.keep_events = false;
   ExploreCounts total;
-  for (auto _ : state) total += explore_program(p, o, [](const Failure&) { return true; });
-  state.counters["executions"] = static_cast<double>(total.executions);
+  for (auto _ : state) total += explore_workload(state.range(0), o);
   state.counters["executions/s"] = benchmark::Counter(static_cast<double>(total.executions), benchmark::Counter::kIsRate);
-  state.SetLabel(o.reduction == Reduction::Sleep ? "sleep sets" : "plain dfs");
+  state.counters["states/s"] = benchmark::Counter(static_cast<double>(total.distinct_states), benchmark::Counter::kIsRate);
+  state.counters["programs/s"] = benchmark::Counter(static_cast<double>(total.programs), benchmark::Counter::kIsRate);
+  state.counters["executions"] = static_cast<double>(total.executions);
+  state.SetLabel(fmt::format("{}, {}", workload_name(state.range(0)),
+                             o.state_caching ? "state caching" : o.reduction == Reduction::Sleep ? "sleep sets" : "plain dfs"));
 }
-BENCHMARK(BM_ExploreTimerTies)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_ExploreSpace)->ArgsProduct({{0, 1}, {0, 1, 2}})->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// Plain DFS vs sleep sets on one workload in one run: executions and wall time of each,
+// and the ratios plain / sleep (the issue's one-run ratio).
+void BM_ExploreReductionRatio(benchmark::State& state) {
+  ExploreOptions o;
+  o.exec.limits.keep_events = false;
+  double secs[2] = {0, 0}, cpu[2] = {0, 0};  // wall and process CPU seconds (the machine may be shared)
+  uint64_t executions[2] = {0, 0}, pruned = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 2; ++i) {
+      o.reduction = i == 0 ? Reduction::None : Reduction::Sleep;
+      auto t0 = std::chrono::steady_clock::now();
+      std::clock_t c0 = std::clock();
+      ExploreCounts c = explore_workload(state.range(0), o);
+      cpu[i] += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+      secs[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      executions[i] += c.executions;
+      if (i == 1) pruned += c.pruned;
+    }
+  }
+  state.counters["plain_executions"] = static_cast<double>(executions[0]);
+  state.counters["sleep_executions"] = static_cast<double>(executions[1]);
+  state.counters["sleep_pruned"] = static_cast<double>(pruned);
+  state.counters["plain_s"] = secs[0];
+  state.counters["sleep_s"] = secs[1];
+  state.counters["plain_cpu_s"] = cpu[0];
+  state.counters["sleep_cpu_s"] = cpu[1];
+  state.counters["executions_ratio"] = static_cast<double>(executions[0]) / static_cast<double>(executions[1]);
+  state.counters["time_ratio"] = secs[0] / secs[1];
+  state.SetLabel(workload_name(state.range(0)));
+}
+BENCHMARK(BM_ExploreReductionRatio)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // The first case a random campaign (`ctxcheck run --seed 1 --faults F`) finds for a
 // fault: a generated program of ~16 ops over 3 goroutines, and its random schedule.

@@ -114,9 +114,14 @@ include(${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/e2e.cmake)
 # Go export: unit tests, and the conformance of the model with real Go (needs `go`).
 include(${CMAKE_CURRENT_SOURCE_DIR}/export/export.cmake)
 
-# Partial-order reduction soundness (harness/tests/reduction_soundness.cpp): every program
-# of <= 2 ops (<= 3: run it by hand, README) and 200 fixed sampled 4-5-op programs with goroutines, under every fault.
+# Partial-order reduction soundness (harness/tests/reduction_soundness.cpp), under no fault and
+# every fault: every program of <= 2 ops; a fixed slice (every 20th: 100 programs) of the fixed
+# 2,000-program sample of 4-5 ops with goroutines (the whole sample and <= 3 ops: README); and
+# the mutant (every pair of steps taken as independent), which the check must catch.
 add_executable(ctxcheck_reduction_check ${CMAKE_CURRENT_SOURCE_DIR}/tests/reduction_soundness.cpp)
 target_link_libraries(ctxcheck_reduction_check PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
 add_test(NAME explore.reduction_soundness.upto2 COMMAND ctxcheck_reduction_check --max 2)
-add_test(NAME explore.reduction_soundness.sample45 COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 200)
+add_test(NAME explore.reduction_soundness.sample45
+         COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/20)
+add_test(NAME explore.reduction_soundness.mutant
+         COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/40 --mutant independent)

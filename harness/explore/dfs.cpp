@@ -69,7 +69,7 @@ std::vector<DfsStrategy::Sleeper> DfsStrategy::inherited_sleep() const {
   const Node& last = path_.back();
   std::vector<Sleeper> out;
   auto keep = [&](const Sleeper& s) {
-    if (!rt::dependent(s.footprint, last.step)) out.push_back(s);
+    if (!opts_.dependent(s.footprint, last.step)) out.push_back(s);
   };
   std::for_each(last.sleep.begin(), last.sleep.end(), keep);
   std::for_each(last.explored.begin(), last.explored.end(), keep);

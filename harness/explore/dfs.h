@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -45,6 +46,9 @@ struct DfsOptions {
   bool state_caching = false;
   uint64_t max_executions = 0;  // 0 = until the tree is exhausted
   Reduction reduction = Reduction::None;  // explore's default is kDefaultReduction
+  // When two steps must stay ordered (rt::dependent). Only the soundness check's mutation
+  // test swaps it (for "every pair independent"), to show the check can fail.
+  bool (*dependent)(std::span<const rt::Access>, std::span<const rt::Access>) = rt::dependent;
 };
 
 class DfsStrategy final : public rt::ChoiceSource {

@@ -29,11 +29,17 @@ ExploreCounts explore_program(const Program& p, const ExploreOptions& o,
     throw std::invalid_argument(fmt::format("unknown strategy \"{}\" ({})", o.strategy, strategy_names()));
   SearchStats search;
   std::unique_ptr<rt::ChoiceSource> strategy = entry->make(o, search);
+  return explore_program_with(p, *strategy, search, o, on_failure, stopped);
+}
+
+ExploreCounts explore_program_with(const Program& p, rt::ChoiceSource& strategy, const SearchStats& search,
+                                   const ExploreOptions& o, const std::function<bool(const Failure&)>& on_failure,
+                                   bool* stopped) {
   ExploreCounts c;
   c.programs = 1;
   if (stopped) *stopped = false;
   do {
-    ExecResult r = execute(p, *strategy, o.exec);
+    ExecResult r = execute(p, strategy, o.exec);
     ++c.executions;
     if (r.verdict != Verdict::Pass)
       for (const Expect& e : r.verdicts()) ++c.by_id[std::string(e.id())];
@@ -45,7 +51,7 @@ ExploreCounts explore_program(const Program& p, const ExploreOptions& o,
     bool go_on = on_failure(f);
     if (!go_on && stopped) *stopped = true;
     if (!go_on || o.stop_at_failure) break;
-  } while (strategy->next_execution());
+  } while (strategy.next_execution());
   c.distinct_states = search.distinct_states;
   c.pruned = search.pruned;
   c.nondeterminism = search.nondeterminism;

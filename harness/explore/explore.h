@@ -60,6 +60,11 @@ struct Failure {
 // std::invalid_argument when o.strategy names no strategy of the table.
 ExploreCounts explore_program(const Program& p, const ExploreOptions& o,
                               const std::function<bool(const Failure&)>& on_failure, bool* stopped = nullptr);
+// The same under a strategy the caller built (e.g. a DfsStrategy with test-only options),
+// which reports into `search`; o.strategy is not read.
+ExploreCounts explore_program_with(const Program& p, rt::ChoiceSource& strategy, const SearchStats& search,
+                                   const ExploreOptions& o, const std::function<bool(const Failure&)>& on_failure,
+                                   bool* stopped = nullptr);
 
 // A program space: every program of min_ops..max_ops ops over an alphabet, in
 // enumeration order, optionally one shard of it (programs whose index % shards == shard),

@@ -15,7 +15,10 @@ uint64_t sample_size(const ExploreOptions& o) {
 }
 
 std::unique_ptr<rt::ChoiceSource> make_dfs(const ExploreOptions& o, SearchStats& stats) {
-  return std::make_unique<DfsStrategy>(DfsOptions{o.bound, o.state_caching, o.executions, o.reduction}, stats);
+  return std::make_unique<DfsStrategy>(DfsOptions{.preemption_bound = o.bound,
+                                                           .state_caching = o.state_caching,
+                                                           .max_executions = o.executions,
+                                                           .reduction = o.reduction}, stats);
 }
 std::unique_ptr<rt::ChoiceSource> make_pct(const ExploreOptions& o, SearchStats&) {
   return std::make_unique<PctStrategy>(o.seed, sample_size(o), o.pct_depth);
