@@ -169,7 +169,10 @@ const ModelView& ModelViewer::fill() {
   holder_.resize(n, -1);
   inheriting_kids_.resize(n);
   v.now = rt_.now();
-  bool everything = !incremental_ || pkg_.everything_marked() || pkg_.reparents() != reparents_seen_;
+  // After an unsafe reparent a parent may come after its child (and close a cycle): the
+  // id-ordered refill and the per-context checks assume parents come first, so such a
+  // package is refilled and checked whole from then on.
+  bool everything = !incremental_ || pkg_.everything_marked() || pkg_.reparents() > 0;
   if (pkg_.reparents() != reparents_seen_) {
     static_filled_ = 0, reparents_seen_ = pkg_.reparents();
     for (auto& kids : inheriting_kids_) kids.clear();

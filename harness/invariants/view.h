@@ -96,7 +96,7 @@ struct ViewChanges {
 // Incrementally (the default), a fill refills the entries of the contexts the package
 // marked since the last fill (Package::mark: every state change and every cancelCtx lock
 // or unlock marks its context), the new ones, and the valueCtx/myCtx below a context whose
-// Err changed (they inherit it); an unsafe reparent refills everything. With
+// Err changed (they inherit it); once an unsafe reparent ran, every fill refills everything. With
 // set_incremental(false) every fill refills every entry (what the checks compare against).
 class ModelViewer {
  public:
