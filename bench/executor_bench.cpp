@@ -40,6 +40,37 @@ void BM_ExecuteGenerated(benchmark::State& state) {
 }
 BENCHMARK(BM_ExecuteGenerated)->Arg(1)->Arg(0)->Unit(benchmark::kMicrosecond);
 
+// Cost per op of the program: 64 generated programs of N ops over 3 goroutines (as `ctxcheck
+// run --ops N`), every invariant and the end phase, seeded random schedules. Second arg:
+// incremental per-step checks (1, the default) or the whole view after every step (0).
+// The target is a flat ns/op from 8 to 128 ops (no superlinear term); callgrind counts
+// (bench/README: valgrind --tool=callgrind) do not depend on the machine's load.
+void BM_CostPerOp(benchmark::State& state) {
+  GenOptions g;
+  g.ops = static_cast<uint32_t>(state.range(0));
+  std::vector<Program> programs;
+  for (uint64_t s = 1; s <= 64; ++s) programs.push_back(generate(s, g));
+  ExecOptions o;
+  o.limits.keep_events = false;
+  o.incremental_checks = state.range(1) != 0;
+  uint64_t n = 0, ops = 0;
+  for (auto _ : state) {
+    const Program& p = programs[n % programs.size()];
+    rt::PrngChoices c(n);
+    ExecResult r = execute(p, c, o);
+    benchmark::DoNotOptimize(r.verdict);
+    ops += p.op_count();
+    ++n;
+  }
+  state.counters["executions/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+  state.counters["time/op"] = benchmark::Counter(static_cast<double>(ops),  // printed as seconds: 1.2u = 1.2 us
+                                                 benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.SetLabel(o.incremental_checks ? "incremental checks" : "full checks");
+}
+BENCHMARK(BM_CostPerOp)
+    ->ArgsProduct({{8, 16, 32, 128}, {1, 0}})
+    ->Unit(benchmark::kMicrosecond);
+
 // `run --jobs N` without the CLI: 20,000 cases of generated programs (16 ops, 3 goroutines,
 // every invariant and the end phase) through run_campaign on N workers, in wall time. The
 // --jobs 2 target is >= 1.8x the executions/s of --jobs 1 on an idle 2-core machine.

@@ -36,6 +36,7 @@ void Interp::find_parked_main() {
 void Interp::main() {
   pkg.emplace(opts_.faults);
   viewer_.emplace(*pkg, rt_);
+  viewer_->set_incremental(opts_.incremental_checks);
   program_.baseline_objects = static_cast<uint32_t>(rt_.heap().allocated());
   rt_.set_step_hook([this] { after_step(); });
   rt_.set_state_hasher([this] { return state_digest(); });
@@ -51,7 +52,7 @@ void Interp::main() {
   for (FindingReport& f : out_.findings)
     if (f.id == Finding::LostCancel && !f.detail.contexts.empty())
       f.detail.done_at_end = err_of(*pkg, pkg->contexts()[f.detail.contexts[0]].get()) != model::kNilError;
-  if (opts_.end_phase) run_end_phase(env(), out_.gc_trace);
+  if (opts_.end_phase) run_end_phase(env(), out_.gc_cycles);
   rt_.set_step_hook(nullptr);
   rt_.set_state_hasher(nullptr);
   rt_.heap().set_collect_observer(nullptr);
@@ -209,8 +210,11 @@ std::optional<std::string> Interp::model_limit(const rt::RunResult& run) {
 void Interp::after_step() {
   if (!pkg || pkg->version() == seen_version_) return;
   seen_version_ = pkg->version();
-  if (opts_.record_timeline) note_cancellations(fill_view());
-  if (auto v = checker_.after_step(fill_view())) violate(*v);
+  const ModelView& view = fill_view();
+  if (opts_.record_timeline) note_cancellations(view);
+  std::optional<Violation> v = checker_.after_step(view, viewer_->changes());
+  viewer_->clear_changes();
+  if (v) violate(*v);
 }
 
 }  // namespace detail

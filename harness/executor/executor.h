@@ -37,6 +37,10 @@ struct ExecOptions {
   InvariantSet invariants = all_invariants();
   rt::Limits limits;
   bool end_phase = true;  // GC-based checks (finalizer-delay, heap-leak)
+  // The per-step checks look only at the contexts each step changed (InvariantChecker's
+  // incremental after_step); false: at the whole view after every step, as the incremental
+  // ones are tested against (ctxcheck_incremental_check). Verdicts are the same.
+  bool incremental_checks = true;
   // Run the scripts' steps in exactly this op-level order (ExecResult::op_events of another
   // run), as export-go's Go test does: each step waits for its turn, an op runs without any
   // other script's op in between, and when the clock has moved the step first lets every

@@ -216,7 +216,7 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
       if (now != handles_[op.a].first_stop) {
         handles_[op.a].first_stop = now;
         viewer_->record_stop(handles_[op.a].af->id(), now);
-        pkg->touch();
+        pkg->touch(*handles_[op.a].af);
       }
       observe(s, i, fmt::format("stop h{}", op.a), stopped ? "true" : "false");
       break;
@@ -258,7 +258,7 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
       break;
     }
     case OpKind::Gc:
-      out_.gc_trace.push_back(rt_.gc().to_string());
+      out_.gc_cycles.push_back(rt_.gc());
       find_retained();
       break;
     case OpKind::Reparent: {

@@ -9,6 +9,13 @@
 
 namespace ctxcheck::harness {
 
+std::vector<std::string> ExecResult::gc_trace() const {
+  std::vector<std::string> lines;
+  lines.reserve(gc_cycles.size());
+  for (const rt::GcStats& st : gc_cycles) lines.push_back(st.to_string());
+  return lines;
+}
+
 Expect ExecResult::expect() const {
   if (violation) return violation->id;
   if (!findings.empty()) return findings.front().id;

@@ -133,7 +133,10 @@ struct ExecResult {
   uint64_t trace_hash = 0;
   rt::Outcome outcome = rt::Outcome::Ok;
   std::string outcome_message;
-  std::vector<std::string> gc_trace;    // gctrace lines of the end phase
+  // The GC cycles of the gc ops and the end phase; gc_trace() formats them as gctrace
+  // lines only when a report asks (most executions are never reported).
+  std::vector<rt::GcStats> gc_cycles;
+  std::vector<std::string> gc_trace() const;
   std::optional<TimelineLog> timeline;  // only with ExecOptions::record_timeline
   std::map<uint32_t, uint32_t> afterfunc_runs;  // after_func handle -> how often its f ran
   ExecStats stats;

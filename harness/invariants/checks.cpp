@@ -1,6 +1,7 @@
 #include "harness/invariants/checks.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -44,41 +45,109 @@ std::string err_name(ErrVal e) {
 
 }  // namespace
 
+namespace {
+
+// residue at one cancelCtx c: its own state and each entry of its children map. `owner_of(e)`:
+// e's nearest cancelable ancestor.
+template <class OwnerOf>
+std::optional<Violation> residue_at(const ModelView& v, const CtxView& c, OwnerOf&& owner_of) {
+  if (c.family != CtxFamily::Cancel) return std::nullopt;
+  if (c.err != kNil && !c.mu_locked && !c.children.empty()) {
+    std::vector<uint32_t> inv{c.id};
+    inv.insert(inv.end(), c.children.begin(), c.children.end());
+    return make(Invariant::Residue,
+                fmt::format("{} is canceled but its children map still holds {} entr{}", v.name(c.id),
+                            c.children.size(), c.children.size() == 1 ? "y" : "ies"),
+                inv);
+  }
+  for (uint32_t e : c.children) {
+    const CtxView* ev = v.get(e);
+    if (!ev) continue;
+    if (ev->removing_cancels_returned > 0 && !c.mu_locked)
+      return make(Invariant::Residue,
+                  fmt::format("{} was canceled (its cancel returned) but is still in {}'s "
+                              "children map",
+                              v.name(e), v.name(c.id)),
+                  {c.id, e});
+    int64_t owner = ev->parent;  // the usual case: registered in its own parent
+    const CtxView* p = v.get(owner);
+    if (!p || p->transparent) owner = owner_of(e);
+    if (owner != static_cast<int64_t>(c.id))
+      return make(Invariant::Residue,
+                  fmt::format("{} is registered in {}'s children map but its nearest "
+                              "cancelable ancestor is {}",
+                              v.name(e), v.name(c.id), owner < 0 ? "none" : v.name(owner)),
+                  {c.id, e});
+  }
+  return std::nullopt;
+}
+
+// The nearest non-transparent context above e, walking its chain (a view without cycles).
+int64_t nearest_cancelable_ancestor(const ModelView& v, uint32_t e) {
+  const CtxView* x = v.get(e);
+  for (size_t i = 0; x && i <= v.contexts.size(); ++i) {
+    const CtxView* p = v.get(x->parent);
+    if (!p) return -1;
+    if (!p->transparent) return x->parent;
+    x = p;
+  }
+  return -1;
+}
+
+// `anc` is on x's parent chain (x excluded), walking it (a view without cycles).
+bool strict_ancestor_walk(const ModelView& v, int64_t anc, int64_t x) {
+  const CtxView* a = v.get(anc);
+  const CtxView* c = v.get(x);
+  if (!a || !c || anc == x) return false;
+  for (size_t i = 0; c && i <= v.contexts.size(); ++i) {
+    if (c->parent == anc) return true;
+    c = v.get(c->parent);
+  }
+  return false;
+}
+
+// acyclic at one context's children map: each entry has c among its ancestors.
+template <class IsAncestor>
+std::optional<Violation> registrations_at(const ModelView& v, const CtxView& c, IsAncestor&& is_ancestor) {
+  for (uint32_t e : c.children) {
+    const CtxView* ev = v.get(e);
+    if (ev && ev->parent == static_cast<int64_t>(c.id) && e != c.id) continue;  // its parent: no walk needed
+    if (!is_ancestor(c.id, e))
+      return make(Invariant::Acyclic,
+                  fmt::format("{} is registered in {}'s children map but {} is not "
+                              "among its ancestors",
+                              v.name(e), v.name(c.id), v.name(c.id)),
+                  {c.id, e});
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> deadline_order_at(const ModelView& v, const CtxView& c) {
+  if (!c.deadline) return std::nullopt;
+  const CtxView* p = v.get(c.parent);
+  if (!p || !p->deadline || *c.deadline <= *p->deadline) return std::nullopt;
+  return make(Invariant::Deadline,
+              fmt::format("{} has deadline +{}ns, later than its parent {}'s +{}ns", v.name(c.id),
+                          *c.deadline - rt::kEpoch, v.name(p->id), *p->deadline - rt::kEpoch),
+              {c.id, p->id});
+}
+
+std::optional<Violation> afterfunc_once_at(const ModelView& v, const CtxView& c) {
+  if (c.afterfunc_runs <= 1) return std::nullopt;
+  return make(Invariant::AfterFunc, fmt::format("AfterFunc of {} ran {} times", v.name(c.id), c.afterfunc_runs),
+              {c.id});
+}
+
+}  // namespace
+
 std::optional<Violation> check_residue(const ModelView& v, ChainScratch& s) {
   const std::vector<int64_t>* owners = nullptr;  // computed once, for the first entry under a transparent parent
-  for (const CtxView& c : v.contexts) {
-    if (c.family != CtxFamily::Cancel) continue;
-    if (c.err != kNil && !c.mu_locked && !c.children.empty()) {
-      std::vector<uint32_t> inv{c.id};
-      inv.insert(inv.end(), c.children.begin(), c.children.end());
-      return make(Invariant::Residue,
-                  fmt::format("{} is canceled but its children map still holds {} entr{}", v.name(c.id),
-                              c.children.size(), c.children.size() == 1 ? "y" : "ies"),
-                  inv);
-    }
-    for (uint32_t e : c.children) {
-      const CtxView* ev = v.get(e);
-      if (!ev) continue;
-      if (ev->removing_cancels_returned > 0 && !c.mu_locked)
-        return make(Invariant::Residue,
-                    fmt::format("{} was canceled (its cancel returned) but is still in {}'s "
-                                "children map",
-                                v.name(e), v.name(c.id)),
-                    {c.id, e});
-      int64_t owner = ev->parent;  // the usual case: registered in its own parent
-      const CtxView* p = v.get(owner);
-      if (!p || p->transparent) {
-        if (!owners) owners = &nearest_cancelable_ancestors(v, s);
-        owner = (*owners)[e];
-      }
-      if (owner != static_cast<int64_t>(c.id))
-        return make(Invariant::Residue,
-                    fmt::format("{} is registered in {}'s children map but its nearest "
-                                "cancelable ancestor is {}",
-                                v.name(e), v.name(c.id), owner < 0 ? "none" : v.name(owner)),
-                    {c.id, e});
-    }
-  }
+  auto owner_of = [&](uint32_t e) {
+    if (!owners) owners = &nearest_cancelable_ancestors(v, s);
+    return (*owners)[e];
+  };
+  for (const CtxView& c : v.contexts)
+    if (auto r = residue_at(v, c, owner_of)) return r;
   return std::nullopt;
 }
 
@@ -96,33 +165,18 @@ std::optional<Violation> check_acyclic(const ModelView& v, ChainScratch& s) {
                 chain);
   }
   bool numbered = false;  // the forest is numbered once, for the first indirect registration
-  for (const CtxView& c : v.contexts) {
-    for (uint32_t e : c.children) {
-      const CtxView* ev = v.get(e);
-      if (ev && ev->parent == static_cast<int64_t>(c.id) && e != c.id) continue;  // its parent: no walk needed
-      if (!numbered) number_forest(v, s), numbered = true;
-      if (!strict_ancestor(s, c.id, e))
-        return make(Invariant::Acyclic,
-                    fmt::format("{} is registered in {}'s children map but {} is not "
-                                "among its ancestors",
-                                v.name(e), v.name(c.id), v.name(c.id)),
-                    {c.id, e});
-    }
-  }
+  auto is_ancestor = [&](int64_t anc, int64_t x) {
+    if (!numbered) number_forest(v, s), numbered = true;
+    return strict_ancestor(s, anc, x);
+  };
+  for (const CtxView& c : v.contexts)
+    if (auto r = registrations_at(v, c, is_ancestor)) return r;
   return std::nullopt;
 }
 
 std::optional<Violation> check_deadline_order(const ModelView& v) {
-  for (const CtxView& c : v.contexts) {
-    if (!c.deadline) continue;
-    const CtxView* p = v.get(c.parent);
-    if (!p || !p->deadline) continue;
-    if (*c.deadline > *p->deadline)
-      return make(Invariant::Deadline,
-                  fmt::format("{} has deadline +{}ns, later than its parent {}'s +{}ns", v.name(c.id),
-                              *c.deadline - rt::kEpoch, v.name(p->id), *p->deadline - rt::kEpoch),
-                  {c.id, p->id});
-  }
+  for (const CtxView& c : v.contexts)
+    if (auto r = deadline_order_at(v, c)) return r;
   return std::nullopt;
 }
 
@@ -143,9 +197,7 @@ std::optional<Violation> check_deadline_expiry(const ModelView& v) {
 
 std::optional<Violation> check_afterfunc_once(const ModelView& v) {
   for (const CtxView& c : v.contexts)
-    if (c.afterfunc_runs > 1)
-      return make(Invariant::AfterFunc,
-                  fmt::format("AfterFunc of {} ran {} times", v.name(c.id), c.afterfunc_runs), {c.id});
+    if (auto r = afterfunc_once_at(v, c)) return r;
   return std::nullopt;
 }
 
@@ -299,69 +351,142 @@ bool expired_deadline_on_chain(const ModelView& v, const CtxView& c) {
 
 }  // namespace
 
-std::optional<Violation> DeadlineChecker::check(const ModelView& v) {
+void DeadlineChecker::grow(const ModelView& v) {
   if (created_.size() < v.contexts.size()) {
     created_.resize(v.contexts.size(), v.now);
     canceled_.resize(v.contexts.size(), kNever);
   }
-  for (const CtxView& c : v.contexts) {
-    if (c.family != CtxFamily::Cancel) continue;
-    if (c.err != kNil && canceled_[c.id] == kNever) {
-      canceled_[c.id] = v.now;
-      if (c.err == kDeadlineExceeded && !expired_deadline_on_chain(v, c))
-        return make(Invariant::Deadline,
-                    fmt::format("{} reports {} at +{}ns but no deadline on its chain has passed", v.name(c.id),
-                                err_name(c.err), v.now - rt::kEpoch),
-                    {c.id});
-    }
-    if (!c.own_deadline || !c.deadline || *c.deadline >= v.now) continue;
-    // The clock has moved past the deadline since the context was made: its timer had its
-    // instant to fire (one made past its deadline is canceled by its constructor, which may
-    // not have returned yet).
-    if (c.err == kNil && created_[c.id] <= *c.deadline)
+}
+
+std::optional<Violation> DeadlineChecker::check(const ModelView& v) {
+  grow(v);
+  for (const CtxView& c : v.contexts)
+    if (auto r = check_one(v, c)) return r;
+  return std::nullopt;
+}
+
+std::optional<Violation> DeadlineChecker::check(const ModelView& v, std::span<const uint32_t> ids) {
+  grow(v);
+  for (uint32_t id : ids)
+    if (auto r = check_one(v, v.contexts[id])) return r;
+  return std::nullopt;
+}
+
+std::optional<Violation> DeadlineChecker::check_one(const ModelView& v, const CtxView& c) {
+  if (c.family != CtxFamily::Cancel) return std::nullopt;
+  if (c.err != kNil && canceled_[c.id] == kNever) {
+    canceled_[c.id] = v.now;
+    if (c.err == kDeadlineExceeded && !expired_deadline_on_chain(v, c))
       return make(Invariant::Deadline,
-                  fmt::format("{} is past its deadline (+{}ns) and the clock moved on (+{}ns) but it is not done",
-                              v.name(c.id), *c.deadline - rt::kEpoch, v.now - rt::kEpoch),
-                  {c.id});
-    if (c.err == kCanceled && canceled_[c.id] > std::max(*c.deadline, created_[c.id]))
-      return make(Invariant::Deadline,
-                  fmt::format("{} was canceled at +{}ns, after its deadline +{}ns passed: it should have "
-                              "expired with DeadlineExceeded first",
-                              v.name(c.id), canceled_[c.id] - rt::kEpoch, *c.deadline - rt::kEpoch),
+                  fmt::format("{} reports {} at +{}ns but no deadline on its chain has passed", v.name(c.id),
+                              err_name(c.err), v.now - rt::kEpoch),
                   {c.id});
   }
+  if (!c.own_deadline || !c.deadline || *c.deadline >= v.now) return std::nullopt;
+  // The clock has moved past the deadline since the context was made: its timer had its
+  // instant to fire (one made past its deadline is canceled by its constructor, which may
+  // not have returned yet).
+  if (c.err == kNil && created_[c.id] <= *c.deadline)
+    return make(Invariant::Deadline,
+                fmt::format("{} is past its deadline (+{}ns) and the clock moved on (+{}ns) but it is not done",
+                            v.name(c.id), *c.deadline - rt::kEpoch, v.now - rt::kEpoch),
+                {c.id});
+  if (c.err == kCanceled && canceled_[c.id] > std::max(*c.deadline, created_[c.id]))
+    return make(Invariant::Deadline,
+                fmt::format("{} was canceled at +{}ns, after its deadline +{}ns passed: it should have "
+                            "expired with DeadlineExceeded first",
+                            v.name(c.id), canceled_[c.id] - rt::kEpoch, *c.deadline - rt::kEpoch),
+                {c.id});
   return std::nullopt;
 }
 
 std::optional<Violation> DoneErrChecker::check(const ModelView& v) {
   if (seen_.size() < v.contexts.size()) seen_.resize(v.contexts.size());
-  for (const CtxView& c : v.contexts) {
-    if (c.family != CtxFamily::Cancel) continue;
-    if (c.err != kNil && c.err != kCanceled && c.err != kDeadlineExceeded)
-      return make(Invariant::DoneErr,
-                  fmt::format("{}'s Err is {}, not nil, Canceled or DeadlineExceeded", v.name(c.id),
-                              err_name(c.err)),
-                  {c.id});
-    Seen& s = seen_[c.id];
-    if (s.err != kNil && (c.err != s.err || c.cause != s.cause))
-      return make(Invariant::DoneErr,
-                  fmt::format("{}'s err/cause changed from {}/{} to {}/{} after being set", v.name(c.id),
-                              err_name(s.err), err_name(s.cause), err_name(c.err),
-                              err_name(c.cause)),
-                  {c.id});
-    if (s.err == kNil && c.err != kNil) s = {c.err, c.cause};
-    if (c.mu_locked) continue;  // cancel is mid-way under the lock
-    bool closed = c.done_created && c.done_closed;
-    if (closed != (c.err != kNil))
-      return make(Invariant::DoneErr,
-                  fmt::format("{}: Done {} but Err is {}", v.name(c.id), closed ? "closed" : "open",
-                              err_name(c.err)),
-                  {c.id});
+  for (const CtxView& c : v.contexts)
+    if (auto r = check_one(v, c)) return r;
+  return std::nullopt;
+}
+
+std::optional<Violation> DoneErrChecker::check(const ModelView& v, std::span<const uint32_t> ids) {
+  if (seen_.size() < v.contexts.size()) seen_.resize(v.contexts.size());
+  for (uint32_t id : ids)
+    if (auto r = check_one(v, v.contexts[id])) return r;
+  return std::nullopt;
+}
+
+std::optional<Violation> DoneErrChecker::check_one(const ModelView& v, const CtxView& c) {
+  if (c.family != CtxFamily::Cancel) return std::nullopt;
+  if (c.err != kNil && c.err != kCanceled && c.err != kDeadlineExceeded)
+    return make(Invariant::DoneErr,
+                fmt::format("{}'s Err is {}, not nil, Canceled or DeadlineExceeded", v.name(c.id),
+                            err_name(c.err)),
+                {c.id});
+  Seen& s = seen_[c.id];
+  if (s.err != kNil && (c.err != s.err || c.cause != s.cause))
+    return make(Invariant::DoneErr,
+                fmt::format("{}'s err/cause changed from {}/{} to {}/{} after being set", v.name(c.id),
+                            err_name(s.err), err_name(s.cause), err_name(c.err),
+                            err_name(c.cause)),
+                {c.id});
+  if (s.err == kNil && c.err != kNil) s = {c.err, c.cause};
+  if (c.mu_locked) return std::nullopt;  // cancel is mid-way under the lock
+  bool closed = c.done_created && c.done_closed;
+  if (closed != (c.err != kNil))
+    return make(Invariant::DoneErr,
+                fmt::format("{}: Done {} but Err is {}", v.name(c.id), closed ? "closed" : "open",
+                            err_name(c.err)),
+                {c.id});
+  return std::nullopt;
+}
+
+void InvariantChecker::note_clock(const ModelView& v) {
+  clock_moved_ = v.now != now_checked_;
+  now_checked_ = v.now;
+  for (; timers_known_ < v.contexts.size(); ++timers_known_)
+    if (v.contexts[timers_known_].own_deadline) timers_.push_back(static_cast<uint32_t>(timers_known_));
+}
+
+// The per-step set on the contexts a step changed (ViewChanges): every other context's
+// entry, and every fact about it a check reads, is what it was at the last check, when it
+// passed. A check that reads another entry reads one that is there too (a map entry's
+// holder is in the set with it) or one that does not change without an unsafe reparent
+// (parents, deadlines), which makes the changes say everything; the clock is the one
+// input outside the view's entries: when it moved, every timerCtx is checked again. In id
+// order, as the full pass runs, so the first violation found is the same.
+std::optional<Violation> InvariantChecker::after_step(const ModelView& v, const ViewChanges& changes) {
+  if (changes.everything) return after_step(v);
+  note_clock(v);
+  const std::vector<uint32_t>& ids = changes.contexts;
+  auto each = [&](auto&& check_at) -> std::optional<Violation> {
+    for (uint32_t id : ids)
+      if (auto r = check_at(v.contexts[id])) return r;
+    return std::nullopt;
+  };
+  std::optional<Violation> r;
+  auto is_ancestor = [&](int64_t anc, int64_t x) { return strict_ancestor_walk(v, anc, x); };
+  auto owner_of = [&](uint32_t e) { return nearest_cancelable_ancestor(v, e); };
+  if (enabled(Invariant::Acyclic) && (r = each([&](const CtxView& c) { return registrations_at(v, c, is_ancestor); })))
+    return r;
+  if (enabled(Invariant::Residue) && (r = each([&](const CtxView& c) { return residue_at(v, c, owner_of); })))
+    return r;
+  if (enabled(Invariant::DoneErr) && (r = done_err_.check(v, ids))) return r;
+  if (enabled(Invariant::Deadline)) {
+    if ((r = each([&](const CtxView& c) { return deadline_order_at(v, c); }))) return r;
+    std::span<const uint32_t> expiring = ids;
+    if (clock_moved_ && !timers_.empty()) {
+      with_timers_.clear();
+      std::set_union(ids.begin(), ids.end(), timers_.begin(), timers_.end(), std::back_inserter(with_timers_));
+      expiring = with_timers_;
+    }
+    if ((r = deadline_.check(v, expiring))) return r;
   }
+  if (enabled(Invariant::AfterFunc) && (r = each([&](const CtxView& c) { return afterfunc_once_at(v, c); })))
+    return r;
   return std::nullopt;
 }
 
 std::optional<Violation> InvariantChecker::after_step(const ModelView& v) {
+  note_clock(v);
   std::optional<Violation> r;
   if (enabled(Invariant::Acyclic) && (r = check_acyclic(v, chains_))) return r;
   if (enabled(Invariant::Residue) && (r = check_residue(v, chains_))) return r;

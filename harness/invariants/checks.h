@@ -14,6 +14,7 @@
 
 #include <bitset>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -83,8 +84,10 @@ class DoneErrChecker {
  public:
   void reset() { seen_.clear(); }
   std::optional<Violation> check(const ModelView& v);
+  std::optional<Violation> check(const ModelView& v, std::span<const uint32_t> ids);  // these only, ascending
 
  private:
+  std::optional<Violation> check_one(const ModelView& v, const CtxView& c);
   struct Seen {
     ErrVal err = kNil, cause = kNil;
   };
@@ -99,8 +102,11 @@ class DeadlineChecker {
  public:
   void reset() { created_.clear(), canceled_.clear(); }
   std::optional<Violation> check(const ModelView& v);
+  std::optional<Violation> check(const ModelView& v, std::span<const uint32_t> ids);  // these only, ascending
 
  private:
+  void grow(const ModelView& v);
+  std::optional<Violation> check_one(const ModelView& v, const CtxView& c);
   static constexpr rt::Nanos kNever = -1;
   std::vector<rt::Nanos> created_, canceled_;
 };
@@ -109,7 +115,10 @@ class DeadlineChecker {
 class InvariantChecker {
  public:
   explicit InvariantChecker(InvariantSet enabled = all_invariants()) : enabled_(enabled) {}
-  void reset() { done_err_.reset(), deadline_.reset(), own_cancels_.clear(); }
+  void reset() {
+    done_err_.reset(), deadline_.reset(), own_cancels_.clear();
+    timers_.clear(), timers_known_ = 0, now_checked_ = -1;
+  }
   // The cancel func of context `ctx` is being called (by the program or an AfterFunc's f).
   void note_own_cancel(uint32_t ctx) {
     if (own_cancels_.size() <= ctx) own_cancels_.resize(ctx + 1, 0);
@@ -117,15 +126,24 @@ class InvariantChecker {
   }
   const OwnCancels& own_cancels() const { return own_cancels_; }
   bool enabled(Invariant i) const { return enabled_.test(static_cast<size_t>(i)); }
+  // After a step: the whole view, or (incremental) only what changed since the last check;
+  // both find the same first violation. at_quiescence always checks the whole view.
   std::optional<Violation> after_step(const ModelView& v);
+  std::optional<Violation> after_step(const ModelView& v, const ViewChanges& changes);
   std::optional<Violation> at_quiescence(const ModelView& v);
 
  private:
+  void note_clock(const ModelView& v);
+
   InvariantSet enabled_;
   DoneErrChecker done_err_;
   DeadlineChecker deadline_;
   OwnCancels own_cancels_;
   ChainScratch chains_;
+  std::vector<uint32_t> timers_, with_timers_;  // the timerCtxs so far, ascending; scratch
+  size_t timers_known_ = 0;                     // contexts looked at for timers_
+  rt::Nanos now_checked_ = -1;                  // the clock at the last check
+  bool clock_moved_ = false;
 };
 
 }  // namespace ctxcheck::harness

@@ -15,7 +15,7 @@ class EndPhase {
  public:
   explicit EndPhase(const CheckEnv& env) : env_(env), heap_(env.rt.heap()) {}
 
-  void run(std::vector<std::string>& gc_trace) {
+  void run(std::vector<rt::GcStats>& gc_cycles) {
     drop_handles();
     find_lost_cancels();
     // Then the globals; everything the program made is now garbage unless a parked
@@ -24,7 +24,7 @@ class EndPhase {
       heap_.store_global(slot, rt::kNoObj);
     set_probes();
     rounds_ = static_cast<uint32_t>(env_.pkg.contexts().size()) + 3;
-    collect(gc_trace);
+    collect(gc_cycles);
     std::vector<uint8_t> from_program = reachable_from_program();
     find_finalizer_cycles();
     if (env_.checker.enabled(Invariant::FinalizerDelay)) check_finalizer_delay(from_program);
@@ -72,10 +72,10 @@ class EndPhase {
   }
 
   // Collect until a fixpoint: a cycle that frees nothing and queues no finalizer.
-  void collect(std::vector<std::string>& gc_trace) {
+  void collect(std::vector<rt::GcStats>& gc_cycles) {
     for (uint32_t r = 0; r < rounds_; ++r) {
       rt::GcStats st = env_.rt.gc();
-      gc_trace.push_back(st.to_string());
+      gc_cycles.push_back(st);
       env_.rt.settle_now();
       if (st.freed == 0 && st.finalizers_queued == 0 && heap_.queued_finalizers() == 0) break;
     }
@@ -186,8 +186,8 @@ class EndPhase {
 
 }  // namespace
 
-void run_end_phase(const CheckEnv& env, std::vector<std::string>& gc_trace) {
-  EndPhase(env).run(gc_trace);
+void run_end_phase(const CheckEnv& env, std::vector<rt::GcStats>& gc_cycles) {
+  EndPhase(env).run(gc_cycles);
 }
 
 }  // namespace ctxcheck::harness

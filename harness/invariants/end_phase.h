@@ -13,7 +13,7 @@
 
 namespace ctxcheck::harness {
 
-// Runs on main's goroutine; `gc_trace` gets the gctrace line of every round.
-void run_end_phase(const CheckEnv& env, std::vector<std::string>& gc_trace);
+// Runs on main's goroutine; `gc_cycles` gets the statistics of every round.
+void run_end_phase(const CheckEnv& env, std::vector<rt::GcStats>& gc_cycles);
 
 }  // namespace ctxcheck::harness

@@ -1,5 +1,7 @@
 #include "harness/invariants/view.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace ctxcheck::harness {
@@ -75,56 +77,143 @@ void ModelViewer::record_handle(uint32_t ctx, uint32_t h) {
 void ModelViewer::record_stop(uint32_t ctx, int first_stop) {
   if (stops_.size() <= ctx) stops_.resize(ctx + 1, -1);
   stops_[ctx] = first_stop;
+  pkg_.mark(ctx);
+}
+
+// What never changes after creation (unless an unsafe reparent).
+void ModelViewer::fill_static(size_t i) {
+  Context* c = pkg_.contexts()[i].get();
+  CtxView& cv = view_.contexts[i];
+  cv.id = c->id();
+  cv.kind = model::kind_name(c->kind());
+  cv.family = family_of(c->kind());
+  cv.transparent = transparent(c->kind());
+  cv.passes_cancel = passes_cancel(c->kind());
+  cv.parent = c->parent() ? static_cast<int64_t>(c->parent()->id()) : -1;
+  bool parent_above = cv.parent >= 0 && static_cast<size_t>(cv.parent) < i;
+  cv.deadline = inherits_deadline(c->kind()) && parent_above
+                    ? view_.contexts[static_cast<size_t>(cv.parent)].deadline  // filled above: O(1), not O(depth)
+                    : deadline_of(pkg_, c);
+  cv.own_deadline = c->kind() == Kind::Timer;
+  cv.obj = c->obj();
+  if (c->kind() == Kind::TODO) view_.todo_id = c->id();
+  if (inherits_err(c->kind()) && parent_above)
+    inheriting_kids_[static_cast<size_t>(cv.parent)].push_back(static_cast<uint32_t>(i));
+}
+
+void ModelViewer::set_children(size_t i, const model::CancelCtx& cc) {
+  CtxView& cv = view_.contexts[i];
+  const auto self = static_cast<int64_t>(i);
+  for (uint32_t x : cv.children)
+    if (holder_[x] == self) holder_[x] = -1;
+  cv.children.clear();
+  for (const auto& e : cc.children()) {
+    uint32_t x = e.child->id();
+    cv.children.push_back(x);
+    if (holder_[x] >= 0 && holder_[x] != self) held_twice_ = true;
+    holder_[x] = self;
+  }
+}
+
+// What a step can change: the entry's own state, and Err for the kinds that inherit it.
+void ModelViewer::refill(size_t i) {
+  Context* c = pkg_.contexts()[i].get();
+  CtxView& cv = view_.contexts[i];
+  cv.err = cv.family == CtxFamily::Cancel ? c->peek_err()
+           : inherits_err(c->kind()) && cv.parent >= 0 && static_cast<size_t>(cv.parent) < i
+               ? view_.contexts[static_cast<size_t>(cv.parent)].err  // filled above: O(1), not O(depth)
+               : err_of(pkg_, c);
+  if (cv.family != CtxFamily::Cancel) return;
+  auto* cc = static_cast<model::CancelCtx*>(c);
+  set_children(i, *cc);
+  cv.children_nil = cc->children_nil();
+  cv.cause = cc->peek_cause();
+  cv.done_created = cc->done_created();
+  cv.done_closed = cc->done_closed();
+  cv.mu_locked = cc->mu_locked();
+  cv.removing_cancels_returned = cc->removing_cancels_returned();
+  if (c->kind() == Kind::AfterFunc) {
+    cv.afterfunc_runs = static_cast<model::AfterFuncCtx*>(c)->runs();
+    cv.afterfunc_stop = i < stops_.size() ? stops_[i] : -1;
+  }
+}
+
+// An Err that changed reaches the valueCtx/myCtx below (transitively), which take it over.
+void ModelViewer::refill_inheriting_below(size_t i) {
+  work_.assign(1, static_cast<uint32_t>(i));
+  while (!work_.empty()) {
+    uint32_t p = work_.back();
+    work_.pop_back();
+    for (uint32_t k : inheriting_kids_[p]) {
+      CtxView& kv = view_.contexts[k];
+      note_changed(k);
+      if (kv.err == view_.contexts[p].err) continue;
+      kv.err = view_.contexts[p].err;
+      work_.push_back(k);
+    }
+  }
+}
+
+void ModelViewer::note_changed(size_t i) {
+  if (changed_flag_.size() <= i) changed_flag_.resize(i + 1, 0);
+  if (changed_flag_[i]) return;
+  changed_flag_[i] = 1;
+  changes_.contexts.push_back(static_cast<uint32_t>(i));
+  changes_sorted_ = false;
 }
 
 const ModelView& ModelViewer::fill() {
   ModelView& v = view_;
-  const auto& all = pkg_.contexts();
-  v.contexts.resize(all.size());
+  const size_t old = v.contexts.size(), n = pkg_.contexts().size();
+  v.contexts.resize(n);
+  holder_.resize(n, -1);
+  inheriting_kids_.resize(n);
   v.now = rt_.now();
-  // What never changes after creation (unless an unsafe reparent) is filled once.
-  if (pkg_.reparents() != reparents_seen_) static_filled_ = 0, reparents_seen_ = pkg_.reparents();
-  for (size_t i = static_filled_; i < all.size(); ++i) {
-    Context* c = all[i].get();
-    CtxView& cv = v.contexts[i];
-    cv.id = c->id();
-    cv.kind = model::kind_name(c->kind());
-    cv.family = family_of(c->kind());
-    cv.transparent = transparent(c->kind());
-    cv.passes_cancel = passes_cancel(c->kind());
-    cv.parent = c->parent() ? static_cast<int64_t>(c->parent()->id()) : -1;
-    cv.deadline = inherits_deadline(c->kind()) && cv.parent >= 0 && static_cast<size_t>(cv.parent) < i
-                      ? v.contexts[static_cast<size_t>(cv.parent)].deadline  // filled above: O(1), not O(depth)
-                      : deadline_of(pkg_, c);
-    cv.own_deadline = c->kind() == Kind::Timer;
-    cv.obj = c->obj();
-    if (c->kind() == Kind::TODO) v.todo_id = c->id();
+  // After an unsafe reparent a parent may come after its child (and close a cycle): the
+  // id-ordered refill and the per-context checks assume parents come first, so such a
+  // package is refilled and checked whole from then on.
+  bool everything = !incremental_ || pkg_.everything_marked() || pkg_.reparents() > 0;
+  if (pkg_.reparents() != reparents_seen_) {
+    static_filled_ = 0, reparents_seen_ = pkg_.reparents();
+    for (auto& kids : inheriting_kids_) kids.clear();
   }
-  static_filled_ = all.size();
-  for (size_t i = 0; i < all.size(); ++i) {
-    Context* c = all[i].get();
-    CtxView& cv = v.contexts[i];
-    cv.err = cv.family == CtxFamily::Cancel ? c->peek_err()
-             : inherits_err(c->kind()) && cv.parent >= 0 && static_cast<size_t>(cv.parent) < i
-                 ? v.contexts[static_cast<size_t>(cv.parent)].err  // filled above: O(1), not O(depth)
-                 : err_of(pkg_, c);
-    cv.children.clear();
-    if (cv.family == CtxFamily::Cancel) {
-      auto* cc = static_cast<model::CancelCtx*>(c);
-      for (const auto& e : cc->children()) cv.children.push_back(e.child->id());
-      cv.children_nil = cc->children_nil();
-      cv.cause = cc->peek_cause();
-      cv.done_created = cc->done_created();
-      cv.done_closed = cc->done_closed();
-      cv.mu_locked = cc->mu_locked();
-      cv.removing_cancels_returned = cc->removing_cancels_returned();
-      if (c->kind() == Kind::AfterFunc) {
-        cv.afterfunc_runs = static_cast<model::AfterFuncCtx*>(c)->runs();
-        cv.afterfunc_stop = i < stops_.size() ? stops_[i] : -1;
-      }
-    }
+  for (size_t i = static_filled_; i < n; ++i) fill_static(i);
+  static_filled_ = n;
+  if (everything) {
+    changes_.everything = true;
+    for (size_t i = 0; i < n; ++i) refill(i);  // in id order: parents first
+  } else {
+    auto refresh = [&](size_t i) {
+      ErrVal before = v.contexts[i].err;
+      refill(i);
+      note_changed(i);
+      if (v.contexts[i].err != before) refill_inheriting_below(i);
+    };
+    for (uint32_t id : pkg_.marked())
+      if (id < n) refresh(id);
+    for (size_t i = old; i < n; ++i)
+      if (i >= changed_flag_.size() || !changed_flag_[i]) refresh(i);
   }
+  pkg_.clear_marked();
   return v;
+}
+
+const ViewChanges& ModelViewer::changes() {
+  if (held_twice_) changes_.everything = true;
+  if (changes_.everything) return changes_;
+  const size_t refilled = changes_.contexts.size();
+  for (size_t j = 0; j < refilled; ++j)  // residue reads a map entry's own state
+    if (int64_t h = holder_[changes_.contexts[j]]; h >= 0) note_changed(static_cast<size_t>(h));
+  if (!changes_sorted_) std::sort(changes_.contexts.begin(), changes_.contexts.end());
+  changes_sorted_ = true;
+  return changes_;
+}
+
+void ModelViewer::clear_changes() {
+  for (uint32_t id : changes_.contexts) changed_flag_[id] = 0;
+  changes_.contexts.clear();
+  changes_.everything = false;
+  changes_sorted_ = true;
 }
 
 void ModelViewer::add_digest(rt::StateHasher& s) {

@@ -82,13 +82,31 @@ CtxFamily family_of(model::Kind k);
 model::Error err_of(const model::Package& pkg, model::Context* c);
 std::optional<rt::Nanos> deadline_of(const model::Package& pkg, model::Context* c);
 
+// The contexts whose view entries a fill refilled since the checks last took them
+// (ModelViewer::changes), for checks that look only at what a step touched. Every context
+// outside `contexts` has the entry it had when they were last checked.
+struct ViewChanges {
+  bool everything = true;          // the first fill, a reparent: check the whole view
+  std::vector<uint32_t> contexts;  // ascending ids: the refilled ones and the cancelCtxs holding them
+};
+
 // Fills one ModelView from a package, refilling only what can have changed, and digests it
 // for explorers that cache states.
+//
+// Incrementally (the default), a fill refills the entries of the contexts the package
+// marked since the last fill (Package::mark: every state change and every cancelCtx lock
+// or unlock marks its context), the new ones, and the valueCtx/myCtx below a context whose
+// Err changed (they inherit it); once an unsafe reparent ran, every fill refills everything. With
+// set_incremental(false) every fill refills every entry (what the checks compare against).
 class ModelViewer {
  public:
-  ModelViewer(const model::Package& pkg, const rt::Runtime& runtime) : pkg_(pkg), rt_(runtime) {}
+  ModelViewer(model::Package& pkg, const rt::Runtime& runtime) : pkg_(pkg), rt_(runtime) {}
+  void set_incremental(bool on) { incremental_ = on; }
   const ModelView& fill();
   const ModelView& view() const { return view_; }
+  // What changed since clear_changes (as of the last fill).
+  const ViewChanges& changes();
+  void clear_changes();
   // What the program's stop calls on AfterFunc context `ctx` returned (CtxView::afterfunc_stop):
   // the model does not keep it, the interpreter tells the view.
   void record_stop(uint32_t ctx, int first_stop);
@@ -100,14 +118,29 @@ class ModelViewer {
 
  private:
   uint64_t view_digest();
+  void fill_static(size_t i);
+  void refill(size_t i);
+  void refill_inheriting_below(size_t i);
+  void note_changed(size_t i);
+  void set_children(size_t i, const model::CancelCtx& cc);
 
-  const model::Package& pkg_;
+  model::Package& pkg_;
   const rt::Runtime& rt_;
   ModelView view_;
+  bool incremental_ = true;
   std::vector<int> stops_;  // by context id: CtxView::afterfunc_stop
   uint64_t digest_version_ = ~0ULL, view_digest_ = 0;  // view_digest() cache
   size_t static_filled_ = 0;  // contexts whose static view fields are filled
   uint64_t reparents_seen_ = 0;  // a reparent changed parents: refill them all
+  // By context id: the valueCtx/myCtx whose parent it is (their Err is its Err), and the
+  // cancelCtx whose children map holds it (-1: none; a context is registered at most once).
+  std::vector<std::vector<uint32_t>> inheriting_kids_;
+  std::vector<int64_t> holder_;
+  bool held_twice_ = false;  // a context in two maps: holder_ cannot say, changes() says everything
+  ViewChanges changes_;
+  std::vector<uint8_t> changed_flag_;  // by id: in changes_.contexts
+  bool changes_sorted_ = true;
+  std::vector<uint32_t> work_;  // refill_inheriting_below's stack
 };
 
 }  // namespace ctxcheck::harness

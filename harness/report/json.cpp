@@ -74,7 +74,7 @@ nlohmann::json to_json(const ExecResult& r) {
                 {"goroutines", r.stats.goroutines}, {"max_live", r.stats.max_live},
                 {"gc_cycles", r.stats.gc_cycles},   {"contexts", r.stats.contexts},
                 {"peak_heap", r.stats.peak_heap},   {"virtual_ns", r.stats.virtual_ns}};
-  if (!r.gc_trace.empty()) j["gctrace"] = r.gc_trace;
+  if (!r.gc_cycles.empty()) j["gctrace"] = r.gc_trace();
   return j;
 }
 

@@ -64,7 +64,7 @@ Context::Context(Package& pkg, Kind kind, Context* parent)
   obj_ = h.alloc(kHeapType[static_cast<int>(kind)], id_);
   pkg.hold(obj_);
   if (parent) h.link(obj_, parent->obj(), "Context");
-  pkg.touch();
+  pkg.touch(*this);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -82,14 +82,14 @@ Any CancelCtx::Value(const Key& key) {
 rt::Chan* CancelCtx::Done() {
   uint32_t d = done_.load();
   if (d != 0) return pkg_.chan(d);
-  mu_.lock();
+  lock_mu();
   d = done_.load();
   if (d == 0) {
     d = pkg_.new_chan_index();
     done_.store(d);
-    pkg_.touch();
+    pkg_.touch(*this);
   }
-  mu_.unlock();
+  unlock_mu();
   return pkg_.chan(d);
 }
 
@@ -103,11 +103,21 @@ bool CancelCtx::done_closed() const {
   return d != 0 && pkg_.chan(d)->is_closed();
 }
 
+void CancelCtx::lock_mu() {
+  mu_.lock();
+  pkg_.mark(id_);
+}
+
+void CancelCtx::unlock_mu() {
+  pkg_.mark(id_);  // before the release: its scheduling point may run the checks
+  mu_.unlock();
+}
+
 void CancelCtx::add_child(CancelCtx* child) {
   if (children_nil_) children_nil_ = false;  // p.children = make(map[canceler]struct{})
   children_.push_back({child, child->kind()});
   R().heap().link(obj_, child->obj(), "children[]");
-  pkg_.touch();
+  pkg_.touch(*this);
 }
 
 void CancelCtx::delete_child(CancelCtx* child, Kind key_type) {
@@ -115,7 +125,7 @@ void CancelCtx::delete_child(CancelCtx* child, Kind key_type) {
     if (it->child == child && it->key_type == key_type) {
       children_.erase(it);
       R().heap().unlink(obj_, child->obj(), "children[]");
-      pkg_.touch();
+      pkg_.touch(*this);
       return;
     }
   }
@@ -125,7 +135,7 @@ void CancelCtx::clear_children() {
   for (const Entry& e : children_) R().heap().unlink(obj_, e.child->obj(), "children[]");
   children_.clear();
   children_nil_ = true;
-  pkg_.touch();
+  pkg_.touch(*this);
 }
 
 // propagateCancel arranges for child to be canceled when parent is.
@@ -147,23 +157,23 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
 
   if (CancelCtx* p = parent_cancel_ctx(parent)) {
     // parent is a *cancelCtx, or derives from one.
-    p->mu_.lock();
+    p->lock_mu();
     if (Error err = static_cast<Error>(p->err_.load());
         err != kNilError && !pkg_.fault(Fault::RegisterIntoCanceled)) {
       // parent has already been canceled
       Error cause = p->cause_;
-      p->mu_.unlock();
+      p->unlock_mu();
       child->cancel(false, err, pkg_.fault(Fault::WrongChildCause) ? err : cause);
     } else {
       p->add_child(child);
-      p->mu_.unlock();
+      p->unlock_mu();
     }
     return;
   }
 
   if (auto* a = dynamic_cast<ForeignCtx*>(parent); a && a->is_afterfuncer()) {
     // parent implements an AfterFunc method.
-    mu_.lock();
+    lock_mu();
     rt::ObjId f_obj = pkg_.closure("propagateCancel.func1", child->obj());
     std::function<bool()> stop = a->AfterFunc(
         [this, parent, child] {
@@ -175,8 +185,8 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
     stop_ = std::move(stop);  // c.Context = stopCtx{Context: parent, stop: stop}
     stop_obj_ = pkg_.closure("stopCtx.stop", a->obj());
     R().heap().link(obj_, stop_obj_, "stopCtx.stop");
-    pkg_.touch();
-    mu_.unlock();
+    pkg_.touch(*this);
+    unlock_mu();
     return;
   }
 
@@ -195,7 +205,7 @@ void CancelCtx::propagate_cancel(Context* parent, CancelCtx* child) {
         }
       },
       captures);
-  pkg_.touch();
+  pkg_.touch(*this);
 }
 
 // parentCancelCtx returns the underlying *cancelCtx for parent. It does this by looking
@@ -221,9 +231,9 @@ void remove_child(Context* parent, CancelCtx* child, Kind key_type) {
   }
   CancelCtx* p = parent_cancel_ctx(parent);
   if (p == nullptr) return;
-  p->mu_.lock();
+  p->lock_mu();
   if (!p->children_nil_) p->delete_child(child, key_type);
-  p->mu_.unlock();
+  p->unlock_mu();
 }
 
 // cancel closes c.done, cancels each of c's children, and, if removeFromParent is true,
@@ -232,37 +242,37 @@ bool CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
   if (err == kNilError)
     throw rt::Panic(kPanicMissingCancelError, "context: internal error: missing cancel error");
   if (cause == kNilError) cause = err;
-  mu_.lock();
+  lock_mu();
   if (err_.load() != 0) {
-    mu_.unlock();
+    unlock_mu();
     return false;  // already canceled
   }
   bool swapped = pkg_.fault(Fault::ErrDoneSwapped);
   if (!swapped) {
     err_.store(static_cast<uint32_t>(err));
     cause_ = cause;
-    pkg_.touch();
+    pkg_.touch(*this);
   }
   uint32_t d = done_.load();
   if (d == 0) {
     done_.store(pkg_.closedchan_index());
-    pkg_.touch();
+    pkg_.touch(*this);
     if (pkg_.fault(Fault::EarlyReturn)) {
       if (swapped) {
         err_.store(static_cast<uint32_t>(err));
         cause_ = cause;
       }
-      mu_.unlock();
+      unlock_mu();
       return true;
     }
   } else {
     pkg_.chan(d)->close();
-    pkg_.touch();
+    pkg_.touch(*this);
   }
   if (swapped) {
     err_.store(static_cast<uint32_t>(err));
     cause_ = cause;
-    pkg_.touch();
+    pkg_.touch(*this);
   }
   if (!pkg_.fault(Fault::ChildrenNotCanceled)) {
     // Go ranges over a map: the order is a scheduler choice (option 0 = insertion order).
@@ -280,7 +290,7 @@ bool CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
     }
   }
   clear_children();  // c.children = nil
-  mu_.unlock();
+  unlock_mu();
 
   if (remove_from_parent && !pkg_.fault(Fault::SkipRemoval)) remove_child(parent_, this, kind_);
   return true;
@@ -289,7 +299,7 @@ bool CancelCtx::cancel_base(bool remove_from_parent, Error err, Error cause) {
 void CancelCtx::note_cancel_returned(bool remove_from_parent) {
   if (!remove_from_parent) return;
   ++removing_cancels_returned_;
-  pkg_.touch();
+  pkg_.touch(*this);
 }
 
 void CancelCtx::cancel(bool remove_from_parent, Error err, Error cause) {
@@ -311,16 +321,16 @@ void TimerCtx::cancel(bool remove_from_parent, Error err, Error cause) {
     Kind key = pkg_.fault(Fault::WrongRemovalIdentity) ? Kind::Cancel : Kind::Timer;
     remove_child(parent_, this, key);
   }
-  mu_.lock();
+  lock_mu();
   if (timer_ != rt::kNoTimer) {
     if (!pkg_.fault(Fault::TimerNotStopped)) {
       R().stop_timer(timer_);
       R().heap().unlink(obj_, R().timer_object(timer_), "timer");
       timer_ = rt::kNoTimer;
-      pkg_.touch();
+      pkg_.touch(*this);
     }
   }
-  mu_.unlock();
+  unlock_mu();
   note_cancel_returned(remove_from_parent);
 }
 
@@ -335,7 +345,7 @@ void AfterFuncCtx::cancel(bool remove_from_parent, Error err, Error cause) {
   if (remove_from_parent && !pkg_.fault(Fault::SkipRemoval)) remove_child(parent_, this, kind_);
   auto start_f = [this] {
     ++runs_;
-    pkg_.touch();
+    pkg_.touch(*this);
     rt::GoId g = R().go(rt::GoKind::AfterFunc, "ctx" + std::to_string(id_) + " AfterFunc", f_);
     (void)g;
   };
@@ -453,7 +463,7 @@ void ForeignCtx::cancel_self(Error err) {
     R().heap().unlink(obj_, funcs_[i].obj, "afterFuncs[]");
     R().go(rt::GoKind::AfterFunc, "ctx" + std::to_string(id_) + " AfterFunc", funcs_[i].f);
   }
-  pkg_.touch();
+  pkg_.touch(*this);
   mu_->unlock();
 }
 
@@ -509,7 +519,7 @@ void Package::release_new() {
   while (true) {
     const auto& edges = h.object(frame).edges;
     auto it = std::find_if(edges.begin(), edges.end(),
-                           [](const rt::Edge& e) { return std::string_view(e.label) == kNewLabel; });
+                           [](const rt::Edge& e) { return rt::same_label(e.label, kNewLabel); });
     if (it == edges.end()) return;
     h.unlink(frame, it->to, kNewLabel);
   }
@@ -561,7 +571,7 @@ WithCancelResult Package::WithDeadlineCause(Context* parent, Nanos d, Error caus
     c->cancel(true, kDeadlineExceeded, cause);  // deadline has already passed
     return {c, [c](Error) { c->cancel(false, kCanceled, kNilError); }, cancel_obj};
   }
-  c->mu_.lock();
+  c->lock_mu();
   if (c->err_.load() == 0) {
     rt::ObjId f = closure("WithDeadlineCause.func1", c->obj());
     c->timer_ = rt_.after_func(dur, rt::GoKind::TimerFunc, "ctx" + std::to_string(c->id()) + " deadline",
@@ -573,9 +583,9 @@ WithCancelResult Package::WithDeadlineCause(Context* parent, Nanos d, Error caus
                                },
                                f);
     rt_.heap().link(c->obj(), rt_.timer_object(c->timer_), "timer");
-    touch();
+    touch(*c);
   }
-  c->mu_.unlock();
+  c->unlock_mu();
   return {c, [c](Error) { c->cancel(true, kCanceled, kNilError); }, cancel_obj};
 }
 
@@ -615,9 +625,9 @@ AfterFuncResult Package::AfterFunc(Context* ctx, std::function<void()> f) {
 Error Package::Cause(Context* c) {
   Any v = c->Value(Key{kCancelCtxKeyType, 0});
   if (CancelCtx* cc = v.cancel_ctx) {
-    cc->mu_.lock();
+    cc->lock_mu();
     Error cause = cc->cause_;
-    cc->mu_.unlock();
+    cc->unlock_mu();
     return cause;
   }
   // There is no cancelCtxKey value, so we know that c is not a cancelCtx of some kind:

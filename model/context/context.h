@@ -158,6 +158,10 @@ class CancelCtx : public Context {
   // cancelCtx.cancel; true if this call canceled c (false: it already was).
   bool cancel_base(bool remove_from_parent, Error err, Error cause);
   void add_child(CancelCtx* child);                                   // under mu
+  // mu.Lock and mu.Unlock, marking c for incremental views (Package::mark): a lock held
+  // or released changes what the invariants read (CtxView::mu_locked), not the version.
+  void lock_mu();
+  void unlock_mu();
   void delete_child(CancelCtx* child, Kind key_type);                 // under mu
   void clear_children();                                              // under mu
   void note_cancel_returned(bool remove_from_parent);
@@ -310,7 +314,24 @@ class Package {
   bool fault(Fault f) const { return faults_.has(f); }
   uint64_t version() const { return version_; }  // bumped by every state change
   uint64_t reparents() const { return reparents_; }  // bumped when a parent link changes
-  void touch() { ++version_; }
+  // A state change of context `c` (a version change). touch() without a context: anything
+  // may have changed (an unsafe reparent).
+  void touch(const Context& c) { ++version_, mark(c.id()); }
+  void touch() { ++version_, everything_marked_ = true; }
+  // Bookkeeping for incremental views (harness/invariants/view.h), no semantics: which
+  // contexts' inspectable state (peek_err, children, the lock, ...) may differ since the
+  // last take_marked. A mark without a version change: a cancelCtx lock taken or released.
+  void mark(uint32_t id) {
+    if (marked_flag_.size() <= id) marked_flag_.resize(id + 1, 0);
+    if (!marked_flag_[id]) marked_flag_[id] = 1, marked_.push_back(id);
+  }
+  bool everything_marked() const { return everything_marked_; }
+  const std::vector<uint32_t>& marked() const { return marked_; }  // in marking order
+  void clear_marked() {
+    for (uint32_t id : marked_) marked_flag_[id] = 0;
+    marked_.clear();
+    everything_marked_ = false;
+  }
 
   // ---- internals shared by the context types ----
   rt::Runtime& rt() { return rt_; }
@@ -345,6 +366,9 @@ class Package {
   Context* todo_ = nullptr;
   uint64_t version_ = 0;
   uint64_t reparents_ = 0;
+  std::vector<uint32_t> marked_;      // mark(): ids, each once
+  std::vector<uint8_t> marked_flag_;  // by id: in marked_
+  bool everything_marked_ = true;     // nothing taken yet
 };
 
 // Go's parentCancelCtx and removeChild (exposed for tests).

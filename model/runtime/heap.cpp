@@ -74,7 +74,7 @@ bool Heap::unlink(ObjId from, ObjId to, const char* label) {
   if (from >= objs_.size()) return false;
   auto& e = objs_[from].edges;
   for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->to == to && std::string_view(it->label) == label) {
+    if (it->to == to && same_label(it->label, label)) {
       e.erase(it);
       return true;
     }

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ struct Edge {
   ObjId to;
   const char* label;  // static string: "parent", "children[]", "timer", ...
 };
+// Labels are static strings, mostly the same literal: compare the pointers before the text.
+inline bool same_label(const char* a, const char* b) { return a == b || std::strcmp(a, b) == 0; }
 
 enum class RootKind : uint8_t { Global, Goroutine, Timer, FinalizerQueue };
 const char* root_kind_name(RootKind k);
