@@ -443,6 +443,19 @@ std::string cancel_func(const Emitter& x, uint32_t h) {
 
 std::optional<std::string> cause_op_code(Emitter& x, size_t s, size_t i, const Op& op);
 
+// with_timeout[_cause]: `timeout` (WithTimeout), or `same` (WithDeadline at the parent's own
+// deadline `dl`) when the timeout ends on the very virtual instant the parent's deadline
+// does. On the model's clock (as under testing/synctest) no time passes between the two
+// calls, the deadlines are equal and WithDeadline makes a timerCtx; Go's real clock always
+// moved on, so WithTimeout's deadline would be later and give the parent's WithCancel
+// (observe string tells the two apart).
+std::string with_timeout_code(const Op& op, const std::string& timeout, const std::string& same) {
+  return fmt::format("if dl, tie := p.sameDeadline({}, {}); tie {{\n\t\t\t{}, {} = {}\n\t\t}} else {{\n\t\t\t{}, {} = "
+                     "{}\n\t\t}}\n\t\tp.derive({}, {}, p.vnow+{})",
+                     op.a, go_dur(op.duration), H(op.result), C(op.result), same, H(op.result), C(op.result), timeout,
+                     op.result, op.a, go_dur(op.duration));
+}
+
 std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, const Op& op);
 
 // The Go for an op that reads the same in sequential and goroutine programs (everything
@@ -463,8 +476,8 @@ std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, con
       return fmt::format("{}, {} = context.WithCancel({})\n\t\tp.derive({}, {}, -1)", H(op.result), C(op.result),
                          H(op.a), op.result, op.a);
     case OpKind::WithTimeout:
-      return fmt::format("{}, {} = context.WithTimeout({}, p.span({}))\n\t\tp.derive({}, {}, p.vnow+{})", H(op.result),
-                         C(op.result), H(op.a), go_dur(op.duration), op.result, op.a, go_dur(op.duration));
+      return with_timeout_code(op, fmt::format("context.WithTimeout({}, p.span({}))", H(op.a), go_dur(op.duration)),
+                               fmt::format("context.WithDeadline({}, dl)", H(op.a)));
     case OpKind::WithDeadline:
       return fmt::format("{}, {} = context.WithDeadline({}, p.at({}))\n\t\tp.derive({}, {}, {})", H(op.result),
                          C(op.result), H(op.a), go_dur(op.deadline), op.result, op.a, go_dur(op.deadline));
@@ -534,9 +547,9 @@ std::optional<std::string> cause_op_code(Emitter& x, size_t s, size_t i, const O
       return fmt::format("{}, p.cc[{}] = context.WithCancelCause({})\n\t\tp.derive({}, {}, -1)", H(op.result),
                          op.result, H(op.a), op.result, op.a);
     case OpKind::WithTimeoutCause:
-      return fmt::format("{}, {} = context.WithTimeoutCause({}, p.span({}), {})\n\t\tp.derive({}, {}, p.vnow+{})",
-                         H(op.result), C(op.result), H(op.a), go_dur(op.duration), cause_expr(op.cause), op.result,
-                         op.a, go_dur(op.duration));
+      return with_timeout_code(
+          op, fmt::format("context.WithTimeoutCause({}, p.span({}), {})", H(op.a), go_dur(op.duration), cause_expr(op.cause)),
+          fmt::format("context.WithDeadlineCause({}, dl, {})", H(op.a), cause_expr(op.cause)));
     case OpKind::WithDeadlineCause:
       return fmt::format("{}, {} = context.WithDeadlineCause({}, p.at({}), {})\n\t\tp.derive({}, {}, {})",
                          H(op.result), C(op.result), H(op.a), go_dur(op.deadline), cause_expr(op.cause), op.result,

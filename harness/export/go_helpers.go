@@ -323,6 +323,14 @@ func (p *ctxcheckProg) derive(h, parent int, own time.Duration) {
 	}
 }
 
+// sameDeadline: a timeout d started now ends on the virtual instant handle parent's
+// deadline does; then dl is that deadline (the test calls WithDeadline(parent, dl), not
+// WithTimeout, whose real deadline would come later: see with_timeout_code in go_export.cpp).
+func (p *ctxcheckProg) sameDeadline(parent int, d time.Duration) (time.Time, bool) {
+	dl, ok := p.h[parent].Deadline()
+	return dl, ok && p.vdl[parent] >= 0 && p.vdl[parent] == p.vnow+d
+}
+
 // detach: handle h has no deadline whatever its parent's (WithoutCancel).
 func (p *ctxcheckProg) detach(h int) { p.vdl[h], p.slack[h] = -1, 0 }
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/executor/executor.h"
 #include "harness/explore/dfs.h"
 #include "harness/export/go_export.h"
 #include "harness/program/generate.h"
