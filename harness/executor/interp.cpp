@@ -302,6 +302,28 @@ void Interp::observe(size_t s, size_t i, std::string what, std::string value) {
   out_.observations.push_back({static_cast<int32_t>(s), static_cast<int32_t>(i), std::move(what), std::move(value), {}});
 }
 
+// The program's own Go types, as `observe string` prints them: a context's creating op
+// says which custom type it is, and which key and value (of which type) it binds.
+model::GoNames Interp::go_names() const {
+  auto creator = [this](const model::Context& c) -> const Op* {
+    for (const Handle& hd : handles_)
+      if (hd.ctx == &c && hd.op) return hd.op;
+    return nullptr;
+  };
+  return {[creator](const model::Context& c) {
+            const Op* op = creator(c);
+            return op && op->kind == OpKind::Custom ? go_type_name(op->custom) : std::string(model::kind_name(c.kind()));
+          },
+          [creator](const model::ValueCtx& c) {
+            const Op* op = creator(c);
+            return op ? go_stringify(op->key) : std::string("?");
+          },
+          [creator](const model::ValueCtx& c) {
+            const Op* op = creator(c);
+            return op ? go_stringify(op->value_type, op->value) : std::string("?");
+          }};
+}
+
 void Interp::do_observe(size_t s, size_t i, const Op& op) {
   Observe what = op.observe;
   std::string label = fmt::format("{} h{}", name_of(op.observe), op.a);
@@ -333,11 +355,12 @@ void Interp::do_observe(size_t s, size_t i, const Op& op) {
     }
     case Observe::Children: {
       rt_.point(rt::Ev::Model, 5, c->id());
-      size_t n = 0;
+      std::optional<size_t> n;
       if (family_of(c->kind()) == CtxFamily::Cancel) n = static_cast<model::CancelCtx*>(c)->children().size();
-      observe(s, i, label, std::to_string(n));
+      observe(s, i, label, children_text(n));
       break;
     }
+    case Observe::String: observe(s, i, label, model::context_name(c, go_names())); break;
     case Observe::Value: {
       model::Any v = c->Value(model_key(op.key));
       std::optional<int64_t> got = v.present ? std::optional<int64_t>(v.value) : std::nullopt;

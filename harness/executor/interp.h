@@ -78,6 +78,7 @@ class Interp final : public Recorder {
   void do_observe(size_t s, size_t i, const Op& op);
   void observe(size_t s, size_t i, std::string what, std::string value);
   model::Key model_key(const ValueKey& k);
+  model::GoNames go_names() const;
   void check_err_after_done(model::Context* c, uint32_t h) { harness::check_err_after_done(env(), c, h); }
   void check_shadowing(const Op& op) { harness::check_shadowing(env(), op); }
   // lost-cancel after a drop (ending: none) or at the end of goroutine `ending`'s script.

@@ -367,10 +367,10 @@ GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc, int go
   return g;
 }
 
-void strip_cause_observations(Program& p) {
+void strip_observations_beyond(Program& p, int go_minor) {
   for (auto& s : p.scripts)
-    std::erase_if(s.ops, [](const Op& op) {
-      return op.kind == OpKind::Observe && op.observe == Observe::Cause;
+    std::erase_if(s.ops, [go_minor](const Op& op) {
+      return op.kind == OpKind::Observe && kObserveKinds[static_cast<size_t>(op.observe)].go.minor > go_minor;
     });
 }
 
@@ -443,6 +443,19 @@ std::string cancel_func(const Emitter& x, uint32_t h) {
 
 std::optional<std::string> cause_op_code(Emitter& x, size_t s, size_t i, const Op& op);
 
+// with_timeout[_cause]: `timeout` (WithTimeout), or `same` (WithDeadline at the parent's own
+// deadline `dl`) when the timeout ends on the very virtual instant the parent's deadline
+// does. On the model's clock (as under testing/synctest) no time passes between the two
+// calls, the deadlines are equal and WithDeadline makes a timerCtx; Go's real clock always
+// moved on, so WithTimeout's deadline would be later and give the parent's WithCancel
+// (observe string tells the two apart).
+std::string with_timeout_code(const Op& op, const std::string& timeout, const std::string& same) {
+  return fmt::format("if dl, tie := p.sameDeadline({}, {}); tie {{\n\t\t\t{}, {} = {}\n\t\t}} else {{\n\t\t\t{}, {} = "
+                     "{}\n\t\t}}\n\t\tp.derive({}, {}, p.vnow+{})",
+                     op.a, go_dur(op.duration), H(op.result), C(op.result), same, H(op.result), C(op.result), timeout,
+                     op.result, op.a, go_dur(op.duration));
+}
+
 std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, const Op& op);
 
 // The Go for an op that reads the same in sequential and goroutine programs (everything
@@ -463,8 +476,8 @@ std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, con
       return fmt::format("{}, {} = context.WithCancel({})\n\t\tp.derive({}, {}, -1)", H(op.result), C(op.result),
                          H(op.a), op.result, op.a);
     case OpKind::WithTimeout:
-      return fmt::format("{}, {} = context.WithTimeout({}, p.span({}))\n\t\tp.derive({}, {}, p.vnow+{})", H(op.result),
-                         C(op.result), H(op.a), go_dur(op.duration), op.result, op.a, go_dur(op.duration));
+      return with_timeout_code(op, fmt::format("context.WithTimeout({}, p.span({}))", H(op.a), go_dur(op.duration)),
+                               fmt::format("context.WithDeadline({}, dl)", H(op.a)));
     case OpKind::WithDeadline:
       return fmt::format("{}, {} = context.WithDeadline({}, p.at({}))\n\t\tp.derive({}, {}, {})", H(op.result),
                          C(op.result), H(op.a), go_dur(op.deadline), op.result, op.a, go_dur(op.deadline));
@@ -489,7 +502,8 @@ std::optional<std::string> common_op_code_of(Emitter& x, size_t s, size_t i, con
       switch (op.observe) {
         case Observe::Err: return x.check(s, i, label, fmt::format("ctxcheckErr({}.Err())", H(op.a)));
         case Observe::Done: return x.check(s, i, label, fmt::format("ctxcheckDone({})", H(op.a)));
-        case Observe::Children: return x.check(s, i, label, fmt::format("strconv.Itoa(ctxcheckChildren({}))", H(op.a)));
+        case Observe::Children: return x.check(s, i, label, fmt::format("ctxcheckChildren({})", H(op.a)));
+        case Observe::String: return x.check(s, i, label, fmt::format("ctxcheckString({})", H(op.a)));
         case Observe::Value:
           return x.check(s, i, fmt::format("value h{} key{}:{}", op.a, static_cast<char>('A' + op.key.type), op.key.value),
                          fmt::format("ctxcheckValue({}.Value(ctxcheckKey{}({})))", H(op.a), static_cast<char>('A' + op.key.type),
@@ -533,9 +547,9 @@ std::optional<std::string> cause_op_code(Emitter& x, size_t s, size_t i, const O
       return fmt::format("{}, p.cc[{}] = context.WithCancelCause({})\n\t\tp.derive({}, {}, -1)", H(op.result),
                          op.result, H(op.a), op.result, op.a);
     case OpKind::WithTimeoutCause:
-      return fmt::format("{}, {} = context.WithTimeoutCause({}, p.span({}), {})\n\t\tp.derive({}, {}, p.vnow+{})",
-                         H(op.result), C(op.result), H(op.a), go_dur(op.duration), cause_expr(op.cause), op.result,
-                         op.a, go_dur(op.duration));
+      return with_timeout_code(
+          op, fmt::format("context.WithTimeoutCause({}, p.span({}), {})", H(op.a), go_dur(op.duration), cause_expr(op.cause)),
+          fmt::format("context.WithDeadlineCause({}, dl, {})", H(op.a), cause_expr(op.cause)));
     case OpKind::WithDeadlineCause:
       return fmt::format("{}, {} = context.WithDeadlineCause({}, p.at({}), {})\n\t\tp.derive({}, {}, {})",
                          H(op.result), C(op.result), H(op.a), go_dur(op.deadline), cause_expr(op.cause), op.result,
@@ -551,6 +565,15 @@ std::optional<std::string> cause_op_code(Emitter& x, size_t s, size_t i, const O
   }
 }
 
+// A select the model answered both ways (a timeout on the instant its context's deadline
+// expires: which timer fires first is a timer-tie choice). In a sequential program the Go
+// test can force the recorded order (tieSelect), so it asserts the recorded answer.
+bool is_select_tie(const GoExpectations::Obs& ob) {
+  if (ob.stable || ob.others.size() != 1) return false;
+  std::set<std::string> values{ob.value, ob.others.front()};
+  return values == std::set<std::string>{"done", "timeout"};
+}
+
 // A sequential program's op: the virtual clock moves with its own sleeps and waits.
 std::string sequential_op_code(Emitter& x, size_t i, const Op& op) {
   if (auto code = common_op_code(x, 0, i, op)) return *code;
@@ -560,8 +583,12 @@ std::string sequential_op_code(Emitter& x, size_t i, const Op& op) {
       if (x.e.parked.count({0, static_cast<int>(i)}))
         return fmt::format("p.parkMain({}, \"parked-forever: go 0, op {}: wait h{}\")\n\t\treturn", op.a, i + 1, op.a);
       return fmt::format("p.wait({})", op.a);
-    case OpKind::Select:
-      return x.check(0, i, fmt::format("select h{}", op.a), fmt::format("p.sel({}, {})", op.a, go_dur(op.duration)));
+    case OpKind::Select: {
+      std::string what = fmt::format("select h{}", op.a);
+      if (const GoExpectations::Obs* ob = x.obs(0, i); ob && is_select_tie(*ob))
+        return fmt::format("p.tieSelect({}, {}, {}, {})", quote(what), op.a, go_dur(op.duration), quote(ob->value));
+      return x.check(0, i, what, fmt::format("p.sel({}, {})", op.a, go_dur(op.duration)));
+    }
     case OpKind::Sleep: return fmt::format("p.sleep({})", go_dur(op.duration));
     case OpKind::Drop: return fmt::format("{}, {} = nil, nil", H(op.a), C(op.a));
     default: throw std::invalid_argument(fmt::format("op {} cannot be exported", op_name(op.kind)));

@@ -183,9 +183,10 @@ std::string go_test_file(const std::vector<GoCase>& cases, const GoExportOptions
 // set_finalizer and gc when `gc` (finalizer timing is the GC's and a collection stalls the
 // real clock, so such programs run one at a time; see README).
 GenOptions go_conformance_gen(uint32_t ops, uint32_t goroutines, bool gc, int go_minor = kGoDefaultMinor);
-// For Go 1.19: `observe cause` is Go 1.20 (context.Cause), and the generator has no switch
-// for observe sub-kinds: take those ops out before the model runs the program.
-void strip_cause_observations(Program& p);
+// For an older Go: `observe cause` is Go 1.20 (context.Cause), `observe string` Go 1.21's
+// format, and the generator has no switch for observe sub-kinds: take the observations the
+// target lacks out before the model runs the program.
+void strip_observations_beyond(Program& p, int go_minor);
 // Gives `p` the schedule of one seeded random run (what a campaign would have recorded).
 void record_random_schedule(Program& p, uint64_t seed);
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -157,6 +158,7 @@ func ctxcheckCause(n int) error {
 func ctxcheckNilCause(cancel func(error)) func() { return func() { cancel(nil) } }
 
 var ctxcheckCompared, ctxcheckRacy, ctxcheckStalled int64 // asserted / racy (logged) / lost timing (logged)
+var ctxcheckTiesForced int64                              // same-instant select ties forced the recorded way, then asserted
 
 var ctxcheckKinds sync.Map // kind of observation ("err", "stop", "after_func", ...) -> *int64 compared
 
@@ -321,6 +323,14 @@ func (p *ctxcheckProg) derive(h, parent int, own time.Duration) {
 	}
 }
 
+// sameDeadline: a timeout d started now ends on the virtual instant handle parent's
+// deadline does; then dl is that deadline (the test calls WithDeadline(parent, dl), not
+// WithTimeout, whose real deadline would come later: see with_timeout_code in go_export.cpp).
+func (p *ctxcheckProg) sameDeadline(parent int, d time.Duration) (time.Time, bool) {
+	dl, ok := p.h[parent].Deadline()
+	return dl, ok && p.vdl[parent] >= 0 && p.vdl[parent] == p.vnow+d
+}
+
 // detach: handle h has no deadline whatever its parent's (WithoutCancel).
 func (p *ctxcheckProg) detach(h int) { p.vdl[h], p.slack[h] = -1, 0 }
 
@@ -373,17 +383,42 @@ func ctxcheckLockOf(cc reflect.Value) *sync.Mutex {
 	return (*sync.Mutex)(unsafe.Pointer(cc.FieldByName("mu").UnsafeAddr()))
 }
 
-// ctxcheckChildren is len(c.children) of a cancelCtx, read under its lock; 0 for other types.
-func ctxcheckChildren(c context.Context) int {
+// ctxcheckChildren is len(c.children) of a cancelCtx, read under its lock (a map the first
+// cancel set to nil has length 0), or "none" for a type with no cancelCtx (Background,
+// TODO, valueCtx, withoutCancelCtx, the program's own types).
+func ctxcheckChildren(c context.Context) string {
 	cc, ok := ctxcheckCancelCtxOf(c)
 	if !ok {
-		return 0
+		return "none"
 	}
 	mu := ctxcheckLockOf(cc)
 	mu.Lock()
 	defer mu.Unlock()
-	return cc.FieldByName("children").Len()
+	return strconv.Itoa(cc.FieldByName("children").Len())
 }
+
+// ctxcheckString is what the context package prints for c (its contextName: c.String() if
+// c has a String method, else the name of its type), as the model prints it: the test's
+// own package named as the model names it, and every deadline's wall-clock time and time
+// left (a timerCtx's "2026-12-01 23:06:51.1 +0000 UTC m=+0.005 [4.99ms]") as the model's
+// tokens.
+func ctxcheckString(c context.Context) string {
+	var s string
+	if st, ok := c.(fmt.Stringer); ok {
+		s = st.String()
+	} else {
+		s = reflect.TypeOf(c).String()
+	}
+	s = strings.ReplaceAll(s, ctxcheckPackage+".ctxcheck", "ctxcheck_test.ctxcheck")
+	return ctxcheckDeadlineText.ReplaceAllString(s, ".WithDeadline(<time> [<duration>])")
+}
+
+// ctxcheckPackage is the name Go's reflection gives the test's package ("ctxcheck_test" by default).
+var ctxcheckPackage = strings.TrimSuffix(reflect.TypeOf(ctxcheckKeyA(0)).String(), ".ctxcheckKeyA")
+
+// A timerCtx's deadline as its String prints it: a time.Time and a time.Duration, neither
+// of which prints brackets or parentheses.
+var ctxcheckDeadlineText = regexp.MustCompile(`\.WithDeadline\([^()\[\]]* \[[^()\[\]]*\]\)`)
 
 // ctxcheckTimerDone: the timerCtx's timer is stopped or its callback finished (cancel sets
 // c.timer = nil last, after removing the context from its parent).
@@ -515,15 +550,51 @@ func (p *ctxcheckProg) sleep(d time.Duration) {
 
 // sel is `select { case <-h.Done(): case <-time.After(d): }` on the virtual clock.
 func (p *ctxcheckProg) sel(h int, d time.Duration) string {
+	got, _ := p.selOrdered(h, d, "")
+	return got
+}
+
+// tieSelect is a select the model answered either way: the timeout falls on the instant
+// h's deadline expires, and the recorded schedule fired one of the two timers first (a
+// timer-tie choice) with `model` as the result. Go fires same-instant timers in either
+// order; the test forces the recorded one by moving the select's timer half a spacing
+// (less than any gap between two instants) after the deadline ("done") or before it
+// ("timeout"), and asserts the result. Where the answer did not come from that tie (Done
+// closed otherwise), it is only logged, as every racy observation.
+func (p *ctxcheckProg) tieSelect(what string, h int, d time.Duration, model string) {
+	p.t.Helper()
+	got, forced := p.selOrdered(h, d, model)
+	if forced {
+		atomic.AddInt64(&ctxcheckTiesForced, 1)
+	}
+	p.check(what, model, forced, got)
+}
+
+// selOrdered is sel; with first "done" or "timeout" and a timeout on h's virtual deadline,
+// that one comes first (true: it forced the order).
+func (p *ctxcheckProg) selOrdered(h int, d time.Duration, first string) (string, bool) {
 	p.noteStall()
 	done := p.h[h].Done()
 	select {
 	case <-done:
-		return "done"
+		return "done", false
 	default:
 	}
 	target := p.vnow + d
-	timer := time.NewTimer(time.Until(p.at(target)))
+	at, forced := p.at(target), false
+	if p.vdl[h] == target && d > 0 && (first == "done" || first == "timeout") {
+		shift := p.clock.spacing / 2
+		if first == "timeout" {
+			shift = -shift
+		}
+		at, forced = at.Add(shift), true
+	}
+	return p.selectUntil(h, done, target, at), forced
+}
+
+// selectUntil waits for done or the real time at, which stands for virtual instant target.
+func (p *ctxcheckProg) selectUntil(h int, done <-chan struct{}, target time.Duration, at time.Time) string {
+	timer := time.NewTimer(time.Until(at))
 	defer timer.Stop()
 	select {
 	case <-done:

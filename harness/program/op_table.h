@@ -49,9 +49,11 @@ struct SubKindSpec {
   std::string_view name;
   GoNeed go{};
 };
-enum class Observe : uint8_t { Err, Cause, Deadline, Done, Children, Value, Goroutines };
+// string: the context's String() (Go 1.19's valueCtx prints "type T, val <not Stringer>").
+enum class Observe : uint8_t { Err, Cause, Deadline, Done, Children, Value, Goroutines, String };
 inline constexpr SubKindSpec kObserveKinds[] = {
-    {"err"}, {"cause", {20, "context.Cause"}}, {"deadline"}, {"done"}, {"children"}, {"value"}, {"goroutines"}};
+    {"err"},   {"cause", {20, "context.Cause"}}, {"deadline"}, {"done"}, {"children"}, {"value"}, {"goroutines"},
+    {"string", {21, "the String() of Go 1.21's contexts (stringify of a value's key and value, stopCtx)"}}};
 enum class CustomKind : uint8_t { Wrapper, OwnDone, AfterFuncer, BrokenErr };
 inline constexpr SubKindSpec kCustomKinds[] = {
     {"wrapper"},
@@ -215,6 +217,15 @@ std::string decode_word(int64_t v);
 std::string key_text(const ValueKey& k);                 // keyA:3, int:3, string:"user"
 std::string value_text(ValueType t, int64_t v);          // 42, string:"bob"
 std::string_view type_name(ValueType t);                 // int, string
+
+// What `observe string` prints for the program's own Go types, as the exported test
+// declares them in its default package (the Go helpers print their package as this one):
+// a custom context's type name, and the context package's stringify of a key and a value
+// (a type without a String method prints its type's name, a string itself).
+inline constexpr std::string_view kGoTestPackage = "ctxcheck_test";
+std::string go_type_name(CustomKind c);                 // *ctxcheck_test.ctxcheckWrapper
+std::string go_stringify(const ValueKey& k);            // ctxcheck_test.ctxcheckKeyA, int, user
+std::string go_stringify(ValueType t, int64_t v);       // int, bob
 
 // One op. Only the fields of its row's arguments are set; the others stay zero.
 struct Op {

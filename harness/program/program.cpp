@@ -284,4 +284,19 @@ std::string value_text(ValueType t, int64_t v) {
 
 std::string_view type_name(ValueType t) { return t == ValueType::String ? "string" : "int"; }
 
+std::string go_type_name(CustomKind c) {
+  static constexpr std::string_view kTypes[] = {"ctxcheckWrapper", "ctxcheckOwnDone", "ctxcheckAfterFuncer",
+                                                "ctxcheckBrokenErr"};
+  static_assert(std::size(kTypes) == std::size(kCustomKinds));
+  return fmt::format("*{}.{}", kGoTestPackage, kTypes[static_cast<size_t>(c)]);
+}
+
+std::string go_stringify(const ValueKey& k) {
+  if (k.type == kIntKeyType) return "int";
+  if (k.type == kStringKeyType) return decode_word(k.value);
+  return fmt::format("{}.ctxcheckKey{}", kGoTestPackage, static_cast<char>('A' + k.type));
+}
+
+std::string go_stringify(ValueType t, int64_t v) { return t == ValueType::String ? decode_word(v) : "int"; }
+
 }  // namespace ctxcheck::harness

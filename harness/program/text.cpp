@@ -212,7 +212,7 @@ void parse_arg(LineParser& lp, const ArgSpec& arg, Op& op) {
     case Field::Script: op.script = lp.number("a script number"); break;
     case Field::Slot: op.slot = lp.slot(); break;
     case Field::Observe:
-      op.observe = lp.choice<Observe>(kObserveKinds, "err, cause, deadline, done, children, value or goroutines");
+      op.observe = lp.choice<Observe>(kObserveKinds, "err, cause, deadline, done, children, value, goroutines or string");
       break;
     case Field::Custom:
       op.custom = lp.choice<CustomKind>(kCustomKinds, "wrapper, own_done, afterfuncer or broken_err");
@@ -270,6 +270,10 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
+
+std::string children_text(std::optional<size_t> children) {
+  return children ? std::to_string(*children) : "none";
+}
 
 std::string format_duration(int64_t ns) {
   if (ns == 0) return "0s";

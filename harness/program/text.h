@@ -16,6 +16,7 @@
 // dropped); parse(print(p)) == p for every valid program.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,5 +48,9 @@ Program parse_program(std::string_view text, TracePlaces* places = nullptr);
 std::string print_program(const Program& p);
 std::string print_op(const Op& op);
 std::string format_duration(int64_t ns);  // "5ms", "1500us", "0s"
+// What `observe children` prints: the size of a cancelCtx's children map, or "none" for a
+// context that has no children map (no cancelCtx: Background, TODO, valueCtx,
+// withoutCancelCtx, a user-defined type).
+std::string children_text(std::optional<size_t> children);
 
 }  // namespace ctxcheck::harness

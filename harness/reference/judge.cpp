@@ -145,7 +145,8 @@ class Judge {
         static constexpr const char* kDone[] = {"nil", "open", "closed"};
         return predict(i, what, {kDone[static_cast<int>(o_.done(n))]});
       }
-      case Observe::Children: return predict(i, what, {std::to_string(o_.children(n))});
+      case Observe::Children: return predict(i, what, {harness::children_text(o_.children(n))});
+      case Observe::String: return predict(i, what, {go_string(n)});
       case Observe::Value: {
         std::optional<int64_t> v = o_.value(n, {op.key.type, op.key.value});
         return predict(i, fmt::format("value h{} {}", op.a, harness::key_text(op.key)),
@@ -153,6 +154,24 @@ class Judge {
       }
       default: return;
     }
+  }
+
+  // Go 1.23's String() of a context of the reference's tree, from its kinds alone (the
+  // judgement ends before a custom context; values are ints): contextName of the parent,
+  // then the constructor; a deadline's wall-clock time and time left as ctxcheck's tokens.
+  std::string go_string(int n) const {
+    const Node& x = o_.nodes()[static_cast<size_t>(n)];
+    switch (x.kind) {
+      case NodeKind::Background: return "context.Background";
+      case NodeKind::Todo: return "context.TODO";
+      case NodeKind::Cancel: case NodeKind::AfterFunc: return go_string(x.parent) + ".WithCancel";
+      case NodeKind::Timer: return go_string(x.parent) + ".WithDeadline(<time> [<duration>])";
+      case NodeKind::Value:
+        return go_string(x.parent) + ".WithValue(" + harness::go_stringify(harness::ValueKey{x.key.type, x.key.value}) +
+               ", int)";
+      case NodeKind::WithoutCancel: return go_string(x.parent) + ".WithoutCancel";
+    }
+    return "?";
   }
 
   const harness::Program& p_;

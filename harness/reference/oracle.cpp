@@ -278,8 +278,9 @@ DoneState Oracle::done(int n) const {
   return nodes_[static_cast<size_t>(anc)].err != kNil ? DoneState::Closed : DoneState::Open;
 }
 
-size_t Oracle::children(int n) const {
-  return cancelable(n) ? nodes_[static_cast<size_t>(n)].children.size() : 0;
+std::optional<size_t> Oracle::children(int n) const {
+  if (!cancelable(n)) return std::nullopt;
+  return nodes_[static_cast<size_t>(n)].children.size();
 }
 
 std::optional<int64_t> Oracle::value(int n, Key key) const {

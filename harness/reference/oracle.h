@@ -102,7 +102,7 @@ class Oracle {
   ErrObs cause(int n) const;
   std::optional<int64_t> deadline(int n) const;  // absolute, since the epoch
   DoneState done(int n) const;
-  size_t children(int n) const;
+  std::optional<size_t> children(int n) const;  // nullopt: no children map (no cancelCtx)
   std::optional<int64_t> value(int n, Key key) const;
   AfState after_func_state(int af) const { return nodes_[static_cast<size_t>(af)].af; }
 

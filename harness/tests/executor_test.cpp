@@ -212,6 +212,84 @@ go 0:
   EXPECT_EQ(r.observations[4].value, "0");
 }
 
+// observe string reads like Go 1.23's String methods (contextName of the parent, then the
+// constructor); the program's own types print as the exported test's Go types do.
+TEST(Executor, StringObservationsPrintWhatGoPrints) {
+  ExecResult r = run_text(R"(ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_cancel_cause h1
+  h3 = with_value h2 keyB:1 5
+  h4 = with_timeout h3 1s
+  h5 = with_deadline h4 @2s
+  h6 = without_cancel h5
+  h7 = todo
+  h8 = with_value h7 string:"user" string:"bob"
+  h9 = custom wrapper h8
+  h10 = with_cancel h9
+  h11 = custom afterfuncer h1
+  h12 = with_cancel h11
+  h13 = with_value h11 int:3 4
+  observe string h1
+  observe string h6
+  observe string h10
+  observe string h11
+  observe string h12
+  observe string h13
+  cancel h11
+  h14 = with_cancel h11
+  observe string h14
+  cancel h14
+  cancel h12
+  cancel h10
+  cancel h5
+  cancel h4
+  cancel h2
+)");
+  ASSERT_FALSE(r.violation) << r.violation->message;
+  std::vector<std::string> got;
+  for (const Observation& o : r.observations) got.push_back(o.what + " = " + o.value);
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "string h1 = context.Background",
+                     // WithDeadline after an earlier deadline is a WithCancel.
+                     "string h6 = context.Background.WithCancel.WithValue(ctxcheck_test.ctxcheckKeyB, int)"
+                     ".WithDeadline(<time> [<duration>]).WithCancel.WithoutCancel",
+                     "string h10 = *ctxcheck_test.ctxcheckWrapper.WithCancel",
+                     "string h11 = *ctxcheck_test.ctxcheckAfterFuncer",
+                     // propagateCancel made c.Context a stopCtx, which has no String method.
+                     "string h12 = context.stopCtx.WithCancel",
+                     "string h13 = *ctxcheck_test.ctxcheckAfterFuncer.WithValue(int, int)",
+                     // The afterfuncer was already done: no stopCtx.
+                     "string h14 = *ctxcheck_test.ctxcheckAfterFuncer.WithCancel",
+                 }));
+}
+
+// observe children tells "no children map" (no cancelCtx) from an empty one.
+TEST(Executor, ChildrenObservationsTellNoMapFromAnEmptyOne) {
+  ExecResult r = run_text(R"(ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_value h1 keyA:1 5
+  h3 = with_cancel h2
+  h4 = without_cancel h3
+  h5 = custom wrapper h3
+  h6 = with_timeout h3 1s
+  observe children h1
+  observe children h2
+  observe children h4
+  observe children h5
+  observe children h6
+  observe children h3
+  cancel h3
+  observe children h3
+  cancel h6
+)");
+  ASSERT_FALSE(r.violation) << r.violation->message;
+  std::vector<std::string> got;
+  for (const Observation& o : r.observations) got.push_back(o.value);
+  EXPECT_EQ(got, (std::vector<std::string>{"none", "none", "none", "none", "0", "1", "0"}));
+}
+
 }  // namespace
 }  // namespace ctxcheck::harness
 

@@ -99,6 +99,42 @@ TEST(Dfs, CoversEverySchedule) {
   }
 }
 
+// A select whose timeout falls on the instant its context's deadline expires: which of the
+// two timers fires first is a choice (timer-tie) that DFS explores, so both answers Go can
+// give are reached and checked; the default schedule (every choice 0, an empty recording)
+// still answers "timeout". With either reduction.
+TEST(Dfs, ReachesBothOutcomesOfASameInstantDeadlineAndSelectTimeout) {
+  Program p = parse_program("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 5ms\n"
+                            "  select h2 5ms\n  cancel h2\n");
+  ExecOptions o;
+  auto select_result = [](const ExecResult& r) {
+    for (const Observation& ob : r.observations)
+      if (ob.what == "select h2") return ob.value;
+    return std::string("(not observed)");
+  };
+  for (Reduction reduction : {Reduction::None, Reduction::Sleep}) {
+    SearchStats stats;
+    DfsStrategy dfs({kDefaultBound, false, 0, reduction}, stats);
+    std::map<std::string, size_t> outcomes;
+    do {
+      ExecResult r = execute(p, dfs, o);
+      ASSERT_FALSE(r.violation) << r.violation->message;
+      ++outcomes[select_result(r)];
+    } while (dfs.next_execution());
+    EXPECT_TRUE(stats.exhausted);
+    EXPECT_EQ(stats.nondeterminism, 0u);
+    EXPECT_EQ(outcomes.size(), 2u) << "timeout " << outcomes["timeout"] << ", done " << outcomes["done"];
+    EXPECT_GT(outcomes["timeout"], 0u);
+    EXPECT_GT(outcomes["done"], 0u);
+  }
+  rt::ReplayChoices defaults(std::vector<uint32_t>{});
+  ExecResult d = execute(p, defaults, o);
+  EXPECT_EQ(select_result(d), "timeout");
+  bool tie = false;
+  for (const auto& dec : d.decisions) tie = tie || dec.kind == rt::ChoiceKind::TimerTie;
+  EXPECT_TRUE(tie) << "the two timers are due at one instant: a timer-tie decision";
+}
+
 // State caching must never lose a violation: over every program of <= 3 ops with go,
 // under every fault, DFS with caching finds a violation exactly when DFS without does.
 // (Programs whose plain DFS needs more than 2000 executions are skipped, and counted.)

@@ -58,6 +58,11 @@ std::string_view kind_name(Kind k) {
 // ---------------------------------------------------------------------------------------
 // Context
 
+std::string context_name(const Context* c, const GoNames& names) {
+  if (std::optional<std::string> s = c->String(names)) return *s;
+  return names.type_of(*c);
+}
+
 Context::Context(Package& pkg, Kind kind, Context* parent)
     : pkg_(pkg), kind_(kind), id_(pkg.next_id()), parent_(parent) {
   rt::Heap& h = pkg.rt().heap();
@@ -302,6 +307,13 @@ void CancelCtx::note_cancel_returned(bool remove_from_parent) {
   pkg_.touch(*this);
 }
 
+std::string CancelCtx::parent_name(const GoNames& names) const {
+  if (stop_) return "context.stopCtx";  // stopCtx embeds the Context interface: no String
+  return forward([&] { return context_name(parent_, names); });
+}
+
+std::optional<std::string> CancelCtx::String(const GoNames& names) const { return parent_name(names) + ".WithCancel"; }
+
 void CancelCtx::cancel(bool remove_from_parent, Error err, Error cause) {
   // Only the first cancel removes c from its parent; a later one returns at once, maybe
   // before the first finished, so only the first counts as "its cancel returned".
@@ -313,6 +325,12 @@ void CancelCtx::cancel(bool remove_from_parent, Error err, Error cause) {
 
 TimerCtx::TimerCtx(Package& pkg, Context* parent, Nanos deadline)
     : CancelCtx(pkg, Kind::Timer, parent), deadline_(deadline) {}
+
+std::optional<std::string> TimerCtx::String(const GoNames& names) const {
+  // Go: c.deadline.String() + " [" + time.Until(c.deadline).String() + "]"
+  return parent_name(names) + ".WithDeadline(" + std::string(kDeadlineTimeToken) + " [" +
+         std::string(kUntilDeadlineToken) + "])";
+}
 
 void TimerCtx::cancel(bool remove_from_parent, Error err, Error cause) {
   cancel_base(false, err, cause);
@@ -370,6 +388,11 @@ Any ValueCtx::Value(const Key& key) {
   }
   if (key == key_) return Any::of(val_);
   return forward([&] { return parent_->Value(key); });
+}
+
+std::optional<std::string> ValueCtx::String(const GoNames& names) const {
+  return forward([&] { return context_name(parent_, names); }) + ".WithValue(" + names.key_of(*this) + ", " +
+         names.val_of(*this) + ")";
 }
 
 Any WithoutCancelCtx::Value(const Key& key) {

@@ -42,6 +42,22 @@ inline constexpr uint8_t kCancelCtxKeyType = 0;
 
 class Context;
 class CancelCtx;
+class ValueCtx;
+
+// What Go's reflection prints for the program's own types, which the context package does
+// not know: the name of a user-defined Context type (reflectlite.TypeOf(c).String()) and
+// stringify of a value context's key and value. The caller of String() supplies them.
+struct GoNames {
+  std::function<std::string(const Context&)> type_of;
+  std::function<std::string(const ValueCtx&)> key_of;
+  std::function<std::string(const ValueCtx&)> val_of;
+};
+// A timerCtx's String prints its deadline as a wall-clock time and the time until it; the
+// model prints these tokens in their place (and the Go export replaces Go's with them).
+inline constexpr std::string_view kDeadlineTimeToken = "<time>", kUntilDeadlineToken = "<duration>";
+// Go's contextName(c): c.String() if c is a fmt.Stringer (every type of the context
+// package but stopCtx), else the name of c's type.
+std::string context_name(const Context* c, const GoNames& names);
 
 // What Value returns: nil, a program value, or (for &cancelCtxKey) a *cancelCtx.
 struct Any {
@@ -110,6 +126,9 @@ class Context {
   Context* parent() const { return parent_; }
   // Inspection without scheduling points: the error Err() would return right now.
   virtual Error peek_err() const { return kNilError; }
+  // Go's String method, for the types that have one (nullopt: not a fmt.Stringer). It reads
+  // only fields that never change (Go takes no lock), so it has no scheduling points.
+  virtual std::optional<std::string> String(const GoNames&) const { return std::nullopt; }
 
  protected:
   friend class Package;
@@ -133,6 +152,8 @@ class CancelCtx : public Context {
   // canceler.cancel: closes done, cancels each child, and removes c from its parent's
   // children if removeFromParent is true.
   virtual void cancel(bool remove_from_parent, Error err, Error cause);
+  // contextName(c.Context) + ".WithCancel" (also afterFuncCtx's, which embeds a cancelCtx).
+  std::optional<std::string> String(const GoNames& names) const override;
 
   // ---- inspection (no scheduling points) ----
   struct Entry {
@@ -155,6 +176,8 @@ class CancelCtx : public Context {
   friend CancelCtx* parent_cancel_ctx(Context* parent);
   friend void remove_child(Context* parent, CancelCtx* child, Kind key_type);
   void propagate_cancel(Context* parent, CancelCtx* child);
+  // contextName(c.Context): the stopCtx (no String method) when propagateCancel made one.
+  std::string parent_name(const GoNames& names) const;
   // cancelCtx.cancel; true if this call canceled c (false: it already was).
   bool cancel_base(bool remove_from_parent, Error err, Error cause);
   void add_child(CancelCtx* child);                                   // under mu
@@ -184,6 +207,7 @@ class TimerCtx final : public CancelCtx {
   TimerCtx(Package& pkg, Context* parent, Nanos deadline);
   std::optional<Nanos> Deadline() override { return deadline_; }
   void cancel(bool remove_from_parent, Error err, Error cause) override;
+  std::optional<std::string> String(const GoNames& names) const override;
   Nanos deadline() const { return deadline_; }
   rt::TimerId timer() const { return timer_; }  // under mu; kNoTimer once stopped
 
@@ -215,6 +239,7 @@ class ValueCtx final : public Context {
   Error Err() override { return forward([&] { return parent_->Err(); }); }
   Any Value(const Key& key) override;
   Error peek_err() const override { return forward([&] { return parent_->peek_err(); }); }
+  std::optional<std::string> String(const GoNames& names) const override;
   Key key() const { return key_; }
   int64_t val() const { return val_; }
 
@@ -230,6 +255,9 @@ class EmptyCtx final : public Context {
   rt::Chan* Done() override { return nullptr; }
   Error Err() override { return kNilError; }
   Any Value(const Key&) override { return Any::nil(); }
+  std::optional<std::string> String(const GoNames&) const override {
+    return kind_ == Kind::Background ? "context.Background" : "context.TODO";
+  }
 };
 
 class WithoutCancelCtx final : public Context {
@@ -239,6 +267,9 @@ class WithoutCancelCtx final : public Context {
   rt::Chan* Done() override { return nullptr; }
   Error Err() override { return kNilError; }
   Any Value(const Key& key) override;
+  std::optional<std::string> String(const GoNames& names) const override {
+    return forward([&] { return context_name(parent_, names); }) + ".WithoutCancel";
+  }
 };
 
 // A user-defined Context type (see Kind). Behaviour is chosen by kind.

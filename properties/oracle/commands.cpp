@@ -289,7 +289,7 @@ struct Observe final : Command {
         e.allowed = {kDone[static_cast<int>(o.done(n))]};
         break;
       }
-      case harness::Observe::Children: e.allowed = {std::to_string(o.children(n))}; break;
+      case harness::Observe::Children: e.allowed = {harness::children_text(o.children(n))}; break;
       case harness::Observe::Value: {
         auto v = o.value(n, key);
         e.what = fmt::format("value h{} {}", h, key_text(key));

@@ -3,7 +3,8 @@
 # (go vet and go test pass), a 1s, a 1min and a 1h timeout passing in seconds, a lost-cancel
 # finding asserted in Go (and the test failing when Go does not show it), several traces as
 # subtests of one test, a broken build reported as a build failure (exit 3), Go 1.23's API
-# (AfterFunc, Cause, WithoutCancel) passing under Go 1.23 and refused for --go 1.19, and a
+# (AfterFunc, Cause, WithoutCancel) passing under Go 1.23 and refused for --go 1.19, a
+# same-instant select tie forced the recorded way either way (with observe string), and a
 # model run that stops early refused (exit 2), never written as broken Go.
 bin=$1 src=$2 build=$3
 source "$(dirname "$0")/lib.sh"
@@ -168,6 +169,31 @@ expect 2 "--go 1.19 refuses it, naming the Go version it needs" -- \
 grep -q "op 2 (h2 = with_cancel_cause h1) needs Go 1.20 (context.WithCancelCause); --go 1.19 given" "$scratch/err" ||
   fail "the refusal does not name the op and Go 1.20"
 [[ -e app/api119/api119_test.go ]] && fail "a refused export left a file"
+# A select timeout on the instant its context's deadline expires (a timer tie): the default
+# schedule answers timeout, "schedule: 0 1" (the deadline's goroutine first) done. The Go
+# test forces each recorded order and asserts its answer; observe string, in a package of
+# another name (ties_test), prints the test's types as the model does.
+cat > app/server/testdata/tie_timeout.trace <<'T'
+ctxcheck-trace 1
+go 0:
+  h1 = background
+  h2 = with_timeout h1 5ms
+  h3 = with_value h2 keyA:1 7
+  observe string h3
+  observe children h3
+  select h2 5ms
+  cancel h2
+T
+{ cat app/server/testdata/tie_timeout.trace; echo 'schedule: 0 1'; } > app/server/testdata/tie_done.trace
+for t in timeout done; do
+  expect 0 "export-go --run: a same-instant select tie the recorded schedule answers $t" -- \
+    "$bin" export-go "app/server/testdata/tie_$t.trace" -o "app/ties/tie_${t}_test.go" --package ties_test --run
+  grep -qF "p.tieSelect(\"select h2\", 2, time.Duration(5000000), \"$t\")" "app/ties/tie_${t}_test.go" ||
+    fail "the tie answered $t is not forced and asserted"
+  grep -qF '"context.Background.WithDeadline(<time> [<duration>]).WithValue(ctxcheck_test.ctxcheckKeyA, int)"' \
+    "app/ties/tie_${t}_test.go" || fail "observe string is not asserted"
+  grep -q "Go agrees with the model" "$scratch/err" || fail "Go does not agree on the tie answered $t"
+done
 # A model run that stops early (here the trace's own step limit) is refused, not exported.
 { printf 'ctxcheck-trace 1\nmax-steps: 3\n'; sed 1d app/server/testdata/shutdown.trace; } > app/server/testdata/short.trace
 expect 2 "export-go refuses a model run that stopped early" -- \
