@@ -12,10 +12,12 @@
 namespace ctxcheck::harness {
 namespace {
 
-// Every program of exactly 3 ops over the default alphabet, DFS bound 2: plain (0), state
-// caching (1), sleep sets (2). The executions counter is the one-run ratio plain/reduced.
+// Every program of exactly 3 ops over the lifecycle alphabet (the default before the whole
+// language), DFS bound 2: plain (0), state caching (1), sleep sets (2). The executions
+// counter is the one-run ratio plain/reduced.
 void BM_ExploreSpace(benchmark::State& state) {
   SpaceOptions sp;
+  sp.alphabet = lifecycle_alphabet();
   sp.min_ops = sp.max_ops = 3;
   ExploreOptions o;
   o.state_caching = state.range(0) == 1;

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   auto t0 = std::chrono::steady_clock::now();
   Totals t;
-  Alphabet a = default_alphabet();
+  Alphabet a = lifecycle_alphabet();  // its measured figures (README) are of this alphabet
   for (uint32_t n = min_ops; n <= max_ops; ++n) {
     // A sample: the first `quota` programs with goroutines that a seeded hash keeps (1 in 8).
     uint64_t quota = sample == 0 ? 0 : sample / (max_ops - min_ops + 1);
