@@ -187,7 +187,7 @@ class Enumerator {
         each(is_cancelable, [&](uint32_t h) { op.a = h; with_op(b, op); });
         return;
       case OpKind::Drop:
-        return each([](HandleKind) { return true; }, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        return each(is_context, [&](uint32_t h) { op.a = h; with_op(b, op); });  // drop takes a context
       case OpKind::Reparent:  // onto another context
         return each(is_context, [&](uint32_t x) {
           each(is_context, [&](uint32_t y) {

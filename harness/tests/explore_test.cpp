@@ -37,7 +37,7 @@ go 1:
 TEST(Enumerate, CanonicalValidAndStable) {
   Alphabet a = default_alphabet();
   // Pinned: a change in these counts changes what `explore --ops N` means.
-  const uint64_t expected[] = {24, 858, 44643};  // the whole language (lifecycle: 9, 122, 2364)
+  const uint64_t expected[] = {24, 857, 44543};  // the whole language (lifecycle: 9, 122, 2364)
   for (uint32_t n = 1; n <= 3; ++n) {
     std::set<std::string> seen;
     uint64_t last = 0;
