@@ -18,7 +18,7 @@
 namespace ctxcheck::harness {
 namespace {
 
-// The two workloads of issue 17, at bound 2: every program of 1..3 ops over the default
+// The two workloads of issue 17, at bound 2: every program of 1..3 ops over the lifecycle
 // alphabet, and its timer-tie program (two same-instant deadlines whose callbacks and an
 // AfterFunc start together: 185,856 schedules with plain DFS).
 ExploreCounts explore_workload(int64_t workload, const ExploreOptions& o) {
@@ -34,6 +34,7 @@ go 0:
     return explore_program(p, o, [](const Failure&) { return true; });
   }
   SpaceOptions sp;
+  sp.alphabet = lifecycle_alphabet();  // the default before the whole language (issue 19)
   sp.min_ops = 1;
   sp.max_ops = 3;
   return explore_space(

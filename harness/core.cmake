@@ -13,7 +13,7 @@ set(H ${CMAKE_CURRENT_SOURCE_DIR})
 ctxcheck_layer(catalog SOURCES ${H}/catalog/verdict.cpp DEPS fmt::fmt)
 ctxcheck_layer(util SOURCES ${H}/util/atomic_file.cpp ${H}/util/process.cpp DEPS fmt::fmt Boost::filesystem)
 ctxcheck_layer(program
-  SOURCES ${H}/program/program.cpp ${H}/program/text.cpp ${H}/program/generate.cpp ${H}/program/decode.cpp
+  SOURCES ${H}/program/program.cpp ${H}/program/text.cpp ${H}/program/generate.cpp ${H}/program/choice_offers.cpp ${H}/program/decode.cpp
   DEPS ctxcheck_catalog ctxcheck_util ctxcheck_runtime)
 # The independent reference of Go's rules (never model/): the sequential oracle and its judge.
 ctxcheck_layer(reference

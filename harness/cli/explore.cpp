@@ -70,6 +70,7 @@ class Reporter {
   // The exit code, after the summary (text, or JSON with the counts and the files).
   int finish(const ExploreCounts& c, double secs, bool complete, const ExecOptions& exec) const {
     for (const auto& [id, n] : by_id_) fmt::print(out_, "  {}: {} failing executions\n", id, n);
+    fmt::print(out_, "{}", c.generated.choices_text());
     fmt::print(out_, "{}", kept_files_text(sink_));
     if (c.nondeterminism)
       fmt::print(out_, "NONDETERMINISM: {} replays decided differently (a ctxcheck bug)\n", c.nondeterminism);
@@ -90,6 +91,8 @@ class Reporter {
                           {"reduction", a_.reduction},
                           {"bound", a_.bound},
                           {"files", kept_files_json(sink_)},
+                          {"choices", choices_json(c.generated)},
+                          {"warnings", c.generated.warnings()},
                           {"complete", complete},
                           {"seed", a_.seed},
                           {"seconds", secs},
@@ -224,6 +227,9 @@ int explore_command(const ExploreArgs& a) {
   o.exec.faults = *faults;
   o.exec.limits.keep_events = false;
   o.exec.limits.max_steps = a.max_steps;
+  for (const std::string& kind : a.withheld_choices)
+    for (size_t k = 0; k < kNumChoiceKinds; ++k)
+      if (rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)) == kind) o.exec.limits.withheld_choices |= 1u << k;
   if (!a.file.empty()) {
     if (a.ops != 0) throw UsageError("give a FILE or --ops, not both");
     return explore_one(a, o);
@@ -249,7 +255,7 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--ops", ex.ops, "Explore every program of up to N ops (besides h1 = background)")
       ->check(CLI::Range(1, 12));
   cmd->add_option("--min-ops", ex.min_ops, "Smallest program size to explore")->check(CLI::Range(1, 12));
-  cmd->add_option("--kinds", ex.kinds, "Op alphabet, comma-separated op names (default: ctxcheck's lifecycle ops)")
+  cmd->add_option("--kinds", ex.kinds, "Op alphabet, comma-separated op names, or lifecycle (the ops every fault is about; default: the whole language)")
       ->check(op_names_check(true));
   cmd->add_option("--goroutines", ex.goroutines, "Scripts per program, main included")->check(CLI::Range(1, 8));
   cmd->add_flag("--unsafe", ex.unsafe, "Add reparent to the alphabet");
@@ -276,6 +282,10 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--time", ex.time_limit, "Stop after this many seconds, after the program being explored (resume with --checkpoint)")
       ->check(CLI::Range(0.0, 1e9));
   cmd->add_option("--max-steps", ex.max_steps, "Scheduling steps per execution")->check(CLI::Range(100, 100000000));
+  cmd->add_option("--withhold-choices", ex.withheld_choices, "Test-only: choice kinds the model decides without offering them")
+      ->check(CLI::IsMember(choice_kind_names()))
+      ->delimiter(',')
+      ->group("");  // hidden: it plants a regression
   cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found");
   cmd->add_flag("--progress", f->progress, "Print a progress line every second");
   cmd->add_flag("--no-progress", f->no_progress, "Never print the progress line");

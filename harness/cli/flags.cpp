@@ -15,7 +15,7 @@ CLI::Validator fault_names_check() {
 
 CLI::Validator op_names_check(bool allow_default) {
   return flags::name_list(
-      "op", [allow_default](std::string_view n) { return (allow_default && n == "default") || op_by_name(n); },
+      "op", [allow_default](std::string_view n) { return (allow_default && (n == "default" || n == "lifecycle")) || op_by_name(n); },
       "op names as in a trace: with_cancel, cancel, ...");
 }
 

@@ -25,11 +25,9 @@ uint64_t mix(uint64_t a, uint64_t b) {
 // --json: the summary as one JSON object on stdout.
 // What the generator produced and the executions chose, per kind (zeros too).
 nlohmann::json generation_json(const GenerationCounts& counts) {
-  nlohmann::json ops = nlohmann::json::object(), choices = nlohmann::json::object();
+  nlohmann::json ops = nlohmann::json::object();
   for (size_t k = 0; k < counts.ops.size(); ++k) ops[std::string(op_name(static_cast<OpKind>(k)))] = counts.ops[k];
-  for (size_t k = 0; k < counts.choices.size(); ++k)
-    choices[std::string(rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)))] = counts.choices[k];
-  return {{"ops", ops}, {"choices", choices}};
+  return {{"ops", ops}, {"choices", choices_json(counts)}, {"warnings", counts.warnings()}};
 }
 void print_json_summary(const RunArgs& a, const model::FaultSet& faults, const CampaignSummary& sum,
                         const GenerationCounts& counts, const FailureSink& sink, int rc) {

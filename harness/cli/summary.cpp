@@ -31,4 +31,17 @@ nlohmann::json counts_by_id_json(const std::map<std::string, uint64_t>& by_id) {
   return j;
 }
 
+nlohmann::json choices_json(const GenerationCounts& counts) {
+  nlohmann::json choices = nlohmann::json::object();
+  for (size_t k = 0; k < counts.choices.size(); ++k)
+    choices[std::string(rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)))] = counts.choices[k];
+  return choices;
+}
+
+std::vector<std::string> choice_kind_names() {
+  std::vector<std::string> names;
+  for (size_t k = 0; k < kNumChoiceKinds; ++k) names.emplace_back(rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)));
+  return names;
+}
+
 }  // namespace ctxcheck::harness

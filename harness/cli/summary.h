@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/program/generate.h"
 #include "harness/sink/failure_sink.h"
 
 namespace ctxcheck::harness {
@@ -18,5 +19,9 @@ nlohmann::json kept_files_json(const FailureSink& sink);
 // Counts keyed "residue" (violations) and "finding:lost-cancel" (findings), split into
 // {"violations": {...}, "findings": {...}}.
 nlohmann::json counts_by_id_json(const std::map<std::string, uint64_t>& by_id);
+// {"schedule": N, ...}: decisions per choice kind (zeros too).
+nlohmann::json choices_json(const GenerationCounts& counts);
+// The choice kinds' names, in table order (for flags that take one).
+std::vector<std::string> choice_kind_names();
 
 }  // namespace ctxcheck::harness

@@ -144,7 +144,9 @@ class Enumerator {
       case Field::Duration: op.duration = kSecond; break;
       case Field::Deadline: op.deadline = kSecond; break;
       case Field::Cause: op.cause = limits::kFirstCause; break;
-      default: break;  // OptCause: none; key keyA:0, slot g0; value: the handle (with_op)
+      case Field::OptCause:  // none, then cause3 (the operand must then be a cause context)
+        return each_sub(2, [&](size_t i) { op.cause = i == 0 ? 0 : limits::kFirstCause; });
+      default: break;  // key keyA:0, slot g0; value: the handle (with_op)
     }
     generic(b, vis, op, next + 1);
   }
@@ -185,7 +187,7 @@ class Enumerator {
         each(is_cancelable, [&](uint32_t h) { op.a = h; with_op(b, op); });
         return;
       case OpKind::Drop:
-        return each([](HandleKind) { return true; }, [&](uint32_t h) { op.a = h; with_op(b, op); });
+        return each(is_context, [&](uint32_t h) { op.a = h; with_op(b, op); });  // drop takes a context
       case OpKind::Reparent:  // onto another context
         return each(is_context, [&](uint32_t x) {
           each(is_context, [&](uint32_t y) {
@@ -211,6 +213,17 @@ class Enumerator {
 
 Alphabet default_alphabet() {
   Alphabet a;
+  for (size_t i = 0; i < kNumOpKinds; ++i) {
+    auto k = static_cast<OpKind>(i);
+    // The root is implicit; keep only marks (the generator writes none); reparent is unsafe.
+    if (k == OpKind::Background || k == OpKind::Todo || k == OpKind::Keep || op_spec(k).unsafe()) continue;
+    a.kinds.push_back(k);
+  }
+  return a;
+}
+
+Alphabet lifecycle_alphabet() {
+  Alphabet a;
   a.kinds = {OpKind::WithCancel, OpKind::Cancel, OpKind::DeferCancel, OpKind::WithTimeout,
              OpKind::WithValue,  OpKind::AfterFunc, OpKind::Stop, OpKind::Go,
              OpKind::Wait, OpKind::Observe, OpKind::Gc};
@@ -219,6 +232,7 @@ Alphabet default_alphabet() {
 
 Alphabet parse_alphabet(const std::string& spec) {
   if (spec.empty() || spec == "default") return default_alphabet();
+  if (spec == "lifecycle") return lifecycle_alphabet();
   Alphabet a;
   std::string_view rest = spec;
   while (!rest.empty()) {

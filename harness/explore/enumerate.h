@@ -28,10 +28,15 @@ struct Alphabet {
   bool unsafe = false;       // reparent allowed (only if listed in kinds)
 };
 
-// with_cancel, cancel, defer, with_timeout, with_value, after_func, stop, go, wait,
-// observe, gc: the lifecycle ops every fault in the catalog is about.
+// The whole language: every op of the table but the implicit root (background, todo),
+// keep (a marker the generator never writes either) and the unsafe reparent.
 Alphabet default_alphabet();
-// "with_cancel,cancel,go" (op names as in traces); "default" or "" = default_alphabet().
+// with_cancel, cancel, defer, with_timeout, with_value, after_func, stop, go, wait,
+// observe, gc: the lifecycle ops every fault in the catalog is about (the default before
+// the whole language was affordable; `--kinds lifecycle`).
+Alphabet lifecycle_alphabet();
+// "with_cancel,cancel,go" (op names as in traces); "default" or "" = default_alphabet(),
+// "lifecycle" = lifecycle_alphabet().
 // Throws std::invalid_argument naming an unknown op.
 Alphabet parse_alphabet(const std::string& spec);
 std::string alphabet_to_string(const Alphabet& a);

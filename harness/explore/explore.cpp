@@ -19,6 +19,7 @@ ExploreCounts& ExploreCounts::operator+=(const ExploreCounts& o) {
   incomplete += o.incomplete;
   nondeterminism += o.nondeterminism;
   for (const auto& [id, n] : o.by_id) by_id[id] += n;
+  generated.merge(o.generated);
   return *this;
 }
 
@@ -37,10 +38,12 @@ ExploreCounts explore_program_with(const Program& p, rt::ChoiceSource& strategy,
                                    bool* stopped) {
   ExploreCounts c;
   c.programs = 1;
+  c.generated.add(p);
   if (stopped) *stopped = false;
   do {
     ExecResult r = execute(p, strategy, o.exec);
     ++c.executions;
+    c.generated.add(r.decisions);
     if (r.verdict != Verdict::Pass)
       for (const Expect& e : r.verdicts()) ++c.by_id[std::string(e.id())];
     if (r.verdict == Verdict::Finding) ++c.findings;

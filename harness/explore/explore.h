@@ -18,6 +18,7 @@
 #include "harness/executor/executor.h"
 #include "harness/explore/enumerate.h"
 #include "harness/explore/strategies.h"
+#include "harness/program/generate.h"
 #include "harness/program/program.h"
 
 namespace ctxcheck::harness {
@@ -46,6 +47,9 @@ struct ExploreCounts {
   // Executions per verdict id (each violation id, each distinct finding id of an
   // execution). Not kept in checkpoints.
   std::map<std::string, uint64_t> by_id;
+  // Choice kinds decided, and which the programs could offer but no execution branched on
+  // (GenerationCounts::warnings). Not kept in checkpoints either.
+  GenerationCounts generated;
   ExploreCounts& operator+=(const ExploreCounts& o);
 };
 

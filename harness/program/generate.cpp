@@ -1,4 +1,5 @@
 #include "harness/program/generate.h"
+#include "harness/program/choice_offers.h"
 
 #include <algorithm>
 
@@ -297,25 +298,54 @@ Program generate(uint64_t seed, const GenOptions& opts) {
 void GenerationCounts::add(const Program& p) {
   for (const auto& sc : p.scripts)
     for (const Op& op : sc.ops) ++ops[static_cast<size_t>(op.kind)];
+  std::array<bool, kNumChoiceKinds> offers = offerable_choices(p);
+  for (size_t k = 0; k < offers.size(); ++k) offerable[k] += offers[k];
 }
 
 void GenerationCounts::add(const std::vector<rt::Decision>& decisions) {
-  for (const rt::Decision& d : decisions) ++choices[static_cast<size_t>(d.kind)];
+  std::array<bool, kNumChoiceKinds> seen{};
+  for (const rt::Decision& d : decisions) {
+    ++choices[static_cast<size_t>(d.kind)];
+    seen[static_cast<size_t>(d.kind)] = true;
+  }
+  for (size_t k = 0; k < seen.size(); ++k) branched[k] += seen[k];
+  ++executions;
 }
 
 void GenerationCounts::merge(const GenerationCounts& other) {
   for (size_t k = 0; k < ops.size(); ++k) ops[k] += other.ops[k];
-  for (size_t k = 0; k < choices.size(); ++k) choices[k] += other.choices[k];
+  for (size_t k = 0; k < choices.size(); ++k) {
+    choices[k] += other.choices[k];
+    offerable[k] += other.offerable[k];
+    branched[k] += other.branched[k];
+  }
+  executions += other.executions;
+}
+
+std::vector<std::string> GenerationCounts::warnings() const {
+  std::vector<std::string> out;
+  for (size_t k = 0; k < choices.size(); ++k)
+    if (offerable[k] > 0 && branched[k] == 0)
+      out.push_back(fmt::format("warning: choice kind {} was never branched on (0 of {} executions; {} program{} offer it)",
+                                rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)), executions, offerable[k],
+                                offerable[k] == 1 ? " would" : "s would"));
+  return out;
 }
 
 std::string GenerationCounts::to_text() const {
   std::string out = "generated ops:";
   for (size_t k = 0; k < ops.size(); ++k)
     out += fmt::format("{} {} {}", k ? "," : "", op_name(static_cast<OpKind>(k)), ops[k]);
-  out += "\nchoices:";
+  return out + "\n" + choices_text();
+}
+
+std::string GenerationCounts::choices_text() const {
+  std::string out = "choices:";
   for (size_t k = 0; k < choices.size(); ++k)
     out += fmt::format("{} {} {}", k ? "," : "", rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)), choices[k]);
-  return out + "\n";
+  out += "\n";
+  for (const std::string& w : warnings()) out += w + "\n";
+  return out;
 }
 
 }  // namespace ctxcheck::harness

@@ -44,12 +44,21 @@ inline constexpr size_t kNumChoiceKinds = 0
     ;
 struct GenerationCounts {
   std::array<uint64_t, kNumOpKinds> ops{};
-  std::array<uint64_t, kNumChoiceKinds> choices{};
+  std::array<uint64_t, kNumChoiceKinds> choices{};  // decisions (each with >= 2 options)
+  // Per choice kind: programs that could offer it (offerable_choices, choice_offers.h) and
+  // executions that branched on it at least once; and the executions counted.
+  std::array<uint64_t, kNumChoiceKinds> offerable{}, branched{};
+  uint64_t executions = 0;
   void add(const Program& p);
-  void add(const std::vector<rt::Decision>& decisions);
+  void add(const std::vector<rt::Decision>& decisions);  // one execution's
   void merge(const GenerationCounts& other);
-  // "generated ops: background 10, ...\nchoices: schedule 1234, ...\n" (every kind, zeros too).
+  // "generated ops: background 10, ...\nchoices: schedule 1234, ...\n" (every kind, zeros
+  // too), then the warnings.
   std::string to_text() const;
+  std::string choices_text() const;  // the choices line and the warnings (explore's summary)
+  // One line per kind some program could offer but no execution branched on: "warning:
+  // choice kind map-order was never branched on (0 of 20 executions; 3 programs would offer it)".
+  std::vector<std::string> warnings() const;
 };
 
 }  // namespace ctxcheck::harness

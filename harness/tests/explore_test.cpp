@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,8 @@
 #include "harness/util/atomic_file.h"
 #include "harness/explore/dfs.h"
 #include "harness/explore/pct.h"
+#include "harness/program/choice_offers.h"
+#include "harness/program/generate.h"
 
 namespace ctxcheck::harness {
 namespace {
@@ -34,7 +37,7 @@ go 1:
 TEST(Enumerate, CanonicalValidAndStable) {
   Alphabet a = default_alphabet();
   // Pinned: a change in these counts changes what `explore --ops N` means.
-  const uint64_t expected[] = {9, 122, 2364};
+  const uint64_t expected[] = {24, 857, 44543};  // the whole language (lifecycle: 9, 122, 2364)
   for (uint32_t n = 1; n <= 3; ++n) {
     std::set<std::string> seen;
     uint64_t last = 0;
@@ -218,42 +221,46 @@ struct KillRow {
   std::string program;
 };
 
-// The alphabet each fault is hunted with: the ops its bug is about (exhausting every
-// program of 5 ops over the whole alphabet takes hours). Every fault of the catalog must
-// have an entry: a new fault without one fails the test.
-const std::map<std::string, std::string> kHuntAlphabet = {
-    {"skip-removal", "with_cancel,cancel"},
-    {"early-return", "with_cancel,cancel"},
-    {"children-not-canceled", "with_cancel,cancel"},
-    {"register-into-canceled", "with_cancel,cancel,go"},
-    {"wrong-removal-identity", "with_cancel,with_timeout,cancel"},
-    {"timer-not-stopped", "with_timeout,cancel"},
-    {"afterfunc-twice", "with_cancel,cancel,after_func,stop"},
-    {"stop-wrong-value", "with_cancel,cancel,after_func,stop"},
-    {"watcher-never-exits", "with_cancel,cancel,custom"},
-    {"err-done-swapped", "with_cancel,cancel,go,wait"},
-    {"value-outer-wins", "with_value,observe"},
-    {"reparent-cycle", "with_cancel,cancel"},
-    {"wrong-child-cause", "with_timeout_cause,with_cancel,wait"},  // the cause of an expiry
-    {"timer-cancels-child", "with_timeout,with_cancel,wait"},
+// The alphabet each fault is hunted with (the ops its bug is about: exhausting every
+// program of 5 ops over the whole alphabet takes hours), and the N and bound it is found
+// at, from harness/tests/vectors/kill_table.txt, which writers.sh and ci/kill-matrix read
+// too. Every fault of the catalog must have a row: a new fault without one fails the test.
+struct HuntRow {
+  std::string alphabet;
+  uint32_t n = 0, bound = 0;
 };
+std::map<std::string, HuntRow> read_kill_table() {
+  std::map<std::string, HuntRow> rows;
+  std::istringstream in(read_file(CTXCHECK_SOURCE_DIR "/harness/tests/vectors/kill_table.txt"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream words(line);
+    std::string fault;
+    HuntRow r;
+    words >> fault >> r.alphabet >> r.n >> r.bound;
+    EXPECT_TRUE(words && !r.alphabet.empty()) << "kill_table.txt: bad row: " << line;
+    rows[fault] = r;
+  }
+  return rows;
+}
 
 TEST(KillTable, EveryFaultFoundWithFiveOpsAndBoundTwo) {
   std::vector<KillRow> rows;
+  const std::map<std::string, HuntRow> table = read_kill_table();
   for (model::Fault f : model::all_faults()) {
     std::string name(model::name_of(f));
-    auto it = kHuntAlphabet.find(name);
-    ASSERT_NE(it, kHuntAlphabet.end()) << "fault " << name << " has no hunt alphabet in the kill table";
+    auto it = table.find(name);
+    ASSERT_NE(it, table.end()) << "fault " << name << " has no row in harness/tests/vectors/kill_table.txt";
     KillRow row;
     row.fault = name;
-    row.alphabet = it->second;
+    row.alphabet = it->second.alphabet;
     auto t0 = std::chrono::steady_clock::now();
     std::optional<Failure> found;
     // Smallest N first, then the smallest bound that finds it at that N.
     for (uint32_t n = 1; n <= 5 && !found; ++n)
     for (uint32_t bound = 0; bound <= 2 && !found; ++bound) {
       SpaceOptions sp;
-      sp.alphabet = parse_alphabet(it->second);
+      sp.alphabet = parse_alphabet(row.alphabet);
       sp.min_ops = sp.max_ops = n;
       ExploreOptions o;
       o.bound = bound;
@@ -270,6 +277,8 @@ TEST(KillTable, EveryFaultFoundWithFiveOpsAndBoundTwo) {
           [](SpacePosition, const ExploreCounts&) { return true; });
     }
     ASSERT_TRUE(found) << name << " was not found with N <= 5 ops and bound <= 2";
+    EXPECT_EQ(std::make_pair(row.n, row.bound), std::make_pair(it->second.n, it->second.bound))
+        << name << ": found at (N, bound) other than kill_table.txt says";
     ExecOptions eo;
     eo.faults = model::FaultSet::of(f);
     ShrinkResult s = shrink(found->program, eo, found->result.expect());
@@ -291,6 +300,107 @@ TEST(KillTable, EveryFaultFoundWithFiveOpsAndBoundTwo) {
   for (const KillRow& r : rows)
     fmt::print("| {} | {} | {} | {} | {} | {:.0f} |\n", r.fault, r.alphabet, r.n, r.bound, r.minimal_ops, r.ms);
   for (const KillRow& r : rows) fmt::print("# {}\n{}\n", r.fault, r.program);
+}
+
+// ---- choice kinds never branched on ----
+
+constexpr size_t kMapOrder = static_cast<size_t>(rt::ChoiceKind::MapOrder);
+
+// Answers option 0 at every decision: main runs unpreempted, the case the rules of
+// offerable_choices are written for.
+class FirstOption final : public rt::ChoiceSource {
+ public:
+  uint32_t choose(const rt::ChoicePoint&) override { return 0; }
+};
+
+TEST(ChoiceOffers, HandBuiltPrograms) {
+  auto offers = [](const char* text) { return offerable_choices(parse_program(text)); };
+  auto map_order = offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n"
+                          "  h3 = with_cancel h2\n  h4 = with_value h2 keyA:1 1\n  h5 = with_timeout h4 1s\n  cancel h2\n");
+  EXPECT_TRUE(map_order[kMapOrder]);
+  // One child only; two children but a cancel of one of them first; a 0s timeout (done at once).
+  EXPECT_FALSE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  h3 = with_cancel h2\n"
+                      "  cancel h2\n")[kMapOrder]);
+  EXPECT_FALSE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  h3 = with_cancel h2\n"
+                      "  h4 = with_cancel h2\n  cancel h3\n  cancel h2\n")[kMapOrder]);
+  EXPECT_FALSE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  h3 = with_cancel h2\n"
+                      "  h4 = with_timeout h2 0s\n  cancel h2\n")[kMapOrder]);
+  auto tie = offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n"
+                    "  h3 = with_deadline h1 @1s\n  wait h3\n");
+  EXPECT_TRUE(tie[static_cast<size_t>(rt::ChoiceKind::TimerTie)]);
+  EXPECT_FALSE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n"
+                      "  h3 = with_timeout h1 2s\n  wait h3\n")[static_cast<size_t>(rt::ChoiceKind::TimerTie)]);
+}
+
+// The rules are sufficient conditions: whatever they mark, the unpreempted execution of a
+// generated program really branches on.
+TEST(ChoiceOffers, WhatTheRulesMarkIsBranchedOn) {
+  std::array<uint64_t, kNumChoiceKinds> marked{};
+  for (uint64_t seed = 1; seed <= 3000; ++seed) {
+    GenOptions g;
+    g.swarm = true;
+    g.well_formed = seed % 2 == 0;
+    Program p = generate(seed, g);
+    std::array<bool, kNumChoiceKinds> offers = offerable_choices(p);
+    FirstOption first;
+    ExecOptions eo;
+    eo.limits.keep_events = false;
+    ExecResult r = execute(p, first, eo);
+    std::array<bool, kNumChoiceKinds> branched{};
+    for (const rt::Decision& d : r.decisions) branched[static_cast<size_t>(d.kind)] = true;
+    for (size_t k = 0; k < kNumChoiceKinds; ++k) {
+      marked[k] += offers[k];
+      EXPECT_TRUE(!offers[k] || branched[k] || r.outcome != rt::Outcome::Ok || r.verdict == Verdict::Violation)
+          << rt::choice_kind_name(static_cast<rt::ChoiceKind>(k)) << " marked but not branched on:\n" << print_program(p);
+    }
+  }
+  // Each rule fires on some of them (else this test checks nothing).
+  for (rt::ChoiceKind k : {rt::ChoiceKind::Schedule, rt::ChoiceKind::MapOrder, rt::ChoiceKind::TimerTie})
+    EXPECT_GT(marked[static_cast<size_t>(k)], 0u) << rt::choice_kind_name(k);
+}
+
+ExploreCounts explore_space_of(uint32_t ops, const std::string& kinds, uint32_t withheld) {
+  SpaceOptions sp;
+  sp.alphabet = parse_alphabet(kinds);
+  sp.max_ops = ops;
+  ExploreOptions o;
+  o.bound = 1;
+  o.stop_at_failure = false;
+  o.exec.limits.keep_events = false;
+  o.exec.limits.withheld_choices = withheld;
+  return explore_space(sp, o, [](const Failure&, SpacePosition) { return true; },
+                       [](SpacePosition, const ExploreCounts&) { return true; });
+}
+
+// The regression planted: the model stops offering map-order (every cancel walks its
+// children in insertion order). Every check still passes; only the warning tells.
+TEST(ChoiceOffers, AMapOrderNoLongerOfferedIsWarnedAbout) {
+  ExploreCounts planted = explore_space_of(4, "with_cancel,cancel", 1u << kMapOrder);
+  EXPECT_EQ(planted.violations, 0u);
+  std::vector<std::string> w = planted.generated.warnings();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].rfind("warning: choice kind map-order was never branched on (0 of ", 0), 0u) << w[0];
+  ExploreCounts normal = explore_space_of(4, "with_cancel,cancel", 0);
+  EXPECT_TRUE(normal.generated.warnings().empty()) << normal.generated.warnings().front();
+  EXPECT_GT(normal.generated.branched[kMapOrder], 0u);
+}
+
+TEST(ChoiceOffers, NoWarningOnTheDefaultAlphabetOrRun) {
+  ExploreCounts c = explore_space_of(2, "default", 0);
+  EXPECT_TRUE(c.generated.warnings().empty()) << c.generated.warnings().front();
+  GenerationCounts run;  // as `ctxcheck run` tallies: swarm programs, seeded choices
+  for (uint64_t seed = 1; seed <= 2000; ++seed) {
+    GenOptions g;
+    g.swarm = true;
+    Program p = generate(seed, g);
+    rt::PrngChoices choices(seed);
+    ExecOptions eo;
+    eo.limits.keep_events = false;
+    run.add(p);
+    run.add(execute(p, choices, eo).decisions);
+  }
+  EXPECT_TRUE(run.warnings().empty()) << run.warnings().front();
+  EXPECT_GT(run.offerable[kMapOrder], 0u);
 }
 
 // The shrinker against the hand-written minimal cases: every regression trace with a

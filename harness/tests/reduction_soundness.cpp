@@ -134,7 +134,7 @@ struct Space {
 
 // Checks the space (or its sample): the k-th program checked overall belongs to part k % parts.
 void check_space(const Space& s, const CheckOptions& c, Totals& t) {
-  Alphabet a = default_alphabet();
+  Alphabet a = lifecycle_alphabet();  // its measured figures (README) are of this alphabet
   uint64_t k = 0;
   auto visit = [&](const Program& p) {
     bool caught = c.mutant && t.differ > 0;  // the mutant needs one difference, not all

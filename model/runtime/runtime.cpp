@@ -336,7 +336,7 @@ uint32_t Runtime::choose(ChoiceKind kind, std::span<const uint32_t> options, boo
 }
 
 uint32_t Runtime::decide(ChoiceKind kind, std::span<const uint32_t> options, bool preemptive, bool& pruned) {
-  if (options.size() <= 1) return 0;
+  if (options.size() <= 1 || (limits_.withheld_choices >> static_cast<uint32_t>(kind) & 1) != 0) return 0;
   uint32_t n = static_cast<uint32_t>(options.size());
   StateHashThunk hash;
   if (hashing()) hash = {[](void* rt) { return static_cast<Runtime*>(rt)->state_hash(); }, this};

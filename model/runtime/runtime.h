@@ -120,6 +120,10 @@ struct Limits {
   uint64_t max_steps = kDefaultMaxSteps;
   uint32_t max_goroutines = 4096;
   bool keep_events = true;  // off: only the hash is kept (fuzzing speed)
+  // Test-only: choice kinds (bit 1 << ChoiceKind) the runtime decides as option 0 without
+  // offering them, to plant "a kind is no longer offered" (the regression the campaign's
+  // never-branched-on warning is for).
+  uint32_t withheld_choices = 0;
 };
 
 struct BlockedGoroutine {

@@ -17,6 +17,7 @@ else()
   # these need the g++/clang test builds (replay drivers, property_tests)
   ctxcheck_e2e(bad_input)
   set_property(TEST e2e.bad_input APPEND PROPERTY LABELS badinput)  # ctest -L badinput
+  ctxcheck_e2e(choice_warning)
   ctxcheck_e2e(convert)
   ctxcheck_e2e(crash_signature)
   ctxcheck_e2e(export_go RESOURCE_LOCK go_toolchain)  # one `go test` at a time (export.cmake)

@@ -10,15 +10,10 @@ cd "$scratch"
 fuzz="$build/fuzzers/replay_fuzz_faults"
 [[ -x "$fuzz" ]] || { echo "FAIL: $fuzz is not built (ninja -C $build replay_fuzz_faults)"; exit 1; }
 # README's kill table: the op alphabet, program size and bound that find each fault.
-declare -A hunt=(
-  [skip-removal]="with_cancel,cancel 3 0"            [early-return]="with_cancel,cancel 3 0"
-  [children-not-canceled]="with_cancel,cancel 3 0"   [register-into-canceled]="with_cancel,cancel,go 4 1"
-  [wrong-removal-identity]="with_cancel,with_timeout,cancel 2 0" [timer-not-stopped]="with_timeout,cancel 1 0"
-  [afterfunc-twice]="with_cancel,cancel,after_func,stop 2 0" [stop-wrong-value]="with_cancel,cancel,after_func,stop 2 0"
-  [watcher-never-exits]="with_cancel,cancel,custom 3 0" [err-done-swapped]="with_cancel,cancel,go,wait 4 1"
-  [value-outer-wins]="with_value,observe 3 0"        [reparent-cycle]="with_cancel,cancel 4 0"
-  [wrong-child-cause]="with_timeout_cause,with_cancel,wait 3 0" [timer-cancels-child]="with_timeout,with_cancel,wait 2 0"
-)
+declare -A hunt=()
+while read -r fault kinds ops bound; do
+  [[ -z "$fault" || "$fault" == \#* ]] || hunt[$fault]="$kinds $ops $bound"
+done <"$src/harness/tests/vectors/kill_table.txt"
 replays() {  # replays WRITER FAULT FILE...: each file replays as recorded and names FAULT
   local writer=$1 fault=$2 f; shift 2
   [[ $# -gt 0 && -f "$1" ]] || { fail "$fault: $writer wrote no case"; return; }
