@@ -24,6 +24,7 @@ struct Space {
   SpaceOptions space;
   ExploreOptions o;
   Space() {
+    space.alphabet = lifecycle_alphabet();  // 131 programs (the whole language: 881)
     space.min_ops = 1;
     space.max_ops = 2;
     o.exec.faults = model::FaultSet::of(model::Fault::SkipRemoval);
