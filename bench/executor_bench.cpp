@@ -19,21 +19,30 @@ namespace {
 
 // 64 generated programs of ~16 ops over 3 goroutines (the fuzzers' typical input), each
 // under a seeded random schedule; events off (as in fuzzing). Arg: end phase on/off.
-void BM_ExecuteGenerated(benchmark::State& state) {
+// Runs the 64 programs generate(1..64, g) round-robin, execution n under PrngChoices(n),
+// and calls per_execution(program, result) after each; returns the number of executions.
+template <class PerExecution>
+uint64_t execute_generated(benchmark::State& state, const GenOptions& g, const ExecOptions& o, PerExecution per_execution) {
   std::vector<Program> programs;
-  for (uint64_t s = 1; s <= 64; ++s) programs.push_back(generate(s, GenOptions{}));
-  ExecOptions o;
-  o.limits.keep_events = false;
-  o.end_phase = state.range(0) != 0;
-  uint64_t n = 0, steps = 0;
+  for (uint64_t s = 1; s <= 64; ++s) programs.push_back(generate(s, g));
+  uint64_t n = 0;
   for (auto _ : state) {
     const Program& p = programs[n % programs.size()];
     rt::PrngChoices c(n);
     ExecResult r = execute(p, c, o);
-    steps += r.stats.steps;
     benchmark::DoNotOptimize(r.verdict);
+    per_execution(p, r);
     ++n;
   }
+  return n;
+}
+
+void BM_ExecuteGenerated(benchmark::State& state) {
+  ExecOptions o;
+  o.limits.keep_events = false;
+  o.end_phase = state.range(0) != 0;
+  uint64_t steps = 0;
+  uint64_t n = execute_generated(state, GenOptions{}, o, [&](const Program&, const ExecResult& r) { steps += r.stats.steps; });
   state.counters["executions/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
   state.counters["steps/exec"] = benchmark::Counter(static_cast<double>(steps) / static_cast<double>(n ? n : 1));
   state.SetLabel(o.end_phase ? "with end phase" : "no end phase");
@@ -48,20 +57,11 @@ BENCHMARK(BM_ExecuteGenerated)->Arg(1)->Arg(0)->Unit(benchmark::kMicrosecond);
 void BM_CostPerOp(benchmark::State& state) {
   GenOptions g;
   g.ops = static_cast<uint32_t>(state.range(0));
-  std::vector<Program> programs;
-  for (uint64_t s = 1; s <= 64; ++s) programs.push_back(generate(s, g));
   ExecOptions o;
   o.limits.keep_events = false;
   o.incremental_checks = state.range(1) != 0;
-  uint64_t n = 0, ops = 0;
-  for (auto _ : state) {
-    const Program& p = programs[n % programs.size()];
-    rt::PrngChoices c(n);
-    ExecResult r = execute(p, c, o);
-    benchmark::DoNotOptimize(r.verdict);
-    ops += p.op_count();
-    ++n;
-  }
+  uint64_t ops = 0;
+  uint64_t n = execute_generated(state, g, o, [&](const Program& p, const ExecResult&) { ops += p.op_count(); });
   state.counters["executions/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
   state.counters["time/op"] = benchmark::Counter(static_cast<double>(ops),  // printed as seconds: 1.2u = 1.2 us
                                                  benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
