@@ -99,8 +99,23 @@ rt::Chan* CancelCtx::Done() {
 }
 
 Error CancelCtx::Err() {
-  // An atomic load is ~5x faster than a mutex, which can matter in tight loops.
-  return static_cast<Error>(err_.load());
+  // Go (the newest context.go):
+  //   // An atomic load is ~5x faster than a mutex, which can matter in tight loops.
+  //   if err := c.err.Load(); err != nil {
+  //     // Ensure the done channel has been closed before returning a non-nil error.
+  //     <-c.Done()
+  //     return err.(error)
+  //   }
+  //   return nil
+  // cancel stores err before it closes done (both under c.mu), so a concurrent Err that
+  // sees the error waits here until the close: Err never reports an error while Done is
+  // still open. Go 1.23 gets the same from reading err under c.mu (README: Go 1.23 beside
+  // the newest context.go).
+  if (Error err = static_cast<Error>(err_.load()); err != kNilError) {
+    Done()->recv();
+    return err;
+  }
+  return kNilError;
 }
 
 bool CancelCtx::done_closed() const {

@@ -607,6 +607,31 @@ TEST(Context, ChildrenMapOrderIsExplored) {
   EXPECT_EQ(orders.size(), 6u);
 }
 
+// The newest cancelCtx.Err: an Err that loads a non-nil err receives from Done before it
+// returns, so a reader running beside cancel (between its store of err and its close of
+// done) never sees the error while Done is open. With Done made before the cancel (close
+// of the channel) and without (the store of closedchan, where Err's Done takes the mutex).
+TEST(Context, ErrNeverReturnsAnErrorBeforeDoneIsClosed) {
+  int saw_error = 0;
+  for (bool make_done : {true, false}) {
+    under_schedules([&](Package& pkg) {
+      auto c = pkg.WithCancel(pkg.Background());
+      if (make_done) c.ctx->Done();
+      auto* cc = static_cast<CancelCtx*>(c.ctx);
+      rt::Runtime::current().go(rt::GoKind::Program, "reader", [cc, &saw_error] {
+        for (int i = 0; i < 8; ++i) {
+          if (cc->Err() == kNilError) continue;
+          ++saw_error;
+          EXPECT_TRUE(cc->done_closed()) << "Err returned an error while Done is still open";
+          return;
+        }
+      });
+      c.cancel(kNilError);
+    });
+  }
+  EXPECT_GT(saw_error, 0) << "no schedule let the reader see the error";
+}
+
 TEST(Context, DeterministicAcrossRuns) {
   auto body = [](Package& pkg) {
     auto root = pkg.WithCancel(pkg.Background());
