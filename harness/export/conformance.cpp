@@ -244,9 +244,10 @@ std::string test_source(Run& r) {
   }
   src += fmt::format(
       "\t}})\n\tfmt.Printf(\"ctxcheck-go: {} programs, %d observations compared, %d racy in the model (logged "
-      "only), %d not compared after a stall, %d same-instant select ties forced and asserted, go test ran %.1fs\\n\", "
+      "only), %d not compared after a stall, %d same-instant select ties forced and asserted, %d select timeouts "
+      "held back (an earlier step ran after their real time), go test ran %.1fs\\n\", "
       "atomic.LoadInt64(&ctxcheckCompared), atomic.LoadInt64(&ctxcheckRacy), atomic.LoadInt64(&ctxcheckStalled), "
-      "atomic.LoadInt64(&ctxcheckTiesForced), "
+      "atomic.LoadInt64(&ctxcheckTiesForced), atomic.LoadInt64(&ctxcheckSelectsHeld), "
       "time.Since(start).Seconds())\n\tfmt.Printf(\"ctxcheck-go: compared per kind: %s\\n\", ctxcheckKindCounts())\n}}\n",
       cases.size());
   for (const Case& c : cases) src += "\n" + go_program_func(c.program, c.expect, c.name, r.args.scale);

@@ -626,9 +626,9 @@ std::string turn_op_code(Emitter& x, size_t s, size_t i, const Op& op) {
     }
     case OpKind::Select: {
       std::string label = fmt::format("select h{}", op.a);
-      return fmt::format("{}done{} := {}.Done()\n\t\tp.release({})\n\t\tgot{} := p.selectDone(done{}, p.vt[{}]+{})\n\t\t"
-                         "{}{}\n\t\tp.release({})",
-                         take, i, H(op.a), k, i, i, k, go_dur(op.duration), take_r,
+      return fmt::format("{}done{} := {}.Done()\n\t\tp.release({})\n\t\tgot{} := p.selectDone(done{}, {}, {}, p.vt[{}]+{})"
+                         "\n\t\t{}{}\n\t\tp.release({})",
+                         take, i, H(op.a), k, i, i, k, kr, k, go_dur(op.duration), take_r,
                          x.check(s, i, label, fmt::format("got{}", i)), kr);
     }
     default: {

@@ -159,6 +159,7 @@ func ctxcheckNilCause(cancel func(error)) func() { return func() { cancel(nil) }
 
 var ctxcheckCompared, ctxcheckRacy, ctxcheckStalled int64 // asserted / racy (logged) / lost timing (logged)
 var ctxcheckTiesForced int64                              // same-instant select ties forced the recorded way, then asserted
+var ctxcheckSelectsHeld int64                             // select timeouts held back: an earlier step ran after their time
 
 var ctxcheckKinds sync.Map // kind of observation ("err", "stop", "after_func", ...) -> *int64 compared
 
@@ -773,14 +774,37 @@ func (p *ctxcheckProg) park(done <-chan struct{}, what string) {
 }
 
 // selectDone is select { case <-done: case <-time.After(...) } with the timeout at virtual
-// time target; "over" when the program ended first.
-func (p *ctxcheckProg) selectDone(done <-chan struct{}, target time.Duration) string {
+// time target, in a goroutine whose select began at step k and returns at step kr; "over"
+// when the program ended first. On the model's clock the timeout cannot fire while another
+// goroutine still has a step due before target (time moves only when every goroutine is
+// blocked), so the timer is armed once the last such step ran: at target's real time, or,
+// when that step's turn came late (a loaded machine hands turns over slowly), as long
+// after it as the virtual gap from that step to target maps to. ctxcheckSelectsHeld counts
+// the selects whose timer would have fired before that step ran.
+func (p *ctxcheckProg) selectDone(done <-chan struct{}, k, kr int, target time.Duration) string {
 	select {
 	case <-done:
 		return "done"
 	default:
 	}
-	timer := time.NewTimer(time.Until(p.at(target)))
+	at := p.at(target)
+	if m := p.lastStepBefore(k, kr, target); m >= 0 {
+		select {
+		case <-p.turns[m+1]:
+		case <-done:
+			return "done"
+		case <-p.over:
+			return "over"
+		}
+		ran := time.Now()
+		if ran.After(at) { // the real timer would have fired before step m ran
+			atomic.AddInt64(&ctxcheckSelectsHeld, 1)
+		}
+		if late := ran.Add(p.clock.offset(target) - p.clock.offset(p.vt[m])); late.After(at) {
+			at = late
+		}
+	}
+	timer := time.NewTimer(time.Until(at))
 	defer timer.Stop()
 	select {
 	case <-done:
@@ -790,6 +814,20 @@ func (p *ctxcheckProg) selectDone(done <-chan struct{}, target time.Duration) st
 	case <-p.over:
 		return "over"
 	}
+}
+
+// lastStepBefore is the last step between k and kr (kr < 0: the end) due before virtual
+// time target, or -1.
+func (p *ctxcheckProg) lastStepBefore(k, kr int, target time.Duration) int {
+	if kr < 0 {
+		kr = len(p.vt)
+	}
+	for m := kr - 1; m > k; m-- {
+		if p.vt[m] < target {
+			return m
+		}
+	}
+	return -1
 }
 
 // finish: the test goroutine's script returned. Wait for every step of the order, then
