@@ -29,7 +29,7 @@ add_test(NAME go.unmasked
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/go_unmasked ${PROJECT_BINARY_DIR}/go-unmasked)
 # The Go helpers every exported test carries are gofmt-clean and pass go vet.
 add_test(NAME go.helpers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/go_helpers_vet.sh
-         ${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.go)
+         ${CMAKE_CURRENT_SOURCE_DIR}/export/go_helpers.go ${CMAKE_CURRENT_SOURCE_DIR}/tests/go_helpers_select_test.go)
 # One Go test at a time (each runs `go test` on both cores), but beside the other tests: as
 # RUN_SERIAL they left a core idle for ~3 min of every CI run. One more test beside them is
 # a load the exported tests bear: they space the model's instants apart in real time
