@@ -17,7 +17,7 @@ ctxcheck_layer(program
   DEPS ctxcheck_catalog ctxcheck_util ctxcheck_runtime)
 # The independent reference of Go's rules (never model/): the sequential oracle and its judge.
 ctxcheck_layer(reference
-  SOURCES ${H}/reference/oracle.cpp ${H}/reference/judge.cpp ${H}/reference/collector.cpp
+  SOURCES ${H}/reference/oracle.cpp ${H}/reference/judge.cpp ${H}/reference/trees.cpp ${H}/reference/collector.cpp
   DEPS ctxcheck_program)
 ctxcheck_layer(invariants
   SOURCES ${H}/invariants/checks.cpp ${H}/invariants/chains.cpp ${H}/invariants/view.cpp ${H}/invariants/program_checks.cpp

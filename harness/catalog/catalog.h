@@ -49,9 +49,10 @@ namespace ctxcheck::harness {
     "after the program ends and drops everything, GC returns the heap to its baseline", "end")  \
   X(Termination, "termination", "bounded steps; no deadlock on model locks; no model panic", "step, end") \
   X(Oracle, "oracle",                                                                          \
-    "what main observes (err, cause, value, deadline, done, children, select and stop results) " \
-    "agrees with an independent sequential reference of Go's context package, for every op of " \
-    "main it can judge (harness/reference/judge.h)", "end")                                   \
+    "what the goroutines observe (err, cause, value, deadline, done, children, select and stop " \
+    "results) agrees with an independent sequential reference of Go's context package, for " \
+    "every op it can judge: main's, and each goroutine's while the goroutines that run at once " \
+    "touch disjoint context trees (harness/reference/judge.h)", "end")                         \
   X(GcReference, "gc-reference",                                                               \
     "every GC cycle marks, queues and frees exactly the objects a reference collector of Go's " \
     "finalizer rules does on the same heap (harness/reference/collector.h)", "step, end")

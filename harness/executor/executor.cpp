@@ -251,18 +251,19 @@ void record_options(Program& program, const ExecOptions& opts) {
 
 namespace {
 
-// oracle: main's observations against the independent sequential reference (judge.h), for
-// an execution that ran to its end (main may be parked forever: the reference says so too).
+// oracle: the observations against the independent sequential reference (judge.h), for an
+// execution that ran to its end (a goroutine may be parked forever: the reference says so too).
 std::optional<ViolationReport> oracle_disagreement(const Program& program, const ExecResult& out) {
   std::vector<reference::Printed> printed;
   for (const Observation& o : out.observations)
-    if (o.script == 0 && o.what != "goroutines") printed.push_back({static_cast<size_t>(o.op), &o.what, &o.value});
+    if (o.what != "goroutines")
+      printed.push_back({static_cast<size_t>(o.script), static_cast<size_t>(o.op), &o.what, &o.value});
   std::optional<reference::Disagreement> d = reference::first_disagreement(reference::judge(program), printed);
   if (!d) return std::nullopt;
   ViolationReport r;
   r.id = Invariant::Oracle;
   r.message = std::move(d->message);
-  r.at.script = 0;
+  r.at.script = static_cast<int32_t>(d->script);
   r.at.op = static_cast<int32_t>(d->op);
   return r;
 }

@@ -1,12 +1,14 @@
 #include "harness/reference/judge.h"
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 
 #include <fmt/format.h>
 
 #include "harness/program/text.h"
 #include "harness/reference/oracle.h"
+#include "harness/reference/trees.h"
 
 namespace ctxcheck::reference {
 
@@ -21,135 +23,198 @@ std::vector<std::string> allowed(const ErrObs& o) {
   return v;
 }
 
+// The virtual clock moves only when every judged goroutine waits: to the earliest instant
+// one of them wakes, firing every deadline up to it (Oracle::sleep).
 class Judge {
  public:
-  explicit Judge(const harness::Program& p) : p_(p), node_(p.max_handle() + 1, -1) {}
+  explicit Judge(const harness::Program& p) : p_(p), node_(p.max_handle() + 1, -1), runs_(p.scripts.size()) {
+    out_.scripts.resize(std::max<size_t>(p.scripts.size(), 1));
+    if (p.scripts.size() > 1) out_.refused = shared_tree(p).value_or("");
+  }
 
   Judgement run() {
-    const auto& ops = p_.scripts.empty() ? std::vector<Op>{} : p_.scripts[0].ops;
-    out_.judged_ops = ops.size();  // also when main blocks forever: nothing after it may print
-    for (size_t i = 0; i < ops.size() && step(i, ops[i]); ++i)
-      if (!out_.stopped.empty()) break;
+    if (p_.scripts.empty()) return std::move(out_);
+    start(0);
+    do {
+      while (!runnable_.empty()) {
+        size_t s = runnable_.front();
+        runnable_.pop_front();
+        run_script(s);
+      }
+    } while (advance_clock());
     return std::move(out_);
   }
 
  private:
-  // One op; false when main blocks there forever.
-  bool step(size_t i, const Op& op) {
+  enum class Phase : uint8_t { NotStarted, Runnable, Blocked, Done };
+  struct Run {
+    Phase phase = Phase::NotStarted;
+    size_t pc = 0;                   // the next op
+    int64_t wake = 0;                // Blocked: the instant it wakes
+    bool stop_on_wake = false;       // woken by a timer's cancellation: judging stops there
+    const char* woken_why = "";
+    std::vector<const Op*> defers;
+  };
+
+  const std::vector<Op>& ops(size_t s) const { return p_.scripts[s].ops; }
+
+  void start(size_t s) {
+    runs_[s].phase = Phase::Runnable;
+    out_.scripts[s].judged_ops = ops(s).size();  // also when it blocks forever: nothing after it may print
+    runnable_.push_back(s);
+  }
+
+  // Runs script s until it waits, ends or its judging stops; at its end, its deferred cancels.
+  void run_script(size_t s) {
+    Run& r = runs_[s];
+    while (r.phase == Phase::Runnable && r.pc < ops(s).size()) {
+      size_t i = r.pc++;
+      step(s, i, ops(s)[i]);
+    }
+    if (r.phase != Phase::Runnable) return;
+    for (auto d = r.defers.rbegin(); d != r.defers.rend(); ++d) o_.cancel(node((*d)->a), (*d)->cause);
+    r.phase = Phase::Done;
+  }
+
+  // Every judged goroutine waits: the clock moves to the first wake-up. A goroutine woken
+  // at an instant a timer fires may run before, after or beside that timer's cancellation.
+  bool advance_clock() {
+    std::optional<int64_t> t;
+    for (const Run& r : runs_)
+      if (r.phase == Phase::Blocked && (!t || r.wake < *t)) t = r.wake;
+    if (!t) return false;
+    bool fired = timer_due_at(*t);
+    o_.sleep(*t - o_.now());
+    for (size_t s = 0; s < runs_.size(); ++s) {
+      Run& r = runs_[s];
+      if (r.phase != Phase::Blocked || r.wake != *t) continue;
+      r.phase = Phase::Runnable;
+      if (fired || r.stop_on_wake) stop_at(s, r.pc, r.woken_why);
+      else runnable_.push_back(s);
+    }
+    return true;
+  }
+
+  void block(size_t s, int64_t wake, bool stop_on_wake, const char* why) {
+    Run& r = runs_[s];
+    r.phase = Phase::Blocked;
+    r.wake = std::max(wake, o_.now());
+    r.stop_on_wake = stop_on_wake;
+    r.woken_why = why;
+  }
+
+  void step(size_t s, size_t i, const Op& op) {
     switch (op.kind) {
       case OpKind::Background: bind(op.result, o_.background()); break;
       case OpKind::Todo: bind(op.result, o_.todo()); break;
       case OpKind::WithCancel: case OpKind::WithCancelCause:
         bind(op.result, o_.with_cancel(node(op.a), op.kind == OpKind::WithCancelCause));
         break;
-      case OpKind::WithTimeout: case OpKind::WithTimeoutCause: with_deadline(i, op, o_.now() + op.duration); break;
-      case OpKind::WithDeadline: case OpKind::WithDeadlineCause: with_deadline(i, op, op.deadline); break;
+      case OpKind::WithTimeout: case OpKind::WithTimeoutCause: with_deadline(s, i, op, o_.now() + op.duration); break;
+      case OpKind::WithDeadline: case OpKind::WithDeadlineCause: with_deadline(s, i, op, op.deadline); break;
       case OpKind::WithValue:
         // The reference keeps int values only; a string value ends its judgement.
-        if (op.value_type != harness::ValueType::Int) return stop_at(i, "a string value");
+        if (op.value_type != harness::ValueType::Int) return stop_at(s, i, "a string value");
         bind(op.result, o_.with_value(node(op.a), {op.key.type, op.key.value}, op.value));
         break;
       case OpKind::WithoutCancel: bind(op.result, o_.without_cancel(node(op.a))); break;
       case OpKind::AfterFunc:
-        if (op.action != harness::Action::Nop) return stop_at(i, "an AfterFunc whose f cancels runs beside main");
+        if (op.action != harness::Action::Nop) return stop_at(s, i, "an AfterFunc whose f cancels runs beside it");
         bind(op.result, o_.after_func(node(op.a), -1));
         break;
       case OpKind::Cancel: o_.cancel(node(op.a), op.cause); break;
-      case OpKind::Stop: predict(i, fmt::format("stop h{}", op.a), {o_.stop(node(op.a)) ? "true" : "false"}); break;
-      case OpKind::Wait: return wait(i, node(op.a));
-      case OpKind::Select: select(i, op); break;
-      case OpKind::Sleep: sleep_until(i, o_.now() + op.duration); break;
-      case OpKind::Observe: observe(i, op); break;
-      case OpKind::Go: return stop_at(i, "a go statement: main is no longer alone");
-      case OpKind::Custom: return stop_at(i, "a custom Context type");
-      case OpKind::Reparent: return stop_at(i, "an unsafe reparent");
-      default: break;  // defer (runs after main's last op), yield, drop, store, set_finalizer, gc
+      case OpKind::DeferCancel: runs_[s].defers.push_back(&op); break;
+      case OpKind::Stop: predict(s, i, fmt::format("stop h{}", op.a), {o_.stop(node(op.a)) ? "true" : "false"}); break;
+      case OpKind::Wait: return wait(s, node(op.a));
+      case OpKind::Select: return select(s, i, op);
+      case OpKind::Sleep: return block(s, o_.now() + op.duration, false, kWokeOnTimer);
+      case OpKind::Observe: observe(s, i, op); break;
+      case OpKind::Go: return go(s, i, op);
+      case OpKind::Custom: return stop_at(s, i, "a custom Context type");
+      case OpKind::Reparent: return stop_at(s, i, "an unsafe reparent");
+      default: break;  // yield, drop, store, set_finalizer, gc
     }
-    return true;
   }
 
-  // Judging ends before op `i` (0-based).
-  bool stop_at(size_t i, std::string why) {
-    out_.stopped = fmt::format("op {}: {}", std::min(i + 1, p_.scripts[0].ops.size()), why);
-    out_.judged_ops = i;
-    return true;
+  void go(size_t s, size_t i, const Op& op) {
+    if (!out_.refused.empty()) return stop_at(s, i, "a go statement: main is no longer alone");
+    start(static_cast<size_t>(op.script));
+  }
+
+  // Judging of script s ends before its op `i` (0-based).
+  void stop_at(size_t s, size_t i, std::string why) {
+    ScriptJudgement& j = out_.scripts[s];
+    j.stopped = fmt::format("op {}: {}", std::min(i + 1, ops(s).size()), why);
+    j.judged_ops = i;
+    runs_[s].phase = Phase::Done;
   }
   void bind(uint32_t h, int n) { node_[h] = n; }
   int node(uint32_t h) const { return node_[h]; }
-  void predict(size_t i, std::string what, std::vector<std::string> values) {
-    out_.predictions.push_back({i, std::move(what), std::move(values)});
+  void predict(size_t s, size_t i, std::string what, std::vector<std::string> values) {
+    out_.scripts[s].predictions.push_back({i, std::move(what), std::move(values)});
   }
   bool timer_due_at(int64_t t) const {
     return std::any_of(o_.nodes().begin(), o_.nodes().end(),
                        [t](const Node& n) { return n.timer_live && n.deadline == t; });
   }
 
-  void with_deadline(size_t i, const Op& op, int64_t d) {
-    if (o_.timer_tie(node(op.a), d)) {
-      stop_at(i, "a deadline at the instant of another timer");
-      return;
-    }
+  void with_deadline(size_t s, size_t i, const Op& op, int64_t d) {
+    if (o_.timer_tie(node(op.a), d)) return stop_at(s, i, "a deadline at the instant of another timer");
     bind(op.result, o_.with_deadline(node(op.a), d, op.cause));
   }
 
-  // Main sleeps until `end`; a timer due at that very instant races with main's wake-up.
-  void sleep_until(size_t i, int64_t end) {
-    bool tie = end > o_.now() && timer_due_at(end);
-    o_.sleep(end - o_.now());
-    if (tie) stop_at(i + 1, "main wakes at the instant a timer is due");
-  }
+  static constexpr const char* kWokeOnTimer = "it wakes at the instant a timer is due";
+  // A timer closed Done and woke it: the rest of that cancellation (children, AfterFuncs)
+  // runs beside its next ops.
+  static constexpr const char* kWokenByTimer = "woken by a timer whose cancellation is still under way";
 
-  // <-ctx.Done(): it closes at the context's deadline, if it has one, or never.
-  // A timer closed Done and woke main: the rest of that cancellation (children, AfterFuncs)
-  // runs beside main's next ops.
-  static constexpr const char* kWokenByTimer = "main was woken by a timer whose cancellation is still under way";
-
-  bool wait(size_t i, int n) {
-    if (o_.done(n) == DoneState::Closed) return true;
+  // <-ctx.Done(): it closes at the context's deadline, if it has one, or never (no other
+  // goroutine touches its tree).
+  void wait(size_t s, int n) {
+    if (o_.done(n) == DoneState::Closed) return;
     std::optional<int64_t> dl = o_.deadline(n);
-    if (o_.done(n) == DoneState::Nil || !dl) return false;
-    o_.sleep(std::max<int64_t>(*dl - o_.now(), 0));
-    stop_at(i + 1, kWokenByTimer);
-    return true;
+    if (o_.done(n) == DoneState::Nil || !dl) {
+      runs_[s].phase = Phase::Done;
+      return;
+    }
+    block(s, *dl, true, kWokenByTimer);
   }
 
-  void select(size_t i, const Op& op) {
+  void select(size_t s, size_t i, const Op& op) {
     int n = node(op.a);
     std::string what = fmt::format("select h{}", op.a);
-    if (o_.done(n) == DoneState::Closed) return predict(i, what, {"done"});
+    if (o_.done(n) == DoneState::Closed) return predict(s, i, what, {"done"});
     int64_t end = o_.now() + op.duration;
     std::optional<int64_t> dl = o_.done(n) == DoneState::Nil ? std::nullopt : o_.deadline(n);
     if (dl && *dl < end) {
-      o_.sleep(std::max<int64_t>(*dl - o_.now(), 0));
-      predict(i, what, {"done"});
-      stop_at(i + 1, kWokenByTimer);
-      return;
+      predict(s, i, what, {"done"});
+      return block(s, *dl, true, kWokenByTimer);
     }
-    predict(i, what, dl && *dl == end ? std::vector<std::string>{"timeout", "done"} : std::vector<std::string>{"timeout"});
-    sleep_until(i, end);
+    predict(s, i, what, dl && *dl == end ? std::vector<std::string>{"timeout", "done"} : std::vector<std::string>{"timeout"});
+    block(s, end, false, kWokeOnTimer);
   }
 
-  void observe(size_t i, const Op& op) {
+  void observe(size_t s, size_t i, const Op& op) {
     using harness::Observe;
     if (op.observe == Observe::Goroutines) return;  // the model's own goroutines: not judged
     int n = node(op.a);
     std::string what = fmt::format("{} h{}", harness::name_of(op.observe), op.a);
     switch (op.observe) {
-      case Observe::Err: return predict(i, what, allowed(o_.err(n)));
-      case Observe::Cause: return predict(i, what, allowed(o_.cause(n)));
+      case Observe::Err: return predict(s, i, what, allowed(o_.err(n)));
+      case Observe::Cause: return predict(s, i, what, allowed(o_.cause(n)));
       case Observe::Deadline: {
         std::optional<int64_t> d = o_.deadline(n);
-        return predict(i, what, {d ? harness::format_duration(*d) : "none"});
+        return predict(s, i, what, {d ? harness::format_duration(*d) : "none"});
       }
       case Observe::Done: {
         static constexpr const char* kDone[] = {"nil", "open", "closed"};
-        return predict(i, what, {kDone[static_cast<int>(o_.done(n))]});
+        return predict(s, i, what, {kDone[static_cast<int>(o_.done(n))]});
       }
-      case Observe::Children: return predict(i, what, {harness::children_text(o_.children(n))});
-      case Observe::String: return predict(i, what, {go_string(n)});
+      case Observe::Children: return predict(s, i, what, {harness::children_text(o_.children(n))});
+      case Observe::String: return predict(s, i, what, {go_string(n)});
       case Observe::Value: {
         std::optional<int64_t> v = o_.value(n, {op.key.type, op.key.value});
-        return predict(i, fmt::format("value h{} {}", op.a, harness::key_text(op.key)),
+        return predict(s, i, fmt::format("value h{} {}", op.a, harness::key_text(op.key)),
                        {v ? std::to_string(*v) : "nil"});
       }
       default: return;
@@ -177,6 +242,8 @@ class Judge {
   const harness::Program& p_;
   Oracle o_;
   std::vector<int> node_;  // by handle
+  std::vector<Run> runs_;  // by script
+  std::deque<size_t> runnable_;
   Judgement out_;
 };
 
@@ -190,25 +257,41 @@ std::string one_of(const std::vector<std::string>& values) {
 
 Judgement judge(const harness::Program& program) { return Judge(program).run(); }
 
+namespace {
+
+std::string where(size_t script, size_t op) {
+  return script == 0 ? fmt::format("op {}", op + 1) : fmt::format("go {}, op {}", script, op + 1);
+}
+
+std::string who(size_t script) { return script == 0 ? "main" : fmt::format("go {}", script); }
+
+}  // namespace
+
 std::optional<Disagreement> first_disagreement(const Judgement& j, const std::vector<Printed>& printed) {
-  size_t k = 0;
+  std::vector<size_t> next(j.scripts.size(), 0);  // by script: the next prediction
   for (const Printed& got : printed) {
-    if (got.op >= j.judged_ops) break;
-    if (k == j.predictions.size())
-      return Disagreement{got.op, fmt::format("op {} printed \"{} = {}\", but the oracle says main blocks forever "
-                                              "before it", got.op + 1, *got.what, *got.value)};
-    const Prediction& want = j.predictions[k++];
+    if (got.script >= j.scripts.size() || got.op >= j.scripts[got.script].judged_ops) continue;
+    const std::vector<Prediction>& predictions = j.scripts[got.script].predictions;
+    size_t& k = next[got.script];
+    if (k == predictions.size())
+      return Disagreement{got.script, got.op,
+                          fmt::format("{} printed \"{} = {}\", but the oracle says {} blocks forever before it",
+                                      where(got.script, got.op), *got.what, *got.value, who(got.script))};
+    const Prediction& want = predictions[k++];
     bool same = got.op == want.op && *got.what == want.what &&
                 std::find(want.allowed.begin(), want.allowed.end(), *got.value) != want.allowed.end();
     if (!same)
-      return Disagreement{got.op, fmt::format("op {}: the model printed \"{} = {}\", the oracle expects \"{} = {}\" "
-                                              "at op {}", got.op + 1, *got.what, *got.value, want.what,
-                                              one_of(want.allowed), want.op + 1)};
+      return Disagreement{got.script, got.op,
+                          fmt::format("{}: the model printed \"{} = {}\", the oracle expects \"{} = {}\" at op {}",
+                                      where(got.script, got.op), *got.what, *got.value, want.what,
+                                      one_of(want.allowed), want.op + 1)};
   }
-  if (k < j.predictions.size())
-    return Disagreement{j.predictions[k].op, fmt::format("op {} ({}) printed nothing; the oracle expects {}",
-                                                         j.predictions[k].op + 1, j.predictions[k].what,
-                                                         one_of(j.predictions[k].allowed))};
+  for (size_t s = 0; s < j.scripts.size(); ++s)
+    if (next[s] < j.scripts[s].predictions.size()) {
+      const Prediction& want = j.scripts[s].predictions[next[s]];
+      return Disagreement{s, want.op, fmt::format("{} ({}) printed nothing; the oracle expects {}", where(s, want.op),
+                                                  want.what, one_of(want.allowed))};
+    }
   return std::nullopt;
 }
 

@@ -1,0 +1,121 @@
+#include "harness/reference/trees.h"
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace ctxcheck::reference {
+
+using harness::Op;
+using harness::OpKind;
+
+namespace {
+
+using TreeSet = std::vector<uint32_t>;  // sorted tree ids (a tree's id: its smallest handle)
+
+void add_all(TreeSet& into, const TreeSet& more) {
+  TreeSet merged;
+  std::set_union(into.begin(), into.end(), more.begin(), more.end(), std::back_inserter(merged));
+  into = std::move(merged);
+}
+
+std::string script_name(size_t s) { return s == 0 ? "main" : fmt::format("go {}", s); }
+
+class Trees {
+ public:
+  explicit Trees(const harness::Program& p)
+      : p_(p), up_(p.max_handle() + 1), root_(p.max_handle() + 1, false), whole_(p.scripts.size()),
+        state_(p.scripts.size(), 0) {
+    std::iota(up_.begin(), up_.end(), 0u);
+    for (const auto& s : p.scripts)
+      for (const Op& op : s.ops)
+        if (op.kind == OpKind::Background || op.kind == OpKind::Todo) root_[op.result] = true;
+    for (const auto& s : p.scripts)
+      for (const Op& op : s.ops) {
+        unite(op.result, op.a);
+        unite(op.result ? op.result : op.a, op.b);
+      }
+  }
+
+  std::optional<std::string> shared() {
+    for (size_t s = 0; s < p_.scripts.size(); ++s)
+      if (auto why = shared_in(s)) return why;
+    return std::nullopt;
+  }
+
+ private:
+  uint32_t find(uint32_t h) {
+    while (up_[h] != h) h = up_[h] = up_[up_[h]];
+    return h;
+  }
+  // The smaller id stays the root: a tree's id is its smallest handle.
+  void unite(uint32_t x, uint32_t y) {
+    if (!x || !y || root_[x] || root_[y]) return;
+    uint32_t a = find(x), b = find(y);
+    if (a != b) up_[std::max(a, b)] = std::min(a, b);
+  }
+
+  TreeSet op_trees(const Op& op) {
+    TreeSet t;
+    for (uint32_t h : {op.result, op.a, op.b})
+      if (h && !root_[h]) t.push_back(find(h));
+    std::sort(t.begin(), t.end());
+    t.erase(std::unique(t.begin(), t.end()), t.end());
+    return t;
+  }
+
+  // Every tree script s and the goroutines it starts (transitively) touch.
+  const TreeSet& whole(size_t s) {
+    if (state_[s] != 0) return whole_[s];  // done, or a cycle (validated programs have none)
+    state_[s] = 1;
+    TreeSet t;
+    for (const Op& op : p_.scripts[s].ops) {
+      if (op.kind == OpKind::Go && op.script > 0 && static_cast<size_t>(op.script) < p_.scripts.size())
+        add_all(t, whole(static_cast<size_t>(op.script)));
+      add_all(t, op_trees(op));
+    }
+    whole_[s] = std::move(t);
+    state_[s] = 2;
+    return whole_[s];
+  }
+
+  // Walks script s backwards, with what it touches after each op (its deferred cancels
+  // first: they run at its end), and checks every `go` against it.
+  std::optional<std::string> shared_in(size_t s) {
+    const auto& ops = p_.scripts[s].ops;
+    TreeSet after;
+    for (const Op& op : ops)
+      if (op.kind == OpKind::DeferCancel) add_all(after, op_trees(op));
+    for (size_t i = ops.size(); i-- > 0;) {
+      const Op& op = ops[i];
+      if (op.kind == OpKind::Reparent) return fmt::format("op {} of {}: an unsafe reparent moves a context "
+                                                          "between trees", i + 1, script_name(s));
+      if (op.kind != OpKind::Go || op.script <= 0 || static_cast<size_t>(op.script) >= p_.scripts.size()) {
+        if (op.kind != OpKind::DeferCancel) add_all(after, op_trees(op));
+        continue;
+      }
+      const TreeSet& started = whole(static_cast<size_t>(op.script));
+      TreeSet both;
+      std::set_intersection(started.begin(), started.end(), after.begin(), after.end(), std::back_inserter(both));
+      if (!both.empty())
+        return fmt::format("go {} at op {} of {}: the goroutine and what {} does after it both touch the tree of h{}",
+                           op.script, i + 1, script_name(s), script_name(s), both.front());
+      add_all(after, started);
+    }
+    return std::nullopt;
+  }
+
+  const harness::Program& p_;
+  std::vector<uint32_t> up_;  // union-find over handles
+  std::vector<bool> root_;    // Background, TODO: in no tree
+  std::vector<TreeSet> whole_;
+  std::vector<uint8_t> state_;  // whole_: 0 not computed, 1 under way, 2 done
+};
+
+}  // namespace
+
+std::optional<std::string> shared_tree(const harness::Program& p) { return Trees(p).shared(); }
+
+}  // namespace ctxcheck::reference
