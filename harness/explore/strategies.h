@@ -4,7 +4,8 @@
 // interface of model/runtime/choice.h (begin an execution, choose, next execution):
 //   random  rt::PrngChoices::sample: uniform choices, a fresh seed per execution;
 //   pct     pct.h, probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010);
-//   dfs     dfs.h, exhaustive depth-first search with a preemption bound and state caching.
+//   dfs     dfs.h, exhaustive depth-first search with a preemption bound, state caching,
+//           sleep sets and source-set DPOR (dpor.h).
 // A new strategy is one class and one row of the table.
 #pragma once
 
