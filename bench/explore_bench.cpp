@@ -1,10 +1,11 @@
 // Explorer figures: explored executions/s and distinct states/s over a program space, and
 // the time to shrink each fault's first case (target: <= 1 s each), and plain DFS vs sleep
-// sets in one run (executions, wall time, ratios).
+// sets vs source-set DPOR in one run (executions, wall time, ratios).
 //   build/g++/bench/explore_bench --benchmark_filter=Shrink
 //   build/g++/bench/explore_bench --benchmark_filter=ReductionRatio
 #include <chrono>
 #include <ctime>
+#include <string>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -61,34 +62,37 @@ void BM_ExploreSpace(benchmark::State& state) {
 }
 BENCHMARK(BM_ExploreSpace)->ArgsProduct({{0, 1}, {0, 1, 2}})->Unit(benchmark::kMillisecond)->Iterations(1);
 
-// Plain DFS vs sleep sets on one workload in one run: executions and wall time of each,
-// and the ratios plain / sleep (the one-run ratio).
+// Plain DFS vs sleep sets vs source-set DPOR on one workload in one run: executions and
+// wall time of each, and the ratios plain / sleep and plain / dpor (the one-run ratio).
 void BM_ExploreReductionRatio(benchmark::State& state) {
   ExploreOptions o;
   o.exec.limits.keep_events = false;
-  double secs[2] = {0, 0}, cpu[2] = {0, 0};  // wall and process CPU seconds (the machine may be shared)
-  uint64_t executions[2] = {0, 0}, pruned = 0;
+  constexpr Reduction kSearches[] = {Reduction::None, Reduction::Sleep, Reduction::Dpor};
+  constexpr const char* kNames[] = {"plain", "sleep", "dpor"};
+  double secs[3] = {0, 0, 0}, cpu[3] = {0, 0, 0};  // wall and process CPU seconds (the machine may be shared)
+  uint64_t executions[3] = {0, 0, 0}, pruned[3] = {0, 0, 0};
   for (auto _ : state) {
-    for (int i = 0; i < 2; ++i) {
-      o.reduction = i == 0 ? Reduction::None : Reduction::Sleep;
+    for (int i = 0; i < 3; ++i) {
+      o.reduction = kSearches[i];
       auto t0 = std::chrono::steady_clock::now();
       std::clock_t c0 = std::clock();
       ExploreCounts c = explore_workload(state.range(0), o);
       cpu[i] += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
       secs[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       executions[i] += c.executions;
-      if (i == 1) pruned += c.pruned;
+      pruned[i] += c.pruned;
     }
   }
-  state.counters["plain_executions"] = static_cast<double>(executions[0]);
-  state.counters["sleep_executions"] = static_cast<double>(executions[1]);
-  state.counters["sleep_pruned"] = static_cast<double>(pruned);
-  state.counters["plain_s"] = secs[0];
-  state.counters["sleep_s"] = secs[1];
-  state.counters["plain_cpu_s"] = cpu[0];
-  state.counters["sleep_cpu_s"] = cpu[1];
-  state.counters["executions_ratio"] = static_cast<double>(executions[0]) / static_cast<double>(executions[1]);
-  state.counters["time_ratio"] = secs[0] / secs[1];
+  for (int i = 0; i < 3; ++i) {
+    std::string name = kNames[i];
+    state.counters[name + "_executions"] = static_cast<double>(executions[i]);
+    state.counters[name + "_s"] = secs[i];
+    state.counters[name + "_cpu_s"] = cpu[i];
+    if (i == 0) continue;
+    state.counters[name + "_pruned"] = static_cast<double>(pruned[i]);
+    state.counters[name + "_executions_ratio"] = static_cast<double>(executions[0]) / static_cast<double>(executions[i]);
+    state.counters[name + "_time_ratio"] = secs[0] / secs[i];
+  }
   state.SetLabel(workload_name(state.range(0)));
 }
 BENCHMARK(BM_ExploreReductionRatio)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->Iterations(1);

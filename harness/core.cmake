@@ -36,7 +36,7 @@ ctxcheck_layer(sink SOURCES ${H}/sink/failure_sink.cpp DEPS ctxcheck_shrink)
 ctxcheck_layer(campaign SOURCES ${H}/campaign/campaign.cpp DEPS ctxcheck_catalog)
 ctxcheck_layer(explore
   SOURCES ${H}/explore/enumerate.cpp ${H}/explore/explore.cpp ${H}/explore/strategies.cpp ${H}/explore/dfs.cpp
-          ${H}/explore/pct.cpp ${H}/explore/checkpoint.cpp
+          ${H}/explore/pct.cpp ${H}/explore/checkpoint.cpp ${H}/explore/dpor.cpp
   DEPS ctxcheck_sink)
 # The Go helpers of every exported test live in a Go file of their own (gofmt, go vet) and
 # are embedded as a string; configure_file re-runs when the .go file changes.
@@ -125,3 +125,9 @@ add_test(NAME explore.reduction_soundness.sample45
          COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/20)
 add_test(NAME explore.reduction_soundness.mutant
          COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/40 --mutant independent)
+# The same for source-set DPOR (--reduction dpor).
+add_test(NAME explore.reduction_soundness.dpor_upto2 COMMAND ctxcheck_reduction_check --max 2 --reduction dpor)
+add_test(NAME explore.reduction_soundness.dpor_sample45
+         COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/20 --reduction dpor)
+add_test(NAME explore.reduction_soundness.dpor_mutant
+         COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/40 --mutant independent --reduction dpor)

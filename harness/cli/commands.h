@@ -142,7 +142,7 @@ struct ExploreArgs {
   std::string strategy{kDefaultStrategy};
   uint32_t bound = kDefaultBound;
   bool state_caching = false;
-  std::string reduction{reduction_name(kDefaultReduction)};  // dfs: none | sleep
+  std::string reduction{reduction_name(kDefaultReduction)};  // dfs: none | sleep | dpor
   double time_limit = 0;     // seconds of exploration (0: no limit)
   uint64_t executions = 0;   // per program (0: exhaust / kDefaultSampleExecutions samples)
   uint64_t seed = kDefaultExploreSeed;

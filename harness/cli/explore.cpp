@@ -262,8 +262,10 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--shard", ex.shard, "Explore shard I of M (programs whose index % M == I)")->check(shard_check());
   cmd->add_option("--strategy", ex.strategy, fmt::format("Strategy: {}", strategy_help()));
   cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
-  cmd->add_option("--reduction", ex.reduction, "Partial-order reduction (dfs): none or sleep (sleep sets)")
-      ->check(CLI::IsMember({std::string(reduction_name(Reduction::None)), std::string(reduction_name(Reduction::Sleep))}))
+  cmd->add_option("--reduction", ex.reduction,
+                  "Partial-order reduction (dfs): none, sleep (sleep sets) or dpor (source sets and sleep sets)")
+      ->check(CLI::IsMember({std::string(reduction_name(Reduction::None)), std::string(reduction_name(Reduction::Sleep)),
+                             std::string(reduction_name(Reduction::Dpor))}))
       ->capture_default_str();
   cmd->add_flag("--state-cache", f->cache, "Prune states seen before (dfs; see README for when it pays)");
   cmd->add_option("--executions", ex.executions,

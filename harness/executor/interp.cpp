@@ -68,6 +68,7 @@ void Interp::run_script(size_t s, std::vector<uint32_t> visible) {
 }
 
 void Interp::find_lost_cancels(rt::GoId ending) {
+  rt_.touch(rt::Touched::Everything, 0, false);  // a harness read of the whole model (footprints)
   fill_view();
   for (uint32_t h : check_lost_cancels(env(), ending)) handles_[h].lost_reported = true;
 }
@@ -281,6 +282,7 @@ void Interp::do_cancel(const Op& op) {
   std::vector<uint32_t> registered;
   bool check = checker_.enabled(Invariant::Propagation);
   if (check) {
+    rt_.touch(rt::Touched::Everything, 0, false);  // a harness read of the whole model (footprints)
     registered = registered_below(fill_view(), hd.ctx->id());
   }
   hd.cancel(op.cause);

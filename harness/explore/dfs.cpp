@@ -16,6 +16,10 @@ rt::ExecutionNeeds DfsStrategy::begin_execution() {
   pos_ = 0;
   budget_ = opts_.preemption_bound;
   path_.resize(replay_);
+  if (opts_.reduction == Reduction::Dpor) {
+    sources_.begin_execution();
+    first_new_ = replay_ == 0 ? 0 : static_cast<uint32_t>(replay_ - 1);  // the decision bumped last
+  }
   return {.state_hash = opts_.state_caching, .footprints = reducing()};
 }
 
@@ -26,21 +30,47 @@ bool DfsStrategy::asleep(const Node& n, uint32_t option) {
          std::any_of(n.explored.begin(), n.explored.end(), named);
 }
 
-uint32_t DfsStrategy::next_option(const Node& n, uint32_t from) const {
+uint32_t DfsStrategy::next_option(const Node& n, uint32_t from, bool any) const {
   bool sleeps = reducing() && n.kind == rt::ChoiceKind::Schedule;
+  bool wanted_only = dpor(n) && !any;
   for (uint32_t i = from; i < n.n; ++i)
-    if (cost(n, i) <= n.budget && !(sleeps && asleep(n, i))) return i;
+    if (cost(n, i) <= n.budget && !(sleeps && asleep(n, i)) && !(wanted_only && n.backtrack[i] != kWanted)) return i;
   return n.n;
+}
+
+bool DfsStrategy::backtrack_at(Node& n, std::span<const uint32_t> initials) const {
+  uint32_t pick = n.n;
+  for (uint32_t i = 0; i < n.n; ++i) {
+    if (std::find(initials.begin(), initials.end(), n.options[i]) == initials.end()) continue;
+    if (n.backtrack[i] != kOut || asleep(n, i)) return true;
+    if (pick == n.n || cost(n, i) < cost(n, pick)) pick = i;
+  }
+  if (pick == n.n) return false;
+  n.backtrack[pick] = kWanted;
+  return true;
+}
+
+void DfsStrategy::add_backtrack(const SourceSets::Request& r) {
+  backtrack_at(path_[r.node], r.initials);
+  // The bound (see the header): also at the latest earlier switch where one can run.
+  for (uint32_t k = r.node; k-- > 0;) {
+    Node& n = path_[k];
+    bool switched = n.kind == rt::ChoiceKind::Schedule && (!n.preemptive || n.chosen != 0);
+    if (switched && backtrack_at(n, r.initials)) return;
+  }
 }
 
 bool DfsStrategy::next_execution() {
   if (opts_.max_executions != 0 && stats_.executions >= opts_.max_executions) return false;
+  if (opts_.reduction == Reduction::Dpor)
+    for (const SourceSets::Request& r : sources_.races(first_new_, opts_.dependent)) add_backtrack(r);
   // Backtrack to the deepest decision with an option left that the budget affords (and,
-  // with sleep sets, that is awake).
+  // with sleep sets, that is awake; with DPOR, in the backtrack set).
   while (!path_.empty()) {
     Node& n = path_.back();
     if (reducing() && n.step_known && n.step_sleeps) n.explored.push_back({n.options[n.chosen], n.step});
-    uint32_t next = next_option(n, n.chosen + 1);
+    if (dpor(n)) n.backtrack[n.chosen] = kDone;
+    uint32_t next = next_option(n, dpor(n) ? 0 : n.chosen + 1);
     if (next < n.n) {
       n.chosen = next;
       n.step.clear();
@@ -77,6 +107,23 @@ std::vector<DfsStrategy::Sleeper> DfsStrategy::inherited_sleep() const {
 }
 
 uint32_t DfsStrategy::choose(const rt::ChoicePoint& p) {
+  if (opts_.reduction != Reduction::Dpor) return decide(p);
+  sources_.touched(p.footprint, /*decision=*/true);
+  uint32_t c = decide(p);
+  if (c == rt::kPrune) return c;
+  // invariant: the decision just taken is path_[pos_ - 1]
+  if (p.kind == rt::ChoiceKind::Schedule) sources_.next_event(p.options[c], static_cast<uint32_t>(pos_ - 1), p.options);
+  else sources_.contains_decision();
+  return c;
+}
+
+void DfsStrategy::pass(const rt::ChoicePoint& p) {
+  if (opts_.reduction != Reduction::Dpor) return;
+  sources_.touched(p.footprint, /*decision=*/false);
+  sources_.next_event(p.options.empty() ? UINT32_MAX : p.options[0], SourceSets::kNoNode, p.options);
+}
+
+uint32_t DfsStrategy::decide(const rt::ChoicePoint& p) {
   uint32_t n = static_cast<uint32_t>(p.options.size());
   if (pos_ < replay_) {
     Node& node = path_[pos_++];
@@ -86,7 +133,7 @@ uint32_t DfsStrategy::choose(const rt::ChoicePoint& p) {
       ++stats_.nondeterminism;
       path_.resize(pos_ - 1);
       replay_ = pos_ - 1;
-      return choose(p);
+      return decide(p);
     }
     budget_ -= cost(node, node.chosen);
     return node.chosen;
@@ -95,14 +142,18 @@ uint32_t DfsStrategy::choose(const rt::ChoicePoint& p) {
     ++stats_.pruned;
     return rt::kPrune;
   }
-  Node node{p.kind, n, 0, p.preemptive, budget_, {}, {}, {}, {}, false, false};
+  Node node{p.kind, n, 0, p.preemptive, budget_, {}, {}, {}, {}, false, false, {}};
   if (reducing()) {
     if (!path_.empty()) {
       close_step(p);
       node.sleep = inherited_sleep();
     }
     if (p.kind == rt::ChoiceKind::Schedule) node.options.assign(p.options.begin(), p.options.end());
-    node.chosen = next_option(node, 0);
+    node.chosen = next_option(node, 0, /*any=*/true);
+    if (dpor(node)) {
+      node.backtrack.assign(n, kOut);
+      if (node.chosen < n) node.backtrack[node.chosen] = kWanted;
+    }
     if (node.chosen == n) {  // every way on is asleep, or unaffordable: explored already
       ++stats_.pruned;
       return rt::kPrune;

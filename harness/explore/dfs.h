@@ -29,6 +29,17 @@
 // nothing extra — it was the running goroutine's own continuation (option 0), or its step
 // ended with it blocked or exited. A step that contains another decision (a select case,
 // a timer tie, a map order) never sleeps: its footprint is only known for one branch.
+//
+// Source-set DPOR (--reduction dpor; dpor.h): sleep sets as above, and a schedule decision
+// tries only the goroutines of its backtrack set: the first awake option it took, and what
+// the race analysis after each execution adds (a goroutine that starts the reversal of a
+// race). Timer ties, select cases and map orders are not reduced: every option is tried.
+// Under the preemption bound a reversal may need a switch the budget no longer affords
+// where the race is, or preemptions later that the bound forbids; as in loom (after Coons,
+// Musuvathi, McKinley, "Bounded partial-order reduction", OOPSLA 2013) every backtrack
+// point added at decision i is also added at the latest decision before i where the
+// running goroutine changed (a forced switch or a preemption), which costs no preemption
+// the original schedule did not spend.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +48,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "harness/explore/dpor.h"
 #include "harness/explore/strategies.h"
 
 namespace ctxcheck::harness {
@@ -58,6 +70,7 @@ class DfsStrategy final : public rt::ChoiceSource {
   rt::ExecutionNeeds begin_execution() override;
   uint32_t choose(const rt::ChoicePoint& p) override;
   bool next_execution() override;
+  void pass(const rt::ChoicePoint& p) override;
 
  private:
   struct Sleeper {
@@ -77,15 +90,25 @@ class DfsStrategy final : public rt::ChoiceSource {
     std::vector<rt::Access> step;   // footprint of the chosen option's step...
     bool step_known = false;        // ...once the next decision was reached
     bool step_sleeps = false;       // the chosen option may sleep for its later siblings
+    // DPOR, schedule decisions: per option, kOut, kWanted (in the backtrack set) or kDone.
+    std::vector<uint8_t> backtrack;
   };
+  static constexpr uint8_t kOut = 0, kWanted = 1, kDone = 2;
   uint32_t cost(const Node& n, uint32_t option) const {
     return n.preemptive && option != 0 ? 1 : 0;
   }
   bool seen_before(uint64_t state);  // with at least the budget left now (else: remember it)
   bool reducing() const { return opts_.reduction != Reduction::None; }
+  bool dpor(const Node& n) const { return opts_.reduction == Reduction::Dpor && n.kind == rt::ChoiceKind::Schedule; }
   static bool asleep(const Node& n, uint32_t option);
-  // The first option >= from that the budget affords and that is awake; n.n if none.
-  uint32_t next_option(const Node& n, uint32_t from) const;
+  // The first option >= from that the budget affords and that is awake (and, DPOR, wanted
+  // unless `any`); n.n if none.
+  uint32_t next_option(const Node& n, uint32_t from, bool any = false) const;
+  uint32_t decide(const rt::ChoicePoint& p);  // choose, without DPOR's bookkeeping
+  // DPOR: put one of `initials` into n's backtrack set, unless one is there or asleep
+  // already. False if none of them is an option of n.
+  bool backtrack_at(Node& n, std::span<const uint32_t> initials) const;
+  void add_backtrack(const SourceSets::Request& r);
   void close_step(const rt::ChoicePoint& next);  // the last node's step ended at `next`
   std::vector<Sleeper> inherited_sleep() const;  // the sleep set a new node starts with
 
@@ -97,6 +120,8 @@ class DfsStrategy final : public rt::ChoiceSource {
   uint32_t budget_ = 0;      // preemptions left in the running execution
   // State hash -> the most budget it was explored with. Lookups only, never iterated.
   std::unordered_map<uint64_t, uint32_t> seen_;
+  SourceSets sources_;       // DPOR: the running execution's events
+  uint32_t first_new_ = 0;   // DPOR: the first decision the running execution took anew
 };
 
 }  // namespace ctxcheck::harness

@@ -39,12 +39,13 @@ std::string_view reduction_name(Reduction r) {
   switch (r) {
     case Reduction::None: return "none";
     case Reduction::Sleep: return "sleep";
+    case Reduction::Dpor: return "dpor";
   }
   return "?";
 }
 
 std::optional<Reduction> reduction_by_name(std::string_view name) {
-  for (Reduction r : {Reduction::None, Reduction::Sleep})
+  for (Reduction r : {Reduction::None, Reduction::Sleep, Reduction::Dpor})
     if (reduction_name(r) == name) return r;
   return std::nullopt;
 }

@@ -4,7 +4,8 @@
 // interface of model/runtime/choice.h (begin an execution, choose, next execution):
 //   random  rt::PrngChoices::sample: uniform choices, a fresh seed per execution;
 //   pct     pct.h, probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010);
-//   dfs     dfs.h, exhaustive depth-first search with a preemption bound and state caching.
+//   dfs     dfs.h, exhaustive depth-first search with a preemption bound, state caching,
+//           sleep sets and source-set DPOR (dpor.h).
 // A new strategy is one class and one row of the table.
 #pragma once
 
@@ -26,9 +27,9 @@ inline constexpr uint32_t kDefaultPctDepth = 3;              // PCT bug depth d
 inline constexpr uint64_t kDefaultSampleExecutions = 1000;   // per program, PCT and random
 inline constexpr uint64_t kDefaultExploreSeed = 1;           // PCT and random
 
-// DFS's partial-order reduction (dfs.h): none (plain DFS) or sleep sets. The default is
-// the best sound one.
-enum class Reduction : uint8_t { None, Sleep };
+// DFS's partial-order reduction (dfs.h): none (plain DFS), sleep sets, or source-set DPOR
+// with sleep sets (dpor.h). The default is the best sound one.
+enum class Reduction : uint8_t { None, Sleep, Dpor };
 inline constexpr Reduction kDefaultReduction = Reduction::Sleep;
 std::string_view reduction_name(Reduction r);
 std::optional<Reduction> reduction_by_name(std::string_view name);

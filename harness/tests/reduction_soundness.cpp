@@ -6,6 +6,7 @@
 //   ctxcheck_reduction_check --max 3                         every program of <= 3 ops
 //   ctxcheck_reduction_check --min 4 --max 5 --sample 2000   a fixed sample (seeded)
 //   ... --part 0/2 and --part 1/2                            split over two processes
+//   ... --reduction dpor                                     check source-set DPOR (default: sleep sets)
 //   ... --mutant independent                                 a deliberately unsound reduction
 //                                                            (every pair of steps independent):
 //                                                            exit 0 only if the check catches it
@@ -34,6 +35,7 @@ struct Totals {
 
 struct CheckOptions {
   uint32_t bound = kDefaultBound;
+  Reduction reduction = Reduction::Sleep;  // the reduction compared with plain DFS
   bool mutant = false;    // reduce with every pair of steps taken as independent (unsound)
   uint64_t progress = 0;  // print the totals every this many programs (0: never)
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -64,7 +66,7 @@ bool never_dependent(std::span<const rt::Access>, std::span<const rt::Access>) {
 
 ExploreCounts explore_reduced(const Program& p, const ExploreOptions& o, const CheckOptions& c) {
   SearchStats search;
-  DfsOptions d{.preemption_bound = o.bound, .reduction = Reduction::Sleep};
+  DfsOptions d{.preemption_bound = o.bound, .reduction = c.reduction};
   if (c.mutant) d.dependent = never_dependent;
   DfsStrategy dfs(d, search);
   return explore_program_with(p, dfs, search, o, [](const Failure&) { return true; });
@@ -168,13 +170,16 @@ int main(int argc, char** argv) {
   CLI::App app{"Partial-order reduction soundness: the same verdicts with and without it"};
   Space s;
   CheckOptions c;
-  std::string part, mutant;
+  std::string part, mutant, reduction{reduction_name(Reduction::Sleep)};
   app.add_option("--min", s.min_ops, "Smallest program size")->capture_default_str()->check(CLI::Range(1, 8));
   app.add_option("--max", s.max_ops, "Largest program size")->capture_default_str()->check(CLI::Range(1, 8));
   app.add_option("--bound", c.bound, "Preemption bound")->capture_default_str()->check(CLI::Range(0, 100));
   app.add_option("--sample", s.sample, "Check a fixed uniform sample of this many programs with goroutines (0: every program)");
   app.add_option("--seed", s.seed, "Seed of the sample")->capture_default_str();
   app.add_option("--part", part, "Check part I of M (every M-th program checked, from the I-th)");
+  app.add_option("--reduction", reduction, "The reduction compared with plain DFS: sleep or dpor")
+      ->capture_default_str()
+      ->check(CLI::IsMember({std::string(reduction_name(Reduction::Sleep)), std::string(reduction_name(Reduction::Dpor))}));
   app.add_option("--mutant", mutant, "independent: reduce unsoundly (every pair independent); exit 0 only if caught")
       ->check(CLI::IsMember({"independent"}));
   app.add_option("--progress", c.progress, "Print the totals on stderr every N programs (0: never)");
@@ -190,6 +195,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   c.mutant = !mutant.empty();
+  c.reduction = *reduction_by_name(reduction);  // CLI11 checked the name
   Totals t;
   check_space(s, c, t);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.start).count();

@@ -126,6 +126,12 @@ class ChoiceSource {
   // Called only when options.size() >= 2. Returns an index < options.size() (the runtime
   // reduces anything else modulo n), or kPrune.
   virtual uint32_t choose(const ChoicePoint& p) = 0;
+  // Footprint-recording executions only (ExecutionNeeds::footprints): a scheduling point
+  // with one way on, so no decision: goroutine options[0] runs next (no option: the
+  // execution ended). `footprint` is what was touched since the previous decision, as
+  // choose would see it (a pass does not reset it). Source-set DPOR delimits one
+  // goroutine's step from the next one's with it.
+  virtual void pass(const ChoicePoint& /*p*/) {}
   // The execution that began last has ended. True: the source has another one to try (run
   // the program again); false: it is done. A single-execution source answers false.
   virtual bool next_execution() { return false; }
