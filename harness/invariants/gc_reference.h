@@ -18,10 +18,12 @@ class GcReferenceChecker {
   // The heap as a collection starts.
   void before(const rt::Heap& heap);
   // The heap as that collection ends: the first object whose fate differs, if any.
-  std::optional<Violation> after(const rt::Heap& heap) const;
+  std::optional<Violation> after(const rt::Heap& heap);
 
  private:
+  // Both kept from one collection to the next (an execution runs several): no allocation.
   reference::HeapImage image_;
+  reference::GcOutcome want_;
   std::vector<std::string> names_;  // describe() of every object, while it is alive
 };
 
