@@ -4,6 +4,11 @@
 
 namespace ctxcheck::harness {
 
+GcReferenceChecker::Scratch& GcReferenceChecker::thread_scratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
 void GcReferenceChecker::before(const rt::Heap& heap) {
   // In place: every object's refs keep their capacity from the previous collection.
   image_.objs.resize(heap.allocated());

@@ -9,11 +9,10 @@
 namespace ctxcheck::harness {
 
 ProgramReach::ProgramReach(const CheckEnv& env, bool through_children, rt::GoId ending) : env_(env) {
-  std::vector<rt::Root> globals;
+  roots_.reserve(env.rt.heap().roots().size() + env.rt.goroutines().size() + env.program.handles.size());
   for (const rt::Root& r : env.rt.heap().roots())
-    if (r.kind == rt::RootKind::Global) globals.push_back(r);
-  std::stable_sort(globals.begin(), globals.end(), [](const rt::Root& a, const rt::Root& b) { return a.index < b.index; });
-  for (const rt::Root& r : globals) roots_.push_back({RootKind::Global, r.index, r.obj});
+    if (r.kind == rt::RootKind::Global) roots_.push_back({RootKind::Global, r.index, r.obj});
+  std::stable_sort(roots_.begin(), roots_.end(), [](const Root& a, const Root& b) { return a.index < b.index; });
   for (const auto& g : env.rt.goroutines()) {
     bool program = g.kind == rt::GoKind::Program || g.kind == rt::GoKind::Main;
     if (program && g.state != rt::GoState::Done && g.id != ending && g.frame != rt::kNoObj)
@@ -48,6 +47,7 @@ void ProgramReach::bfs(bool through_children) {
   const rt::Heap& heap = env_.rt.heap();
   from_.assign(heap.allocated(), From{});
   std::vector<rt::ObjId> queue;
+  queue.reserve(heap.allocated());  // each object is queued at most once
   for (size_t r = 0; r < roots_.size(); ++r) {
     rt::ObjId o = roots_[r].obj;
     if (!heap.alive(o) || from_[o].root >= 0) continue;
