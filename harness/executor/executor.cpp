@@ -38,6 +38,7 @@ void Interp::main() {
   pkg.emplace(opts_.faults);
   viewer_.emplace(*pkg, rt_);
   viewer_->set_incremental(opts_.incremental_checks);
+  viewer_->reserve(p_.max_handle() + 4);  // the program's contexts and the package's own
   program_.baseline_objects = static_cast<uint32_t>(rt_.heap().allocated());
   rt_.set_step_hook([this] { after_step(); });
   rt_.set_state_hasher([this] { return state_digest(); });
