@@ -1,6 +1,7 @@
 #include "harness/executor/executor.h"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <tuple>
 
@@ -37,6 +38,7 @@ void Interp::main() {
   pkg.emplace(opts_.faults);
   viewer_.emplace(*pkg, rt_);
   viewer_->set_incremental(opts_.incremental_checks);
+  viewer_->reserve(p_.max_handle() + 4);  // the program's contexts and the package's own
   program_.baseline_objects = static_cast<uint32_t>(rt_.heap().allocated());
   rt_.set_step_hook([this] { after_step(); });
   rt_.set_state_hasher([this] { return state_digest(); });
@@ -268,13 +270,46 @@ std::optional<ViolationReport> oracle_disagreement(const Program& program, const
   return r;
 }
 
+// One runtime per thread, reused by every execution on it (Runtime::run starts each afresh):
+// its vectors keep their capacity, so an execution in the steady state does not allocate
+// the runtime's goroutines, heap, trace and schedule again. An execute() nested in another
+// on the same thread (a check that executes) gets a runtime of its own.
+class ThreadRuntime {
+ public:
+  ThreadRuntime(rt::ChoiceSource& choices, const rt::Limits& limits) {
+    thread_local std::unique_ptr<rt::Runtime> cached;
+    thread_local bool busy = false;
+    if (busy) {
+      own_ = std::make_unique<rt::Runtime>(choices, limits);
+      return;
+    }
+    if (!cached) cached = std::make_unique<rt::Runtime>(choices, limits);
+    cached->rebind(choices, limits);
+    busy_ = &busy;
+    busy = true;
+    runtime_ = cached.get();
+  }
+  ~ThreadRuntime() {
+    if (busy_) *busy_ = false;
+  }
+  ThreadRuntime(const ThreadRuntime&) = delete;
+  ThreadRuntime& operator=(const ThreadRuntime&) = delete;
+  rt::Runtime& get() { return own_ ? *own_ : *runtime_; }
+
+ private:
+  std::unique_ptr<rt::Runtime> own_;
+  rt::Runtime* runtime_ = nullptr;
+  bool* busy_ = nullptr;
+};
+
 }  // namespace
 
 ExecResult execute(const Program& program, rt::ChoiceSource& choices, const ExecOptions& opts) {
   ExecResult out;
   rt::Limits limits = opts.limits;
   limits.keep_events = limits.keep_events || opts.record_timeline;
-  rt::Runtime runtime(choices, limits);
+  ThreadRuntime lease(choices, limits);
+  rt::Runtime& runtime = lease.get();
   Interp interp(program, runtime, opts, out);
   rt::RunResult run = runtime.run([&] {
     try {

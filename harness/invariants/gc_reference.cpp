@@ -4,23 +4,31 @@
 
 namespace ctxcheck::harness {
 
+GcReferenceChecker::Scratch& GcReferenceChecker::thread_scratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
 void GcReferenceChecker::before(const rt::Heap& heap) {
-  image_.objs.assign(heap.allocated(), {});
+  // In place: every object's refs keep their capacity from the previous collection.
+  image_.objs.resize(heap.allocated());
   for (rt::ObjId o = 0; o < heap.allocated(); ++o) {
     const rt::HeapObject& ho = heap.object(o);
     reference::HeapObj& r = image_.objs[o];
     r.alive = ho.alive;
+    r.finalizer = r.alive && heap.has_finalizer(o);
+    r.queued = r.alive && ho.queued;
+    r.refs.clear();
     if (!r.alive) continue;
-    r.finalizer = heap.has_finalizer(o);
-    r.queued = ho.queued;
     for (const rt::Edge& e : ho.edges) r.refs.push_back(e.to);
   }
   image_.roots.clear();
   for (const rt::Root& root : heap.roots()) image_.roots.push_back(root.obj);
 }
 
-std::optional<Violation> GcReferenceChecker::after(const rt::Heap& heap) const {
-  reference::GcOutcome want = reference::collect(image_);
+std::optional<Violation> GcReferenceChecker::after(const rt::Heap& heap) {
+  reference::collect(image_, want_);
+  const reference::GcOutcome& want = want_;
   for (rt::ObjId o = 0; o < image_.objs.size(); ++o) {
     if (!image_.objs[o].alive) continue;
     bool freed = !heap.alive(o);

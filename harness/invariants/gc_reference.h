@@ -18,11 +18,20 @@ class GcReferenceChecker {
   // The heap as a collection starts.
   void before(const rt::Heap& heap);
   // The heap as that collection ends: the first object whose fate differs, if any.
-  std::optional<Violation> after(const rt::Heap& heap) const;
+  std::optional<Violation> after(const rt::Heap& heap);
 
  private:
-  reference::HeapImage image_;
-  std::vector<std::string> names_;  // describe() of every object, while it is alive
+  // The picture and the reference's outcome, rebuilt in place at every collection. They
+  // belong to the thread, not to the execution, so their buffers (a refs list per object)
+  // outlive it and the steady state allocates nothing here. Safe: before() and after() of
+  // one collection run back to back, and collections of two executions never interleave.
+  struct Scratch {
+    reference::HeapImage image;
+    reference::GcOutcome want;
+  };
+  static Scratch& thread_scratch();
+  reference::HeapImage& image_ = thread_scratch().image;
+  reference::GcOutcome& want_ = thread_scratch().want;
 };
 
 }  // namespace ctxcheck::harness

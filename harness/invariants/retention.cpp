@@ -9,15 +9,14 @@
 namespace ctxcheck::harness {
 
 ProgramReach::ProgramReach(const CheckEnv& env, bool through_children, rt::GoId ending) : env_(env) {
-  std::vector<rt::Root> globals;
+  roots_.reserve(env.rt.heap().roots().size() + env.rt.goroutines().size() + env.program.handles.size());
   for (const rt::Root& r : env.rt.heap().roots())
-    if (r.kind == rt::RootKind::Global) globals.push_back(r);
-  std::stable_sort(globals.begin(), globals.end(), [](const rt::Root& a, const rt::Root& b) { return a.index < b.index; });
-  for (const rt::Root& r : globals) roots_.push_back({fmt::format("global {}", r.index), r.obj});
+    if (r.kind == rt::RootKind::Global) roots_.push_back({RootKind::Global, r.index, r.obj});
+  std::stable_sort(roots_.begin(), roots_.end(), [](const Root& a, const Root& b) { return a.index < b.index; });
   for (const auto& g : env.rt.goroutines()) {
     bool program = g.kind == rt::GoKind::Program || g.kind == rt::GoKind::Main;
     if (program && g.state != rt::GoState::Done && g.id != ending && g.frame != rt::kNoObj)
-      roots_.push_back({fmt::format("goroutine {} ({})", g.id, g.label), g.frame});
+      roots_.push_back({RootKind::Goroutine, g.id, g.frame});
   }
   // What the interpreter holds for the program beyond frames: a pending `defer cancel`
   // holds the cancel func (a Go defer's closure), and so does an AfterFunc's f that calls it.
@@ -28,18 +27,29 @@ ProgramReach::ProgramReach(const CheckEnv& env, bool through_children, rt::GoId 
     // The model's heap has no object for a defer, so a GC may have freed the cancel func's
     // closure; what it captured, the context, is what the defer keeps.
     rt::ObjId held = env.rt.heap().alive(hd.cancel_obj) ? hd.cancel_obj : hd.ctx->obj();
-    if (hd.cancel_deferred) roots_.push_back({fmt::format("deferred cancel of h{}", h), held});
-    else if (hd.afterfunc_cancels) roots_.push_back({fmt::format("AfterFunc f canceling h{}", h), held});
+    if (hd.cancel_deferred) roots_.push_back({RootKind::DeferredCancel, h, held});
+    else if (hd.afterfunc_cancels) roots_.push_back({RootKind::AfterFuncCancel, h, held});
   }
   bfs(through_children);
+}
+
+std::string ProgramReach::root_name(const Root& r) const {
+  switch (r.kind) {
+    case RootKind::Global: return fmt::format("global {}", r.index);
+    case RootKind::Goroutine: return fmt::format("goroutine {} ({})", r.index, env_.rt.goroutine(r.index).label);
+    case RootKind::DeferredCancel: return fmt::format("deferred cancel of h{}", r.index);
+    case RootKind::AfterFuncCancel: return fmt::format("AfterFunc f canceling h{}", r.index);
+  }
+  return "?";
 }
 
 void ProgramReach::bfs(bool through_children) {
   const rt::Heap& heap = env_.rt.heap();
   from_.assign(heap.allocated(), From{});
   std::vector<rt::ObjId> queue;
+  queue.reserve(heap.allocated());  // each object is queued at most once
   for (size_t r = 0; r < roots_.size(); ++r) {
-    rt::ObjId o = roots_[r].second;
+    rt::ObjId o = roots_[r].obj;
     if (!heap.alive(o) || from_[o].root >= 0) continue;
     from_[o] = {rt::kNoObj, "", static_cast<int32_t>(r)};
     queue.push_back(o);
@@ -47,7 +57,7 @@ void ProgramReach::bfs(bool through_children) {
   for (size_t i = 0; i < queue.size(); ++i) {
     rt::ObjId id = queue[i];
     for (const rt::Edge& e : heap.object(id).edges) {
-      if (!through_children && std::string_view(e.label) == "children[]") continue;
+      if (!through_children && rt::same_label(e.label, "children[]")) continue;
       if (e.to >= from_.size() || from_[e.to].root >= 0) continue;
       from_[e.to] = {id, e.label, from_[id].root};
       queue.push_back(e.to);
@@ -60,7 +70,7 @@ FindingPath ProgramReach::path_to(rt::ObjId o) const {
   if (!reaches(o)) return p;
   std::vector<rt::ObjId> rev;
   for (rt::ObjId cur = o; cur != rt::kNoObj; cur = from_[cur].prev) rev.push_back(cur);
-  p.root = roots_[static_cast<size_t>(from_[o].root)].first;
+  p.root = root_name(roots_[static_cast<size_t>(from_[o].root)]);
   for (auto it = rev.rbegin(); it != rev.rend(); ++it) p.nodes.push_back(path_node(env_, *it, from_[*it].edge));
   return p;
 }

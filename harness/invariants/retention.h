@@ -31,9 +31,17 @@ class ProgramReach {
     const char* edge = "";
     int32_t root = -1;
   };
+  // A root, named (root_name) only when a path is asked for: most searches only answer reaches().
+  enum class RootKind : uint8_t { Global, Goroutine, DeferredCancel, AfterFuncCancel };
+  struct Root {
+    RootKind kind;
+    uint32_t index;  // global slot, goroutine id, handle
+    rt::ObjId obj;
+  };
   void bfs(bool through_children);
+  std::string root_name(const Root& r) const;
   const CheckEnv& env_;
-  std::vector<std::pair<std::string, rt::ObjId>> roots_;
+  std::vector<Root> roots_;
   std::vector<From> from_;
 };
 

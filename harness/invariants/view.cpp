@@ -162,6 +162,16 @@ void ModelViewer::note_changed(size_t i) {
   changes_sorted_ = false;
 }
 
+void ModelViewer::reserve(size_t contexts) {
+  view_.contexts.reserve(contexts);
+  view_.handle_of.reserve(contexts);
+  holder_.reserve(contexts);
+  inheriting_kids_.reserve(contexts);
+  changed_flag_.reserve(contexts);
+  changes_.contexts.reserve(contexts);
+  stops_.reserve(contexts);
+}
+
 const ModelView& ModelViewer::fill() {
   ModelView& v = view_;
   const size_t old = v.contexts.size(), n = pkg_.contexts().size();

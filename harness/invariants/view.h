@@ -102,6 +102,9 @@ class ModelViewer {
  public:
   ModelViewer(model::Package& pkg, const rt::Runtime& runtime) : pkg_(pkg), rt_(runtime) {}
   void set_incremental(bool on) { incremental_ = on; }
+  // Room for about `contexts` contexts, so that the by-id tables do not grow one context at
+  // a time (each growth an allocation); more still fit.
+  void reserve(size_t contexts);
   const ModelView& fill();
   const ModelView& view() const { return view_; }
   // What changed since clear_changes (as of the last fill).

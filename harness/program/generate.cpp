@@ -37,6 +37,9 @@ struct Gen {
   std::vector<ValueKey> keys;  // keys bound so far
   std::vector<OpKind> alphabet;  // allowed kinds, weighted (built once)
   uint32_t sleep_before_cancel = 0;  // percent of cancels a sleep comes before (swarm)
+  // Scratch lists rebuilt at every draw, kept here so that a draw allocates nothing.
+  // One of each is enough: a child script (go) runs to its end before the parent draws again.
+  std::vector<uint32_t> ctxs_scratch, fitting_scratch, droppable_scratch;
 
   // Weighted: the ops that build and inspect trees come up more often.
   static int base_weight(OpKind kind) {
@@ -97,8 +100,10 @@ struct Gen {
     std::vector<uint32_t> stops;       // after_func handles created here
   };
 
-  std::vector<uint32_t> contexts(const Local& l) const {
-    std::vector<uint32_t> out;
+  // The contexts among l's visible handles (into ctxs_scratch).
+  const std::vector<uint32_t>& contexts(const Local& l) {
+    std::vector<uint32_t>& out = ctxs_scratch;
+    out.clear();
     for (uint32_t h : l.visible)
       if (kind_of[h] != HandleKind::StopFunc) out.push_back(h);
     return out;
@@ -117,7 +122,8 @@ struct Gen {
     for (const ArgSpec& arg : spec.args) {
       if (!arg.is_handle() || !present(arg, op)) continue;
       Need need = need_of(arg, op);
-      std::vector<uint32_t> fitting;
+      std::vector<uint32_t>& fitting = fitting_scratch;
+      fitting.clear();
       for (uint32_t h : l.visible)
         if (fits(need, kind_of[h])) fitting.push_back(h);
       if (need != Need::Context && fitting.empty()) return false;
@@ -191,7 +197,8 @@ struct Gen {
   }
   bool drop(Op& op, const Local& l, const std::vector<uint32_t>& ctxs) {
     // Well-formed: only contexts whose cancel is no longer owed.
-    std::vector<uint32_t> droppable;
+    std::vector<uint32_t>& droppable = droppable_scratch;
+    droppable.clear();
     for (uint32_t h : ctxs)
       if (!opts.well_formed || std::find(l.own_cancel.begin(), l.own_cancel.end(), h) == l.own_cancel.end())
         droppable.push_back(h);
@@ -235,6 +242,8 @@ struct Gen {
   void script(size_t s, std::vector<uint32_t> inherited, uint32_t ops) {
     Local l;
     l.visible = std::move(inherited);
+    // Capacity for the usual case (each settle op and sleep past the draws may still grow it).
+    p.scripts[s].ops.reserve(ops + ops / 2 + 2);
     auto emit = [&](Op op) { p.scripts[s].ops.push_back(op); };
     if (l.visible.empty()) {
       Op op;
@@ -246,7 +255,7 @@ struct Gen {
     if (alphabet.empty()) return;
     for (uint32_t n = 0; n < ops && budget > 0; ++n) {
       OpKind k = rng.pick(alphabet);
-      std::vector<uint32_t> ctxs = contexts(l);
+      const std::vector<uint32_t>& ctxs = contexts(l);
       Op op;
       op.kind = k;
       if (k == OpKind::Go) {
@@ -287,9 +296,11 @@ struct Gen {
 }  // namespace
 
 Program generate(uint64_t seed, const GenOptions& opts) {
-  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}, {}, {}, 0};
+  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}, {}, {}, 0, {}, {}, {}};
   g.p.unsafe = opts.unsafe && !opts.well_formed;
   g.build_alphabet();
+  g.p.scripts.reserve(std::max<uint32_t>(opts.goroutines, 1));
+  g.kind_of.reserve(g.budget + 2);
   g.p.scripts.emplace_back();
   g.script(0, {}, g.budget);
   return g.p;

@@ -6,8 +6,9 @@ namespace ctxcheck::reference {
 
 namespace {
 
-// Marks in `seen` every live object reachable from `from` (the starting objects included).
-void reach(const HeapImage& h, std::vector<uint32_t> from, std::vector<uint8_t>& seen) {
+// Marks in `seen` every live object reachable from `from` (the starting objects included;
+// `from` is the search's stack and ends empty).
+void reach(const HeapImage& h, std::vector<uint32_t>& from, std::vector<uint8_t>& seen) {
   while (!from.empty()) {
     uint32_t o = from.back();
     from.pop_back();
@@ -20,19 +21,26 @@ void reach(const HeapImage& h, std::vector<uint32_t> from, std::vector<uint8_t>&
 }  // namespace
 
 GcOutcome collect(const HeapImage& h) {
+  GcOutcome out;
+  collect(h, out);
+  return out;
+}
+
+void collect(const HeapImage& h, GcOutcome& out) {
   std::size_t n = h.objs.size();
-  GcOutcome out{std::vector<uint8_t>(n, 0), std::vector<uint8_t>(n, 0), std::vector<uint8_t>(n, 0)};
-  reach(h, h.roots, out.marked);
+  out.marked.assign(n, 0);
+  out.queued.assign(n, 0);
+  out.freed.assign(n, 0);
+  out.work.assign(h.roots.begin(), h.roots.end());
+  reach(h, out.work, out.marked);
   // What finalizable objects reference, not the objects themselves.
-  std::vector<uint32_t> referenced_by_finalizable;
   for (const HeapObj& o : h.objs)
-    if (o.alive && o.finalizer) referenced_by_finalizable.insert(referenced_by_finalizable.end(), o.refs.begin(), o.refs.end());
-  reach(h, referenced_by_finalizable, out.marked);
+    if (o.alive && o.finalizer) out.work.insert(out.work.end(), o.refs.begin(), o.refs.end());
+  reach(h, out.work, out.marked);
   for (std::size_t o = 0; o < n; ++o) {
     if (!h.objs[o].alive || out.marked[o]) continue;
     (h.objs[o].finalizer ? out.queued : out.freed)[o] = 1;
   }
-  return out;
 }
 
 }  // namespace ctxcheck::reference

@@ -36,8 +36,11 @@ struct GcOutcome {
   std::vector<uint8_t> marked;  // by id: survives through a root or a finalizer's references
   std::vector<uint8_t> queued;  // by id: queued by this cycle
   std::vector<uint8_t> freed;   // by id
+  std::vector<uint32_t> work;   // the reachability search's stack (scratch)
 };
 
 GcOutcome collect(const HeapImage& heap);
+// The same into `out`, reusing its buffers (the harness collects several times per execution).
+void collect(const HeapImage& heap, GcOutcome& out);
 
 }  // namespace ctxcheck::reference

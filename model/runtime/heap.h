@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "model/runtime/choice.h"
 
 namespace ctxcheck::rt {
@@ -64,7 +66,9 @@ struct HeapObject {
   bool finalized = false;   // its finalizer has run
   int32_t finalizer = -1;   // index into the finalizer table, -1 = none
   uint32_t mark = 0;        // == heap cycle id when marked
-  std::vector<Edge> edges;  // invariant: every edge of a live object points to a live object
+  // Invariant: every edge of a live object points to a live object. Most objects have a
+  // few edges (a context: parent, done, a child or two): inline, no allocation per object.
+  boost::container::small_vector<Edge, 4> edges;
 };
 
 // gctrace-style statistics of one cycle.

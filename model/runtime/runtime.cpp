@@ -120,7 +120,16 @@ const char* outcome_name(Outcome o) {
 }
 
 Runtime::Runtime(ChoiceSource& choices, Limits limits)
-    : choices_(choices), limits_(limits), algo_(&detail::GoAlgorithm::on_this_thread()) {}
+    : choices_(&choices), limits_(limits), algo_(&detail::GoAlgorithm::on_this_thread()) {}
+
+void Runtime::rebind(ChoiceSource& choices, Limits limits) {
+  if (running_) throw InternalError("Runtime::rebind while it runs");
+  choices_ = &choices;
+  limits_ = limits;
+  set_step_hook(nullptr);
+  set_state_hasher(nullptr);
+  heap_.set_collect_observer(nullptr);
+}
 
 Runtime::~Runtime() = default;
 
@@ -160,7 +169,7 @@ RunResult Runtime::run(std::function<void()> main) {
   live_ = 0;
   max_live_ = 0;
   result_ = RunResult{};
-  needs_ = choices_.begin_execution();
+  needs_ = choices_->begin_execution();
   footprints_ = needs_.footprints;
   footprint_.clear();
   heap_.record_touches(footprints_ ? &footprint_ : nullptr);
@@ -344,7 +353,7 @@ uint32_t Runtime::decide(ChoiceKind kind, std::span<const uint32_t> options, boo
   uint32_t n = static_cast<uint32_t>(options.size());
   StateHashThunk hash;
   if (hashing()) hash = {[](void* rt) { return static_cast<Runtime*>(rt)->state_hash(); }, this};
-  uint32_t answer = choices_.choose({kind, options, preemptive, current_, hash, footprint_});
+  uint32_t answer = choices_->choose({kind, options, preemptive, current_, hash, footprint_});
   footprint_.clear();
   pruned = answer == kPrune;
   uint32_t c = pruned ? 0 : answer % n;

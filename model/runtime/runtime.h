@@ -161,8 +161,13 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  // Runs `main` as goroutine 0 until quiescence (or abort). Not reentrant.
+  // Runs `main` as goroutine 0 until quiescence (or abort). Not reentrant. Every run starts
+  // from the same state, so one runtime can run many executions (its buffers keep their
+  // capacity: a per-thread runtime allocates little in the steady state).
   RunResult run(std::function<void()> main);
+  // For the next run: another choice source and limits, and no hooks (the step hook, the
+  // state hasher, the heap's collect observer) left from whoever used it before.
+  void rebind(ChoiceSource& choices, Limits limits);
 
   // The runtime executing on this thread (valid inside run()).
   static Runtime& current();
@@ -296,7 +301,7 @@ class Runtime {
   void finalizer_loop();
   void record_failure(Outcome o, std::string message, GoId g, std::string code = {});
 
-  ChoiceSource& choices_;
+  ChoiceSource* choices_;  // never null
   ExecutionNeeds needs_;  // what the source asked of the running execution
   Limits limits_;
   detail::GoAlgorithm* algo_;
