@@ -35,4 +35,4 @@ add_test(NAME go.helpers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/go_helpe
 # a load the exported tests bear: they space the model's instants apart in real time
 # (go_helpers.go, ctxcheckClock) and log timer ties, and they passed at load 15 here.
 set_tests_properties(go.conformance go.conformance.goroutines go.regressions go.unmasked go.helpers PROPERTIES
-  SKIP_RETURN_CODE 77 TIMEOUT 600 RESOURCE_LOCK go_toolchain LABELS go)
+  SKIP_RETURN_CODE 77 TIMEOUT 600 RESOURCE_LOCK go_toolchain LABELS go ENVIRONMENT "${CTXCHECK_TEST_GOCACHE}")

@@ -17,8 +17,8 @@ std::string debian_go_path(int minor);
 std::string find_go(int minor = 23);
 
 // `program args...` run in `dir` with Go's environment pinned: modules on, no proxy (no
-// network), no user GOFLAGS or go.env, GOCACHE/GOPATH under `cache_dir`. Output goes to our
-// stdout/stderr unless the caller redirects it.
+// network), no user GOFLAGS or go.env, GOCACHE ($CTXCHECK_GOCACHE if set) and GOPATH under
+// `cache_dir`. Output goes to our stdout/stderr unless the caller redirects it.
 ProcessSpec go_command(const std::string& program, std::vector<std::string> args, const std::string& dir,
                        const std::string& cache_dir);
 

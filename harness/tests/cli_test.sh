@@ -128,7 +128,7 @@ if [[ -n "$go_bin" && -x "$go_bin" ]]; then
   expect_msg "Go agrees with the model"
   [[ -f "$tmp/gorun/go.mod" ]] || { echo "FAIL: --run wrote no go.mod"; fails=$((fails + 1)); }
   sed -i 's/p.check("err h2", "context canceled", true/p.check("err h2", "<nil>", true/' "$tmp/gorun/repro_test.go"
-  expect 1 "the exported test fails when Go disagrees" -- env -C "$tmp/gorun" GOCACHE="$tmp/cache/gocache" GOFLAGS= \
+  expect 1 "the exported test fails when Go disagrees" -- env -C "$tmp/gorun" GOCACHE="${CTXCHECK_GOCACHE:-$tmp/cache/gocache}" GOFLAGS= \
     GOPROXY=off "$go_bin" test -count=1 .
   grep -q "MISMATCH err h2: the model observed <nil>, Go observes context canceled" "$tmp/out" \
     || { echo "FAIL: no MISMATCH line"; cat "$tmp/out"; fails=$((fails + 1)); }

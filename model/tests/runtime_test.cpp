@@ -71,7 +71,8 @@ TEST(Goroutines, CapturesAreLinkedBeforeTheSpawnYields) {
       R.heap().link(R.goroutine(R.self()).frame, a, "local");
       R.heap().link(R.goroutine(R.self()).frame, b, "local");
       const Edge captures[] = {{a, "parent"}, {b, "child"}};
-      GoId g = R.go(GoKind::Program, "w", [&] {
+      // a and b by value: main may return, and its stack go back to the pool, before w runs.
+      GoId g = R.go(GoKind::Program, "w", [&, a, b] {
         const auto& edges = R.heap().object(R.goroutine(R.self()).frame).edges;
         captured_at_start = edges.size() == 2 && edges[0].to == a && edges[1].to == b;
       }, captures);

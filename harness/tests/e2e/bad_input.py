@@ -293,7 +293,9 @@ def crlf_cases(name: str, text: str) -> List[Case]:
     return [Case(f"{name}/crlf", crlf, None, text.encode()), Case(f"{name}/mixed-eol", mixed, None, text.encode())]
 
 
-def generate(src: str, seed: int):
+def generate(src: str, seed: int, max_malformed: int):
+    """The malformed inputs (a fixed sample of the token-level ones, then every whole-file
+    one), the CRLF variants, and how many malformed inputs were generated before sampling."""
     rng = random.Random(seed)
     corpus = sorted(os.path.join(src, "corpus", "regressions", f) for f in os.listdir(
         os.path.join(src, "corpus", "regressions")) if f.endswith(".trace"))
@@ -305,8 +307,12 @@ def generate(src: str, seed: int):
         malformed += Mutator(name, text, rng).all()
         crlf += crlf_cases(name, text)
     with open(corpus[-1], encoding="utf-8") as f:
-        malformed += whole_files(rng, f.read())
-    return malformed, crlf
+        whole = whole_files(rng, f.read())
+    generated = len(malformed) + len(whole)
+    if 0 < max_malformed - len(whole) < len(malformed):
+        keep = set(random.Random(seed).sample(range(len(malformed)), max_malformed - len(whole)))
+        malformed = [c for i, c in enumerate(malformed) if i in keep]
+    return malformed + whole, crlf, generated
 
 
 # ---- running them ------------------------------------------------------------------------
@@ -612,10 +618,12 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--max-malformed", type=int, default=1200,
+                    help="a fixed sample of this many malformed inputs (0: all); each regression trace adds ~140")
     a = ap.parse_args()
     binary, a.source = os.path.abspath(a.ctxcheck), os.path.abspath(a.source)
     t0 = time.monotonic()
-    malformed, crlf = generate(a.source, a.seed)
+    malformed, crlf, generated = generate(a.source, a.seed, a.max_malformed)
     cases = malformed + crlf
     root = tempfile.mkdtemp(prefix="ctxcheck-bad-input-")
     try:
@@ -643,7 +651,7 @@ def main() -> int:
         shutil.rmtree(root, ignore_errors=True)
     secs = time.monotonic() - t0
     known = sum(1 for c in malformed if c.line is not None)
-    print(f"bad-input suite: {len(malformed)} malformed inputs ({known} with a known broken line) and {len(crlf)} CRLF "
+    print(f"bad-input suite: {len(malformed)} malformed inputs (a fixed sample of {generated}; {known} with a known broken line) and {len(crlf)} CRLF "
           f"variants x {len(commands('', ''))} commands, special paths, malformed checkpoints, {len(bad_flags(trace))} bad flags: "
           f"{total.runs} runs in {secs:.1f}s with {a.workers} workers")
     print(f"  rejections naming path:line:col: {total.rejected_with_line} ({total.right_line} at the line the generator "

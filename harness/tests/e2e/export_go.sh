@@ -18,7 +18,7 @@ gofmt="$(dirname "$go_bin")/gofmt"
 # One Go build cache for the go commands here and export-go --run's (kept in the build tree:
 # a second run does not rebuild the standard library).
 export XDG_CACHE_HOME="$build/e2e-go" GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local
-export GOCACHE="$XDG_CACHE_HOME/ctxcheck-go/gocache" GOPATH="$XDG_CACHE_HOME/ctxcheck-go/gopath"
+export GOCACHE="${CTXCHECK_GOCACHE:-$XDG_CACHE_HOME/ctxcheck-go/gocache}" GOPATH="$XDG_CACHE_HOME/ctxcheck-go/gopath"
 cd "$scratch" || exit 1
 
 # A user's module: a package with its own code.
