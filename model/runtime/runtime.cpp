@@ -201,7 +201,7 @@ RunResult Runtime::run(std::function<void()> main) {
                      0);
     }
   }
-  if (footprints_) choices_.pass({ChoiceKind::Schedule, {}, false, kNoGo, {}, footprint_});  // the last step's
+  if (footprints_) choices_->pass({ChoiceKind::Schedule, {}, false, kNoGo, {}, footprint_});  // the last step's
   abort_all();
 
   result_.trace_hash = trace_.hash();
@@ -347,7 +347,7 @@ uint32_t Runtime::choose(ChoiceKind kind, std::span<const uint32_t> options, boo
 
 uint32_t Runtime::decide(ChoiceKind kind, std::span<const uint32_t> options, bool preemptive, bool& pruned) {
   if (options.size() <= 1 || (limits_.withheld_choices >> static_cast<uint32_t>(kind) & 1) != 0) {
-    if (footprints_ && kind == ChoiceKind::Schedule) choices_.pass({kind, options, preemptive, current_, {}, footprint_});
+    if (footprints_ && kind == ChoiceKind::Schedule) choices_->pass({kind, options, preemptive, current_, {}, footprint_});
     return 0;
   }
   uint32_t n = static_cast<uint32_t>(options.size());
