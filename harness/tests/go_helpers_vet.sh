@@ -21,9 +21,9 @@ cp "$tests" "$tmp/helpers_tests_test.go"
 printf 'module helpers\n\ngo 1.19\n' > "$tmp/go.mod"
 for g in "$go_bin" /usr/lib/go-1.19/bin/go; do
   [[ -x "$g" ]] || continue
-  (cd "$tmp" && env GOCACHE="${CTXCHECK_GOCACHE:-$tmp/cache}" GOPATH="$tmp/gopath" GOFLAGS= GOPROXY=off GOTOOLCHAIN=local "$g" vet .) ||
-    { echo "FAIL: go vet ($g)"; exit 1; }
-  (cd "$tmp" && env GOCACHE="$tmp/cache" GOPATH="$tmp/gopath" GOFLAGS= GOPROXY=off GOTOOLCHAIN=local "$g" test -count=1 .) ||
+  export GOCACHE="${CTXCHECK_GOCACHE:-$tmp/cache}" GOPATH="$tmp/gopath" GOFLAGS= GOPROXY=off GOTOOLCHAIN=local
+  (cd "$tmp" && "$g" vet .) || { echo "FAIL: go vet ($g)"; exit 1; }
+  (cd "$tmp" && "$g" test -count=1 .) ||
     { echo "FAIL: go test of the helpers ($g)"; exit 1; }
   echo "ok: go vet and the helpers' tests with $("$g" version)"
 done
