@@ -7,9 +7,9 @@
 //   ctxcheck_reduction_check --min 4 --max 5 --sample 2000   a fixed sample (seeded)
 //   ... --part 0/2 and --part 1/2                            split over two processes
 //   ... --reduction dpor                                     check source-set DPOR (default: sleep sets)
-//   ... --verdicts --kinds default --reduction none    no comparison: one line per program and
-//                                                            fault set with its verdict ids (for diffing
-//                                                            two builds, e.g. before and after a model change)
+//   ... --verdicts --kinds default --reduction none          no comparison: one line per program
+//                                                            and fault set, its verdict ids (diff
+//                                                            two builds: before and after a change)
 //   ... --mutant independent                                 a deliberately unsound reduction
 //                                                            (every pair of steps independent):
 //                                                            exit 0 only if the check catches it
