@@ -95,15 +95,16 @@ class MainPrefix {
     return std::nullopt;
   }
 
-  // Two timers at the earliest instant, and main blocks past it with nobody else to run.
+  // A deadline at the earliest instant, and main blocks with a wake timer (its sleep or its
+  // select's timeout) due at that instant too, with nobody else to run: only a wake timer
+  // among same-instant timers makes their order a choice (Runtime::fire_next_timers).
   bool timer_tie() const {
-    if (blocked_ == nullptr || canceled_ || started_goroutine_ || timers_.size() < 2) return false;
+    if (blocked_ == nullptr || canceled_ || started_goroutine_ || timers_.empty()) return false;
     int64_t first = *std::min_element(timers_.begin(), timers_.end());
-    if (std::count(timers_.begin(), timers_.end(), first) < 2) return false;
-    if (blocked_->kind == OpKind::Sleep) return blocked_->duration >= first;
-    std::optional<int64_t> waited = of(blocked_->a).deadline;  // wait or select on it
-    if (!waited || (*waited != 0 && *waited < first)) return false;
-    return blocked_->kind == OpKind::Wait || blocked_->duration >= first;
+    if (blocked_->kind == OpKind::Sleep) return blocked_->duration == first;
+    if (blocked_->kind != OpKind::Select || blocked_->duration != first) return false;
+    Handle selected = of(blocked_->a);  // a done one: the select returns without a timer
+    return !selected.done && selected.deadline && (*selected.deadline == 0 || *selected.deadline >= first);
   }
 
   std::map<uint32_t, Handle> handles_;

@@ -17,8 +17,9 @@ namespace ctxcheck::harness {
 // schedule: main starts a goroutine and has another op after it.
 // map-order: main's first cancel cancels a context with two registered children
 //   (created by main, under it or a value context of it).
-// timer-tie: before any cancel or go, main creates two timers for the same instant, the
-//   earliest of its timers, and then blocks until then (wait, select, sleep).
+// timer-tie: before any cancel or go, main creates a deadline and then blocks with a wake
+//   timer due at the instant of its earliest deadline (a sleep, or a select's timeout on a
+//   context not yet done); same-instant callback timers alone are no choice.
 std::array<bool, kNumChoiceKinds> offerable_choices(const Program& p);
 
 }  // namespace ctxcheck::harness

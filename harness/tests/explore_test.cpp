@@ -138,6 +138,49 @@ TEST(Dfs, ReachesBothOutcomesOfASameInstantDeadlineAndSelectTimeout) {
   EXPECT_TRUE(tie) << "the two timers are due at one instant: a timer-tie decision";
 }
 
+// The values each observation took over every schedule DFS explores with no preemption
+// (forced switches only), and how many timer-tie decisions those executions made.
+struct ExploredOutcomes {
+  std::map<std::string, std::set<std::string>> values;
+  uint64_t timer_ties = 0;
+};
+
+ExploredOutcomes explore_outcomes(const char* text) {
+  Program p = parse_program(text);
+  ExploredOutcomes out;
+  SearchStats stats;
+  DfsStrategy dfs({0, false, 0, Reduction::None}, stats);
+  ExecOptions o;
+  do {
+    ExecResult r = execute(p, dfs, o);
+    EXPECT_FALSE(r.violation) << r.violation->message;
+    for (const Observation& ob : r.observations) out.values[ob.what].insert(ob.value);
+    for (const rt::Decision& d : r.decisions) out.timer_ties += d.kind == rt::ChoiceKind::TimerTie;
+  } while (dfs.next_execution());
+  EXPECT_TRUE(stats.exhausted);
+  return out;
+}
+
+// Two timers due at one instant whose callbacks cancel the same context (h3 expires, and
+// h2's expiry cancels h3 through its parent), each with its own cause: which callback runs
+// first decides h3's cause. It is no timer-tie choice — each callback is a goroutine, and
+// which runs first is the schedule decision after both fired, a forced switch that even a
+// preemption bound of 0 explores — and DFS still reaches both causes. With a wake timer among them (main sleeps to that instant) the tie
+// is still offered.
+TEST(Dfs, TiedCallbackTimersAreOrderedByTheScheduleNotByATimerTie) {
+  ExploredOutcomes callbacks = explore_outcomes(
+      "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout_cause h1 1s cause3\n"
+      "  h3 = with_timeout_cause h2 1s cause4\n  wait h3\n  observe cause h3\n");
+  EXPECT_EQ(callbacks.timer_ties, 0u) << "only callback timers are due: their order is no choice";
+  ASSERT_EQ(callbacks.values.count("cause h3"), 1u);
+  EXPECT_EQ(callbacks.values["cause h3"].size(), 2u) << "both callbacks first, each cancelling h3 with its cause";
+  ExploredOutcomes with_sleep = explore_outcomes(
+      "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout_cause h1 1s cause3\n"
+      "  h3 = with_timeout_cause h2 1s cause4\n  sleep 1s\n  wait h3\n  observe cause h3\n");
+  EXPECT_GT(with_sleep.timer_ties, 0u) << "main's wake timer is due with them: a timer-tie choice";
+  EXPECT_EQ(with_sleep.values["cause h3"], callbacks.values["cause h3"]);
+}
+
 // State caching must never lose a violation: over every program of <= 3 ops with go,
 // under every fault, DFS with caching finds a violation exactly when DFS without does.
 // (Programs whose plain DFS needs more than 2000 executions are skipped, and counted.)
@@ -325,11 +368,18 @@ TEST(ChoiceOffers, HandBuiltPrograms) {
                       "  h4 = with_cancel h2\n  cancel h3\n  cancel h2\n")[kMapOrder]);
   EXPECT_FALSE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_cancel h1\n  h3 = with_cancel h2\n"
                       "  h4 = with_timeout h2 0s\n  cancel h2\n")[kMapOrder]);
-  auto tie = offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n"
-                    "  h3 = with_deadline h1 @1s\n  wait h3\n");
-  EXPECT_TRUE(tie[static_cast<size_t>(rt::ChoiceKind::TimerTie)]);
+  constexpr size_t kTie = static_cast<size_t>(rt::ChoiceKind::TimerTie);
+  // A sleep, or a select's timeout, due with the earliest deadline.
+  EXPECT_TRUE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n  sleep 1s\n")[kTie]);
+  EXPECT_TRUE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n"
+                     "  h3 = with_deadline h1 @2s\n  select h3 1s\n")[kTie]);
+  // Two deadlines at one instant: only callbacks, no choice; a sleep past the deadline; a
+  // select timeout before it.
   EXPECT_FALSE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n"
-                      "  h3 = with_timeout h1 2s\n  wait h3\n")[static_cast<size_t>(rt::ChoiceKind::TimerTie)]);
+                      "  h3 = with_deadline h1 @1s\n  wait h3\n")[kTie]);
+  EXPECT_FALSE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n  sleep 2s\n")[kTie]);
+  EXPECT_FALSE(offers("ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_timeout h1 1s\n"
+                      "  select h2 500ms\n")[kTie]);
 }
 
 // The rules are sufficient conditions: whatever they mark, the unpreempted execution of a

@@ -7,6 +7,9 @@
 //   ctxcheck_reduction_check --min 4 --max 5 --sample 2000   a fixed sample (seeded)
 //   ... --part 0/2 and --part 1/2                            split over two processes
 //   ... --reduction dpor                                     check source-set DPOR (default: sleep sets)
+//   ... --verdicts --kinds default --reduction none          no comparison: one line per program
+//                                                            and fault set, its verdict ids (diff
+//                                                            two builds: before and after a change)
 //   ... --mutant independent                                 a deliberately unsound reduction
 //                                                            (every pair of steps independent):
 //                                                            exit 0 only if the check catches it
@@ -38,6 +41,7 @@ struct CheckOptions {
   Reduction reduction = Reduction::Sleep;  // the reduction compared with plain DFS
   bool mutant = false;    // reduce with every pair of steps taken as independent (unsound)
   uint64_t progress = 0;  // print the totals every this many programs (0: never)
+  bool verdicts = false;  // print each exploration's verdict ids instead of comparing
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
@@ -84,6 +88,14 @@ void check_program(const Program& p, const CheckOptions& c, Totals& t) {
     o.exec.faults = faults;
     o.exec.limits.keep_events = false;
     o.reduction = Reduction::None;
+    if (c.verdicts) {  // one search (c.reduction, none included), its ids printed
+      ExploreCounts v = explore_reduced(p, o, c);
+      ++t.runs;
+      t.reduced += v.executions;
+      t.nondeterminism += v.nondeterminism;
+      fmt::print("{} [{}]: {}\n", t.programs, faults.to_string(), joined(ids_of(v)));
+      continue;
+    }
     ExploreCounts plain = explore_program(p, o, [](const Failure&) { return true; });
     ExploreCounts reduced = explore_reduced(p, o, c);
     ++t.runs;
@@ -132,11 +144,12 @@ struct Space {
   uint32_t min_ops = 1, max_ops = 3;
   uint64_t sample = 0, seed = 1;
   uint32_t part = 0, parts = 1;  // check only the programs whose position % parts == part
+  std::string kinds = "lifecycle";  // the alphabet (its measured figures, README, are of lifecycle)
 };
 
 // Checks the space (or its sample): the k-th program checked overall belongs to part k % parts.
 void check_space(const Space& s, const CheckOptions& c, Totals& t) {
-  Alphabet a = lifecycle_alphabet();  // its measured figures (README) are of this alphabet
+  Alphabet a = parse_alphabet(s.kinds);
   uint64_t k = 0;
   auto visit = [&](const Program& p) {
     bool caught = c.mutant && t.differ > 0;  // the mutant needs one difference, not all
@@ -177,9 +190,12 @@ int main(int argc, char** argv) {
   app.add_option("--sample", s.sample, "Check a fixed uniform sample of this many programs with goroutines (0: every program)");
   app.add_option("--seed", s.seed, "Seed of the sample")->capture_default_str();
   app.add_option("--part", part, "Check part I of M (every M-th program checked, from the I-th)");
-  app.add_option("--reduction", reduction, "The reduction compared with plain DFS: sleep or dpor")
+  app.add_option("--reduction", reduction, "The reduction compared with plain DFS: sleep or dpor (with --verdicts: none too)")
       ->capture_default_str()
-      ->check(CLI::IsMember({std::string(reduction_name(Reduction::Sleep)), std::string(reduction_name(Reduction::Dpor))}));
+      ->check(CLI::IsMember({std::string(reduction_name(Reduction::None)), std::string(reduction_name(Reduction::Sleep)),
+                             std::string(reduction_name(Reduction::Dpor))}));
+  app.add_option("--kinds", s.kinds, "Op alphabet, as explore's --kinds (default, lifecycle or op names)")->capture_default_str();
+  app.add_flag("--verdicts", c.verdicts, "Compare nothing: print every program and fault set's verdict ids under --reduction");
   app.add_option("--mutant", mutant, "independent: reduce unsoundly (every pair independent); exit 0 only if caught")
       ->check(CLI::IsMember({"independent"}));
   app.add_option("--progress", c.progress, "Print the totals on stderr every N programs (0: never)");
@@ -196,6 +212,16 @@ int main(int argc, char** argv) {
   }
   c.mutant = !mutant.empty();
   c.reduction = *reduction_by_name(reduction);  // CLI11 checked the name
+  if (c.reduction == Reduction::None && !c.verdicts) {
+    fmt::print(stderr, "--reduction none compares plain DFS with itself: give --verdicts, or sleep or dpor\n");
+    return 2;
+  }
+  try {
+    parse_alphabet(s.kinds);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "--kinds: {}\n", e.what());
+    return 2;
+  }
   Totals t;
   check_space(s, c, t);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.start).count();

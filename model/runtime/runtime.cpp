@@ -653,8 +653,14 @@ bool Runtime::fire_next_timers() {
   std::vector<uint32_t> due;
   for (auto it = pending_.begin(); it != pending_.end() && it->first == now_; ++it)
     due.push_back(it->second);
+  // Their firing order is a timer-tie choice only if a wake timer is among them. Firing a
+  // callback timer only starts its goroutine, and no goroutine runs until all have fired:
+  // the order of callbacks alone only numbers their goroutines, and which of them runs
+  // first is the next schedule decision (a forced switch, free under the preemption
+  // bound), explored in full.
+  bool offer = std::any_of(due.begin(), due.end(), [this](uint32_t id) { return timers_[id].wake; });
   while (!due.empty()) {
-    uint32_t c = choose(ChoiceKind::TimerTie, due);
+    uint32_t c = offer ? choose(ChoiceKind::TimerTie, due) : 0;
     TimerId id = due[c];
     due.erase(due.begin() + c);
     fire_timer(id);
