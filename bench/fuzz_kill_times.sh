@@ -5,19 +5,23 @@
 # the first crash. A run that does not crash within the cap counts as the cap ("> cap").
 # libFuzzer runs with fuzzers/fuzz_faults.options (the flags campaigns use; -max_len there),
 # then CTXCHECK_KILL_FLAGS (e.g. "-max_len=128", to compare settings).
+# CTXCHECK_KILL_TARGET=fuzz_programs runs that target instead (it honours CTXCHECK_FUZZ_FAULT
+# too), from its own seeds and .options.
 #   bench/fuzz_kill_times.sh [BUILD_DIR] [fault...]
-#   CTXCHECK_KILL_SEEDS=5  CTXCHECK_KILL_CAP=60  CTXCHECK_KILL_FLAGS=
+#   CTXCHECK_KILL_SEEDS=5  CTXCHECK_KILL_CAP=60  CTXCHECK_KILL_FLAGS=  CTXCHECK_KILL_TARGET=fuzz_faults
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build/fuzz}"; shift || true
-bin="$build/fuzzers/fuzz_faults"
+target="${CTXCHECK_KILL_TARGET:-fuzz_faults}"
+case "$target" in fuzz_faults|fuzz_programs) ;; *) echo "CTXCHECK_KILL_TARGET: fuzz_faults or fuzz_programs, not $target"; exit 2;; esac
+bin="$build/fuzzers/$target"
 [ -x "$bin" ] || { echo "no $bin: build with ci/fuzz-smoke or -DCTXCHECK_FUZZERS=ON"; exit 2; }
 seeds="${CTXCHECK_KILL_SEEDS:-5}"; cap="${CTXCHECK_KILL_CAP:-60}"
 faults=("$@")
 [ ${#faults[@]} -gt 0 ] || mapfile -t faults < <("$build/ctxcheck" faults | awk 'NR > 1 && NF && $1 ~ /^[a-z]+(-[a-z]+)*$/ {print $1}')
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 # The .options file's `name = value` lines as -name=value flags.
-mapfile -t flags < <(sed -n 's/^\([a-z_]*\) *= *\(.*\)$/-\1=\2/p' fuzzers/fuzz_faults.options)
+mapfile -t flags < <(sed -n 's/^\([a-z_]*\) *= *\(.*\)$/-\1=\2/p' "fuzzers/$target.options")
 flags+=(${CTXCHECK_KILL_FLAGS:-})  # split on blanks, as on a command line
 printf '%-24s %8s  %s\n' fault median "runs (s)"
 worst=0
@@ -25,7 +29,7 @@ for f in "${faults[@]}"; do
   times=()
   for s in $(seq 1 "$seeds"); do
     rm -rf "$tmp/c" "$tmp/a"; mkdir -p "$tmp/c" "$tmp/a"
-    [ "${CTXCHECK_KILL_CORPUS:-seeds}" = empty ] || cp corpus/seeds/fuzz_faults/* "$tmp/c/"
+    [ "${CTXCHECK_KILL_CORPUS:-seeds}" = empty ] || cp "corpus/seeds/$target/"* "$tmp/c/"
     start=$(date +%s.%N)
     rc=0
     CTXCHECK_FUZZ_FAULT="$f" CTXCHECK_FUZZ_TRACE_DIR="$tmp/a" "$bin" -seed="$s" -max_total_time="$cap" "${flags[@]}" \

@@ -1,8 +1,10 @@
 // fuzz_programs: bytes -> program + schedule (harness/program/decode.h) -> one execution on
 // the faithful model with every invariant on. A model violation (or an internal error) is a
 // crash and leaves a replayable text trace beside libFuzzer's artifact; program findings
-// are not crashes. The custom mutator works on the program's op tokens (insert, delete,
-// swap, duplicate, retarget an op, change a duration, mutate the schedule) and splices them.
+// are not crashes. $CTXCHECK_FUZZ_FAULT=name runs every input with that fault instead (the
+// kill matrix's fuzz column: a crash is the fault killed). The custom mutator works on the
+// program's op tokens (insert, delete, swap, duplicate, retarget an op, change a duration or
+// value, give an op another op's key, mutate the schedule) and splices them.
 #include <cstddef>
 #include <cstdint>
 
@@ -14,9 +16,11 @@ extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 using namespace ctxcheck;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const model::FaultSet faults = fuzz::forced_faults().value_or(model::FaultSet{});
   harness::FuzzInput in = harness::split_fuzz_input({data, size});
+  if (!faults.empty()) in.program.faults = faults.to_string();  // so the trace replays with them
   rt::ByteChoices choices(in.schedule);
-  harness::ExecResult r = harness::execute(in.program, choices, fuzz::fuzz_exec_options({}));
+  harness::ExecResult r = harness::execute(in.program, choices, fuzz::fuzz_exec_options(faults));
   if (fuzz::is_crash(in.program, r)) fuzz::crash_with_trace({data, size}, in.program, r, "fuzz_programs");
   return 0;
 }

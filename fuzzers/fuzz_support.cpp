@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "harness/program/decode.h"
+#include "harness/program/key_bytes.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
 #include "harness/sink/failure_sink.h"
@@ -112,7 +113,7 @@ void crash_with_trace(std::span<const uint8_t> data, const Program& p, const har
 }
 
 // ---------------------------------------------------------------------------------------
-model::FaultSet faults_for_input(std::span<const uint8_t> data) {
+const std::optional<model::FaultSet>& forced_faults() {
   static const std::optional<model::FaultSet> forced = [] () -> std::optional<model::FaultSet> {
     const char* env = std::getenv("CTXCHECK_FUZZ_FAULT");
     if (!env || !*env) return std::nullopt;
@@ -125,7 +126,11 @@ model::FaultSet faults_for_input(std::span<const uint8_t> data) {
     std::fprintf(stderr, "ctxcheck: faults forced by CTXCHECK_FUZZ_FAULT: %s\n", s->to_string().c_str());
     return s;
   }();
-  if (forced) return *forced;
+  return forced;
+}
+
+model::FaultSet faults_for_input(std::span<const uint8_t> data) {
+  if (const auto& forced = forced_faults()) return *forced;
   uint32_t mask = 0;
   for (size_t i = 0; i < kFaultMaskBytes && i < data.size(); ++i) mask |= static_cast<uint32_t>(data[i]) << (8 * i);
   return harness::faults_from_mask(mask);
@@ -163,14 +168,15 @@ uint64_t interesting_duration(std::minstd_rand& rng) {
 // to take) stays in, as libFuzzer's own mutations leave them.
 //
 // One op token: where its bytes are (an input, or the scratch bytes of edited and fresh
-// ops), and where its handle operands and its first number (a duration, a deadline, a go
-// body's length) are, relative to its first byte.
+// ops), and where its handle operands, its first number (a duration, a deadline, a value, a
+// go body's length) and its value key are, relative to its first byte.
 struct Token {
   uint8_t source = 0;  // Workspace::sources index
   uint32_t begin = 0, size = 0;
   std::array<uint8_t, 2> operands{};
   uint8_t n_operands = 0;
   int16_t number = -1;  // -1: none
+  int16_t key = -1;     // -1: none
 };
 
 constexpr uint8_t kScratch = 2;
@@ -180,6 +186,8 @@ constexpr uint8_t kScratch = 2;
 struct Workspace {
   std::array<Bytes, 3> sources;  // program bytes of input a and b (flag byte first), scratch
   std::vector<Token> ops;
+  std::vector<harness::OpBytes> split;
+  std::vector<size_t> key_byte;
   Bytes schedule, schedule_before, copy;
   uint8_t flag = 0;
 
@@ -194,11 +202,12 @@ struct Workspace {
     Bytes& prog = sources[s];
     prog.assign(rest.begin(), rest.begin() + static_cast<long>(len));
     if (prog.empty()) prog.push_back(0);  // no flag byte: decodes as a safe, empty program
-    for (const harness::OpBytes& t : harness::split_op_bytes(prog)) out.push_back(token_of(s, t));
+    split = harness::split_op_bytes(prog, key_byte);
+    for (size_t i = 0; i < split.size(); ++i) out.push_back(token_of(s, split[i], key_byte[i]));
     return rest.subspan(len);
   }
 
-  static Token token_of(uint8_t s, const harness::OpBytes& t) {
+  static Token token_of(uint8_t s, const harness::OpBytes& t, size_t key_at) {
     Token k;
     k.source = s;
     k.begin = static_cast<uint32_t>(t.begin);
@@ -206,6 +215,7 @@ struct Workspace {
     for (size_t at : t.operand_bytes)
       if (k.n_operands < k.operands.size()) k.operands[k.n_operands++] = static_cast<uint8_t>(at - t.begin);
     if (!t.number_bytes.empty()) k.number = static_cast<int16_t>(t.number_bytes[0] - t.begin);
+    if (key_at > 0) k.key = static_cast<int16_t>(key_at - t.begin);
     return k;
   }
 
@@ -230,6 +240,7 @@ struct Workspace {
     };
     for (uint8_t i = 0; i < k.n_operands; ++i) shift(k.operands[i]);
     if (k.number >= 0) shift(k.number);
+    if (k.key >= 0) shift(k.key);
     return k;
   }
 
@@ -237,9 +248,10 @@ struct Workspace {
   Token fresh_op(std::minstd_rand& rng) {
     uint8_t b[14] = {static_cast<uint8_t>(flag & 1), static_cast<uint8_t>(rng() % harness::kNumOpKinds)};
     for (size_t i = 2; i < std::size(b); ++i) b[i] = static_cast<uint8_t>(rng() % 8);
-    harness::OpBytes t = harness::split_op_bytes(b).front();
+    split = harness::split_op_bytes(b, key_byte);
+    const harness::OpBytes& t = split.front();
     Bytes& s = sources[kScratch];
-    Token k = token_of(kScratch, t);
+    Token k = token_of(kScratch, t, key_byte.front());
     k.begin = static_cast<uint32_t>(s.size());
     s.insert(s.end(), b + t.begin, b + t.end);
     return k;
@@ -316,16 +328,30 @@ void renumber(Workspace& w, std::minstd_rand& rng) {
   Token& t = w.ops[*at];
   std::span<const uint8_t> b = w.bytes(t);
   auto off = static_cast<size_t>(t.number);
-  bool is_go = static_cast<OpKind>(b[0] % harness::kNumOpKinds) == OpKind::Go;
+  auto kind = static_cast<OpKind>(b[0] % harness::kNumOpKinds);
   Bytes v;
-  put_varint(v, is_go ? rng() % 6 : interesting_duration(rng));
+  // A go body's length; a with_value's value (zigzag: small values of either sign, so a
+  // rebinding of a key can differ from the outer value); a duration or deadline.
+  put_varint(v, kind == OpKind::Go ? rng() % 6 : kind == OpKind::WithValue ? rng() % 16 : interesting_duration(rng));
   t = w.rewritten(t, off, varint_len(b, off), v);
+}
+
+// Gives an op the value key another op binds or looks up (the key byte copied as it is): a
+// lookup that finds a binding, or a with_value that rebinds a key its chain binds already,
+// which random key bytes (32 keys) rarely give.
+void rekey(Workspace& w, std::minstd_rand& rng) {
+  auto has_key = [](const Token& t) { return t.key >= 0; };
+  auto to = pick_op_with(w.ops, rng, has_key), from = pick_op_with(w.ops, rng, has_key);
+  if (!to || !from || *to == *from) return;
+  uint8_t b = w.bytes(w.ops[*from])[static_cast<size_t>(w.ops[*from].key)];
+  Token& t = w.ops[*to];
+  t = w.rewritten(t, static_cast<size_t>(t.key), 1, {&b, 1});
 }
 
 void mutate_once(Workspace& w, std::minstd_rand& rng) {
   auto& ops = w.ops;
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
-  switch (rng() % 9) {
+  switch (rng() % 10) {
     case 0:  // delete an op
       if (!ops.empty()) ops.erase(ops.begin() + static_cast<long>(pick(ops.size())));
       break;
@@ -348,6 +374,7 @@ void mutate_once(Workspace& w, std::minstd_rand& rng) {
       break;
     case 4: case 5: retarget(w, rng); break;
     case 6: renumber(w, rng); break;
+    case 7: rekey(w, rng); break;
     default: mutate_schedule(w.schedule, rng); break;
   }
 }

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,10 +39,13 @@ bool is_crash(const harness::Program& p, const harness::ExecResult& r);
 // Lower-case hex SHA-1 (libFuzzer names artifacts by it).
 std::string sha1_hex(std::span<const uint8_t> data);
 
-// --- fuzz_faults ---------------------------------------------------------------------------
-// The layout is harness/executor/fuzz_input.h's (a 2-byte fault mask, then a fuzz_programs
-// input). $CTXCHECK_FUZZ_FAULT=name (or a comma-separated list) overrides the mask, so one
-// fault's time to kill can be measured; an unknown name exits 2 with a message.
+// --- faults --------------------------------------------------------------------------------
+// $CTXCHECK_FUZZ_FAULT=name (or a comma-separated list): the faults every execution runs
+// with, so one fault's time to kill can be measured (fuzz_programs: the faithful model when
+// unset; fuzz_faults: it overrides the input's mask); an unknown name exits 2 with a message.
+const std::optional<model::FaultSet>& forced_faults();
+// fuzz_faults' layout is harness/executor/fuzz_input.h's (a 2-byte fault mask, then a
+// fuzz_programs input).
 inline constexpr size_t kFaultMaskBytes = harness::kFaultMaskBytes;
 model::FaultSet faults_for_input(std::span<const uint8_t> data);
 

@@ -1,4 +1,5 @@
 #include "harness/program/decode.h"
+#include "harness/program/key_bytes.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -253,14 +254,16 @@ std::vector<uint8_t> encode_program(const Program& p) {
   return std::move(e.w.out);
 }
 
-std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog) {
+std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog, std::vector<size_t>& key_byte) {
   std::vector<OpBytes> out;
+  key_byte.clear();
   if (prog.empty()) return out;
   bool unsafe = (prog[0] & 1) != 0;
   Reader r(prog);
   r.byte();
   while (!r.empty()) {
     OpBytes t;
+    size_t key = 0;
     t.begin = r.pos();
     Op op;
     op.kind = static_cast<OpKind>(r.byte() % kNumOpKinds);
@@ -268,14 +271,22 @@ std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog) {
       read_args(r, op, [&](const ArgSpec& arg, size_t at) {
         if (at >= prog.size()) return;
         if (arg.is_handle()) t.operand_bytes.push_back(at);
-        if (arg.field == Field::Duration || arg.field == Field::Deadline || arg.field == Field::Script)
+        if (arg.field == Field::Duration || arg.field == Field::Deadline || arg.field == Field::Value ||
+            arg.field == Field::Script)
           t.number_bytes.push_back(at);
+        if (arg.field == Field::Key) key = at;
       });
     }
     t.end = r.pos();
     out.push_back(std::move(t));
+    key_byte.push_back(key);
   }
   return out;
+}
+
+std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog) {
+  std::vector<size_t> unused;
+  return split_op_bytes(prog, unused);
 }
 
 FuzzInput split_fuzz_input(std::span<const uint8_t> data) {

@@ -41,7 +41,7 @@ struct FuzzInput {
 struct OpBytes {
   size_t begin = 0, end = 0;           // byte range
   std::vector<size_t> operand_bytes;   // absolute offsets of handle-operand index bytes
-  std::vector<size_t> number_bytes;    // absolute offsets where a duration, deadline or go body varint starts
+  std::vector<size_t> number_bytes;    // absolute offsets where a duration, deadline, value or go body varint starts
 };
 std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog);
 

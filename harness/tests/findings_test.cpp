@@ -73,6 +73,12 @@ TEST(Findings, TwoPackagesStructKeysAreNoConflict) {
   EXPECT_EQ(r.verdict, Verdict::Pass);
 }
 
+TEST(Findings, RebindingAKeyWithTheSameTypesIsNoFindingAndTheNearestBindingWins) {
+  ExecResult r = replay_file("nearest-binding-wins.trace");
+  EXPECT_EQ(ids(r), Ids{});
+  EXPECT_EQ(r.verdict, Verdict::Pass);
+}
+
 TEST(Findings, ParkedForeverNamesTheGoroutineOpAndContextAtTheWait) {
   ExecResult r = replay_file("parked-on-never-canceled.trace");
   ASSERT_EQ(ids(r), (Ids{"parked-forever"}));
