@@ -139,13 +139,15 @@ include(${CMAKE_CURRENT_SOURCE_DIR}/export/export.cmake)
 # the mutant (every pair of steps taken as independent), which the check must catch.
 add_executable(ctxcheck_reduction_check ${CMAKE_CURRENT_SOURCE_DIR}/tests/reduction_soundness.cpp)
 target_link_libraries(ctxcheck_reduction_check PRIVATE ctxcheck_harness CLI11::CLI11 ctxcheck_warnings)
-add_test(NAME explore.reduction_soundness.upto2 COMMAND ctxcheck_reduction_check --max 2)
+add_test(NAME explore.reduction_soundness.upto2 COMMAND ctxcheck_reduction_check --max 2 --reduction sleep)
 add_test(NAME explore.reduction_soundness.sample45
-         COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/20)
+         COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/20 --reduction sleep)
 add_test(NAME explore.reduction_soundness.mutant
-         COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/40 --mutant independent)
-# The same for source-set DPOR (--reduction dpor).
+         COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/40 --mutant independent --reduction sleep)
+# The same for source-set DPOR (--reduction dpor, explore's default), and every 40th program of
+# <= 3 ops (63 programs; the whole space, 0 differences: README).
 add_test(NAME explore.reduction_soundness.dpor_upto2 COMMAND ctxcheck_reduction_check --max 2 --reduction dpor)
+add_test(NAME explore.reduction_soundness.dpor_upto3_slice COMMAND ctxcheck_reduction_check --max 3 --part 0/40 --reduction dpor)
 add_test(NAME explore.reduction_soundness.dpor_sample45
          COMMAND ctxcheck_reduction_check --min 4 --max 5 --sample 2000 --part 0/20 --reduction dpor)
 add_test(NAME explore.reduction_soundness.dpor_mutant

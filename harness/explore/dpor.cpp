@@ -5,8 +5,6 @@
 namespace ctxcheck::harness {
 
 namespace {
-constexpr rt::Access kEverything = rt::access(rt::Touched::Everything, 0, true);
-
 bool runnable_in(std::span<const uint32_t> sorted, uint32_t go) {
   return std::binary_search(sorted.begin(), sorted.end(), go);
 }
@@ -26,10 +24,10 @@ void SourceSets::touched(std::span<const rt::Access> footprint, bool decision) {
   consumed_ = decision ? 0 : footprint.size();
 }
 
-void SourceSets::contains_decision() {
-  event_of_node_.push_back(events_.size() - 1);
-  events_.back().footprint.push_back(kEverything);
-}
+// The event keeps the footprint of the branch it took: each branch of the decision is
+// explored, and each branch's execution has its own race analysis from this event on
+// (races(first_new_node) starts at the event holding the decision bumped last).
+void SourceSets::contains_decision() { event_of_node_.push_back(events_.size() - 1); }
 
 void SourceSets::next_event(uint32_t go, uint32_t node, std::span<const uint32_t> runnable) {
   std::vector<rt::Access>& f = events_.back().footprint;

@@ -16,9 +16,11 @@
 // its initials I(v), the goroutines whose first event in v has no predecessor in v. If
 // none of I(v) is in that decision's backtrack set already, one is added.
 //
-// An event that contains another decision (a select case, a timer tie, a map order) is
-// taken as touching everything: its footprint holds for one branch only, and the
-// decision's branches are all explored (they are not reduced).
+// An event that contains another decision (a select case, a timer tie, a map order) has
+// the footprint of the branch this execution took: the decision's branches are all
+// explored (they are not reduced), and each branch's execution is analysed anew from that
+// event on, so the races of every branch are found in its own execution. (Sleep sets are
+// what must not trust one branch's footprint: such a step never sleeps, dfs.h.)
 #pragma once
 
 #include <cstdint>
@@ -61,7 +63,7 @@ class SourceSets {
     uint32_t go;
     uint32_t node;                      // kNoNode: it started at a pass (no alternative)
     std::vector<uint32_t> runnable;     // sorted goroutine ids runnable when it started
-    std::vector<rt::Access> footprint;  // invariant: holds Everything if it holds a decision
+    std::vector<rt::Access> footprint;  // of this execution's branch of any decision in it
   };
   using Bits = std::vector<uint64_t>;
   static bool has(const Bits& b, size_t i) { return (b[i / 64] >> (i % 64) & 1) != 0; }

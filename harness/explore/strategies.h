@@ -30,7 +30,7 @@ inline constexpr uint64_t kDefaultExploreSeed = 1;           // PCT and random
 // DFS's partial-order reduction (dfs.h): none (plain DFS), sleep sets, or source-set DPOR
 // with sleep sets (dpor.h). The default is the best sound one.
 enum class Reduction : uint8_t { None, Sleep, Dpor };
-inline constexpr Reduction kDefaultReduction = Reduction::Sleep;
+inline constexpr Reduction kDefaultReduction = Reduction::Dpor;
 std::string_view reduction_name(Reduction r);
 std::optional<Reduction> reduction_by_name(std::string_view name);
 

@@ -6,7 +6,7 @@
 //   ctxcheck_reduction_check --max 3                         every program of <= 3 ops
 //   ctxcheck_reduction_check --min 4 --max 5 --sample 2000   a fixed sample (seeded)
 //   ... --part 0/2 and --part 1/2                            split over two processes
-//   ... --reduction dpor                                     check source-set DPOR (default: sleep sets)
+//   ... --reduction sleep                                    check sleep sets alone (default: dpor, explore's)
 //   ... --verdicts --kinds default --reduction none          no comparison: one line per program
 //                                                            and fault set, its verdict ids (diff
 //                                                            two builds: before and after a change)
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Partial-order reduction soundness: the same verdicts with and without it"};
   Space s;
   CheckOptions c;
-  std::string part, mutant, reduction{reduction_name(Reduction::Sleep)};
+  std::string part, mutant, reduction{reduction_name(kDefaultReduction)};
   app.add_option("--min", s.min_ops, "Smallest program size")->capture_default_str()->check(CLI::Range(1, 8));
   app.add_option("--max", s.max_ops, "Largest program size")->capture_default_str()->check(CLI::Range(1, 8));
   app.add_option("--bound", c.bound, "Preemption bound")->capture_default_str()->check(CLI::Range(0, 100));
