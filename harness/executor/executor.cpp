@@ -25,6 +25,21 @@ Interp::Interp(const Program& p, rt::Runtime& runtime, const ExecOptions& opts, 
       order_(runtime, opts.forced_order, out.op_events) {
   handles_.resize(p.max_handle() + 1);
   program_.source = &p;
+  reserve_results();
+}
+
+// The result's lists at their size in one allocation each, instead of growing by doubling:
+// a step per op, a return per blocking op, a deferred cancel per `defer cancel`; an
+// observation per op that observes (a script started twice may need more: they grow then).
+void Interp::reserve_results() {
+  size_t steps = 0, observed = 0;
+  for (const Script& sc : p_.scripts)
+    for (const Op& op : sc.ops) {
+      steps += blocking(op.kind) || op.kind == OpKind::DeferCancel ? 2 : 1;
+      observed += op.kind == OpKind::Observe || op.kind == OpKind::Select || op.kind == OpKind::Stop;
+    }
+  out_.op_events.reserve(steps);
+  if (observed) out_.observations.reserve(observed);
 }
 
 void Interp::find_parked_main() {

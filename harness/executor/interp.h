@@ -48,6 +48,7 @@ class Interp final : public Recorder {
 
  private:
   // ---- executor.cpp: the model view, the state digest, what checks record ----
+  void reserve_results();
   uint64_t state_digest();
   const ModelView& fill_view() { return viewer_->fill(); }
   CheckEnv env() { return {rt_, *pkg, program_, viewer_->view(), checker_, *this}; }
