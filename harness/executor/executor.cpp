@@ -20,11 +20,26 @@ namespace ctxcheck::harness {
 
 namespace detail {
 
-Interp::Interp(const Program& p, rt::Runtime& runtime, const ExecOptions& opts, ExecResult& out)
-    : p_(p), rt_(runtime), opts_(opts), out_(out), checker_(opts.invariants),
-      order_(runtime, opts.forced_order, out.op_events) {
+Interp::Interp(const Program& p, rt::Runtime& runtime, CheckBuffers& buffers, const ExecOptions& opts, ExecResult& out)
+    : p_(p), rt_(runtime), opts_(opts), out_(out), buffers_(buffers), order_(runtime, opts.forced_order, out.op_events) {
+  checker_.reset(opts.invariants);
   handles_.resize(p.max_handle() + 1);
   program_.source = &p;
+  reserve_results();
+}
+
+// The result's lists at their size in one allocation each, instead of growing by doubling:
+// a step per op, a return per blocking op, a deferred cancel per `defer cancel`; an
+// observation per op that observes (a script started twice may need more: they grow then).
+void Interp::reserve_results() {
+  size_t steps = 0, observed = 0;
+  for (const Script& sc : p_.scripts)
+    for (const Op& op : sc.ops) {
+      steps += blocking(op.kind) || op.kind == OpKind::DeferCancel ? 2 : 1;
+      observed += op.kind == OpKind::Observe || op.kind == OpKind::Select || op.kind == OpKind::Stop;
+    }
+  out_.op_events.reserve(steps);
+  if (observed) out_.observations.reserve(observed);
 }
 
 void Interp::find_parked_main() {
@@ -36,7 +51,8 @@ void Interp::find_parked_main() {
 
 void Interp::main() {
   pkg.emplace(opts_.faults);
-  viewer_.emplace(*pkg, rt_);
+  viewer_ = &buffers_.viewer;
+  viewer_->rebind(*pkg, rt_);
   viewer_->set_incremental(opts_.incremental_checks);
   viewer_->reserve(p_.max_handle() + 4);  // the program's contexts and the package's own
   program_.baseline_objects = static_cast<uint32_t>(rt_.heap().allocated());
@@ -223,6 +239,7 @@ void Interp::after_step() {
 
 using detail::Interp;
 using detail::StopExecution;
+using detail::CheckBuffers;
 
 ExecResult execute_input(const DecodedInput& in) {
   ExecOptions o;
@@ -270,35 +287,47 @@ std::optional<ViolationReport> oracle_disagreement(const Program& program, const
   return r;
 }
 
-// One runtime per thread, reused by every execution on it (Runtime::run starts each afresh):
-// its vectors keep their capacity, so an execution in the steady state does not allocate
-// the runtime's goroutines, heap, trace and schedule again. An execute() nested in another
-// on the same thread (a check that executes) gets a runtime of its own.
+// One runtime and one set of check buffers per thread, reused by every execution on it
+// (Runtime::run starts each afresh, the interpreter resets the buffers): their vectors keep
+// their capacity, so an execution in the steady state does not allocate the runtime's
+// goroutines, heap, trace and schedule, nor the checks' by-id tables, again. An execute()
+// nested in another on the same thread (a check that executes) gets its own.
 class ThreadRuntime {
  public:
   ThreadRuntime(rt::ChoiceSource& choices, const rt::Limits& limits) {
-    thread_local std::unique_ptr<rt::Runtime> cached;
-    thread_local bool busy = false;
-    if (busy) {
-      own_ = std::make_unique<rt::Runtime>(choices, limits);
+    struct Cached {
+      std::unique_ptr<rt::Runtime> runtime;
+      CheckBuffers buffers;
+      bool busy = false;
+    };
+    thread_local Cached cached;
+    if (cached.busy) {
+      own_runtime_ = std::make_unique<rt::Runtime>(choices, limits);
+      own_buffers_ = std::make_unique<CheckBuffers>();
+      runtime_ = own_runtime_.get();
+      buffers_ = own_buffers_.get();
       return;
     }
-    if (!cached) cached = std::make_unique<rt::Runtime>(choices, limits);
-    cached->rebind(choices, limits);
-    busy_ = &busy;
-    busy = true;
-    runtime_ = cached.get();
+    if (!cached.runtime) cached.runtime = std::make_unique<rt::Runtime>(choices, limits);
+    cached.runtime->rebind(choices, limits);
+    busy_ = &cached.busy;
+    cached.busy = true;
+    runtime_ = cached.runtime.get();
+    buffers_ = &cached.buffers;
   }
   ~ThreadRuntime() {
     if (busy_) *busy_ = false;
   }
   ThreadRuntime(const ThreadRuntime&) = delete;
   ThreadRuntime& operator=(const ThreadRuntime&) = delete;
-  rt::Runtime& get() { return own_ ? *own_ : *runtime_; }
+  rt::Runtime& runtime() { return *runtime_; }
+  CheckBuffers& buffers() { return *buffers_; }
 
  private:
-  std::unique_ptr<rt::Runtime> own_;
+  std::unique_ptr<rt::Runtime> own_runtime_;
+  std::unique_ptr<CheckBuffers> own_buffers_;
   rt::Runtime* runtime_ = nullptr;
+  CheckBuffers* buffers_ = nullptr;
   bool* busy_ = nullptr;
 };
 
@@ -309,8 +338,8 @@ ExecResult execute(const Program& program, rt::ChoiceSource& choices, const Exec
   rt::Limits limits = opts.limits;
   limits.keep_events = limits.keep_events || opts.record_timeline;
   ThreadRuntime lease(choices, limits);
-  rt::Runtime& runtime = lease.get();
-  Interp interp(program, runtime, opts, out);
+  rt::Runtime& runtime = lease.runtime();
+  Interp interp(program, runtime, lease.buffers(), opts, out);
   rt::RunResult run = runtime.run([&] {
     try {
       interp.main();

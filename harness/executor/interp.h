@@ -23,9 +23,17 @@ namespace ctxcheck::harness::detail {
 
 struct StopExecution {};  // unwinds the interpreter after a violation was recorded
 
+// What an execution's checks keep by context id, reused by the next execution on the
+// thread (the executor leases it with the thread's runtime): reset, not reconstructed, so
+// the steady state does not allocate its tables again.
+struct CheckBuffers {
+  InvariantChecker checker;
+  ModelViewer viewer;
+};
+
 class Interp final : public Recorder {
  public:
-  Interp(const Program& p, rt::Runtime& runtime, const ExecOptions& opts, ExecResult& out);
+  Interp(const Program& p, rt::Runtime& runtime, CheckBuffers& buffers, const ExecOptions& opts, ExecResult& out);
 
   std::optional<model::Package> pkg;
 
@@ -48,6 +56,7 @@ class Interp final : public Recorder {
 
  private:
   // ---- executor.cpp: the model view, the state digest, what checks record ----
+  void reserve_results();
   uint64_t state_digest();
   const ModelView& fill_view() { return viewer_->fill(); }
   CheckEnv env() { return {rt_, *pkg, program_, viewer_->view(), checker_, *this}; }
@@ -93,13 +102,14 @@ class Interp final : public Recorder {
   rt::Runtime& rt_;
   const ExecOptions& opts_;
   ExecResult& out_;
-  InvariantChecker checker_;
+  CheckBuffers& buffers_;
+  InvariantChecker& checker_ = buffers_.checker;
   GcReferenceChecker gc_reference_;
   ProgramState program_;
   std::vector<Handle>& handles_ = program_.handles;
   std::vector<std::pair<uint32_t, rt::ObjId>>& program_finalizers_ = program_.finalizers;
   uint32_t& max_global_ = program_.max_global;
-  std::optional<ModelViewer> viewer_;
+  ModelViewer* viewer_ = nullptr;  // buffers_.viewer, once main() made the package
   uint64_t seen_version_ = ~0ULL;
   std::vector<std::pair<int, int>>& where_ = program_.where;
   std::vector<uint8_t> retained_reported_;   // by context id: retained-by-parent reported

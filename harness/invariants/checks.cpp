@@ -248,8 +248,13 @@ std::optional<Violation> check_propagation_quiescent(const ModelView& v) {
 }
 
 std::vector<uint32_t> registered_below(const ModelView& v, uint32_t id) {
-  std::vector<uint32_t> out, work{id};
-  std::vector<uint8_t> seen(v.contexts.size(), 0);
+  // The search's stack and marks are the thread's (nothing in here yields to another
+  // goroutine, which could search too): an execution's cancels reuse them.
+  thread_local std::vector<uint32_t> work;
+  thread_local std::vector<uint8_t> seen;
+  std::vector<uint32_t> out;
+  work.assign(1, id);
+  seen.assign(v.contexts.size(), 0);
   if (id < seen.size()) seen[id] = 1;
   while (!work.empty()) {
     const CtxView* c = v.get(work.back());

@@ -117,7 +117,12 @@ class InvariantChecker {
   explicit InvariantChecker(InvariantSet enabled = all_invariants()) : enabled_(enabled) {}
   void reset() {
     done_err_.reset(), deadline_.reset(), own_cancels_.clear();
-    timers_.clear(), timers_known_ = 0, now_checked_ = -1;
+    timers_.clear(), timers_known_ = 0, now_checked_ = -1, clock_moved_ = false;
+  }
+  // As if constructed with `enabled`, its tables' capacity kept (one checker per thread).
+  void reset(InvariantSet enabled) {
+    enabled_ = enabled;
+    reset();
   }
   // The cancel func of context `ctx` is being called (by the program or an AfterFunc's f).
   void note_own_cancel(uint32_t ctx) {

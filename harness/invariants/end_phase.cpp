@@ -25,7 +25,7 @@ class EndPhase {
     set_probes();
     rounds_ = static_cast<uint32_t>(env_.pkg.contexts().size()) + 3;
     collect(gc_cycles);
-    std::vector<uint8_t> from_program = reachable_from_program();
+    const std::vector<uint8_t>& from_program = reachable_from_program();
     find_finalizer_cycles();
     if (env_.checker.enabled(Invariant::FinalizerDelay)) check_finalizer_delay(from_program);
     if (env_.checker.enabled(Invariant::HeapLeak)) check_heap_leak(from_program);
@@ -61,6 +61,7 @@ class EndPhase {
   // one. Only canceled ones: an uncanceled child and its parent form a cycle, and a
   // finalizer there would keep both alive, which Go would not do without the probe.
   void set_probes() {
+    probes_.reserve(env_.pkg.contexts().size());
     for (const auto& c : env_.pkg.contexts()) {
       rt::ObjId o = c->obj();
       if (o < env_.program.baseline_objects || !heap_.alive(o) || heap_.has_finalizer(o)) continue;
@@ -73,6 +74,7 @@ class EndPhase {
 
   // Collect until a fixpoint: a cycle that frees nothing and queues no finalizer.
   void collect(std::vector<rt::GcStats>& gc_cycles) {
+    gc_cycles.reserve(gc_cycles.size() + 4);  // the fixpoint takes a few rounds, seldom more
     for (uint32_t r = 0; r < rounds_; ++r) {
       rt::GcStats st = env_.rt.gc();
       gc_cycles.push_back(st);
@@ -122,10 +124,13 @@ class EndPhase {
   }
 
   // Objects the program still holds: through parked program goroutines, or through
-  // watchers that legitimately wait.
-  std::vector<uint8_t> reachable_from_program() const {
-    std::vector<uint8_t> seen(heap_.allocated(), 0);
-    std::vector<rt::ObjId> work;
+  // watchers that legitimately wait. By object id, in the thread's buffer (the end phase's
+  // checks read it without yielding to a goroutine that could run another end phase).
+  const std::vector<uint8_t>& reachable_from_program() const {
+    thread_local std::vector<uint8_t> seen;
+    thread_local std::vector<rt::ObjId> work;
+    seen.assign(heap_.allocated(), 0);
+    work.clear();
     for (const auto& g : env_.rt.goroutines()) {
       bool program = (g.kind == rt::GoKind::Program || g.kind == rt::GoKind::Main) &&
                      g.state != rt::GoState::Done && g.id != env_.rt.self();

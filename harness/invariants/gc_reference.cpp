@@ -10,8 +10,16 @@ GcReferenceChecker::Scratch& GcReferenceChecker::thread_scratch() {
 }
 
 void GcReferenceChecker::before(const rt::Heap& heap) {
-  // In place: every object's refs keep their capacity from the previous collection.
-  image_.objs.resize(heap.allocated());
+  // In place: every object's refs keep their capacity from the previous collection. The
+  // image never shrinks (a shorter heap would destroy the tail's refs, and the next longer
+  // one allocate them again): objects past the heap's end stay in it as dead, with no refs,
+  // which the reference collector and after() skip like any freed object.
+  if (image_.objs.size() < heap.allocated()) image_.objs.resize(heap.allocated());
+  for (rt::ObjId o = heap.allocated(); o < used_; ++o) {  // beyond used_ they are dead already
+    image_.objs[o].alive = image_.objs[o].finalizer = image_.objs[o].queued = false;
+    image_.objs[o].refs.clear();
+  }
+  used_ = heap.allocated();
   for (rt::ObjId o = 0; o < heap.allocated(); ++o) {
     const rt::HeapObject& ho = heap.object(o);
     reference::HeapObj& r = image_.objs[o];

@@ -28,10 +28,12 @@ class GcReferenceChecker {
   struct Scratch {
     reference::HeapImage image;
     reference::GcOutcome want;
+    size_t used = 0;  // image.objs below this may be alive; the rest are dead, with no refs
   };
   static Scratch& thread_scratch();
   reference::HeapImage& image_ = thread_scratch().image;
   reference::GcOutcome& want_ = thread_scratch().want;
+  size_t& used_ = thread_scratch().used;
 };
 
 }  // namespace ctxcheck::harness

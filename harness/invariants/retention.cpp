@@ -8,11 +8,29 @@
 
 namespace ctxcheck::harness {
 
+std::vector<ProgramReach::Tables>& ProgramReach::spares() {
+  thread_local std::vector<Tables> spare;
+  return spare;
+}
+
+ProgramReach::Tables ProgramReach::take_spare() {
+  std::vector<Tables>& spare = spares();
+  if (spare.empty()) return {};
+  Tables t = std::move(spare.back());
+  spare.pop_back();
+  t.roots.clear();
+  return t;
+}
+
+ProgramReach::~ProgramReach() { spares().push_back(std::move(tables_)); }
+
 ProgramReach::ProgramReach(const CheckEnv& env, bool through_children, rt::GoId ending) : env_(env) {
   roots_.reserve(env.rt.heap().roots().size() + env.rt.goroutines().size() + env.program.handles.size());
   for (const rt::Root& r : env.rt.heap().roots())
     if (r.kind == rt::RootKind::Global) roots_.push_back({RootKind::Global, r.index, r.obj});
-  std::stable_sort(roots_.begin(), roots_.end(), [](const Root& a, const Root& b) { return a.index < b.index; });
+  // By slot, stably (as std::stable_sort, without its temporary buffer): a few globals.
+  for (size_t i = 1; i < roots_.size(); ++i)
+    for (size_t j = i; j > 0 && roots_[j].index < roots_[j - 1].index; --j) std::swap(roots_[j], roots_[j - 1]);
   for (const auto& g : env.rt.goroutines()) {
     bool program = g.kind == rt::GoKind::Program || g.kind == rt::GoKind::Main;
     if (program && g.state != rt::GoState::Done && g.id != ending && g.frame != rt::kNoObj)
@@ -46,7 +64,8 @@ std::string ProgramReach::root_name(const Root& r) const {
 void ProgramReach::bfs(bool through_children) {
   const rt::Heap& heap = env_.rt.heap();
   from_.assign(heap.allocated(), From{});
-  std::vector<rt::ObjId> queue;
+  thread_local std::vector<rt::ObjId> queue;  // the thread's: nothing below yields or searches
+  queue.clear();
   queue.reserve(heap.allocated());  // each object is queued at most once
   for (size_t r = 0; r < roots_.size(); ++r) {
     rt::ObjId o = roots_[r].obj;
@@ -135,7 +154,8 @@ std::vector<uint32_t> check_lost_cancels(const CheckEnv& env, rt::GoId ending) {
 
 void check_retained_by_parent(const CheckEnv& env, std::vector<uint8_t>& reported) {
   const rt::Heap& heap = env.rt.heap();
-  std::vector<uint8_t> program_made(env.pkg.contexts().size(), 0);
+  thread_local std::vector<uint8_t> program_made;  // the thread's: nothing below yields
+  program_made.assign(env.pkg.contexts().size(), 0);
   for (const Handle& hd : env.program.handles)
     if (hd.ctx && hd.cancel && hd.ctx->id() < program_made.size()) program_made[hd.ctx->id()] = 1;
   reported.resize(program_made.size(), 0);

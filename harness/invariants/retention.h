@@ -22,6 +22,9 @@ namespace ctxcheck::harness {
 class ProgramReach {
  public:
   ProgramReach(const CheckEnv& env, bool through_children, rt::GoId ending = rt::kNoGo);
+  ~ProgramReach();  // gives its tables back to the thread's spares
+  ProgramReach(const ProgramReach&) = delete;
+  ProgramReach& operator=(const ProgramReach&) = delete;
   bool reaches(rt::ObjId o) const { return o < from_.size() && from_[o].root >= 0; }
   FindingPath path_to(rt::ObjId o) const;  // empty when it does not reach o
 
@@ -40,9 +43,19 @@ class ProgramReach {
   };
   void bfs(bool through_children);
   std::string root_name(const Root& r) const;
+  // Spare tables of searches that ended on this thread: a search takes one (searches may
+  // overlap, and outlive a goroutine switch), so the steady state allocates none.
+  struct Tables {
+    std::vector<Root> roots;
+    std::vector<From> from;
+  };
+  static std::vector<Tables>& spares();
+  static Tables take_spare();
+
   const CheckEnv& env_;
-  std::vector<Root> roots_;
-  std::vector<From> from_;
+  Tables tables_ = take_spare();
+  std::vector<Root>& roots_ = tables_.roots;
+  std::vector<From>& from_ = tables_.from;
 };
 
 // A heap object as a path node (contexts by their program name).

@@ -77,12 +77,12 @@ void ModelViewer::record_handle(uint32_t ctx, uint32_t h) {
 void ModelViewer::record_stop(uint32_t ctx, int first_stop) {
   if (stops_.size() <= ctx) stops_.resize(ctx + 1, -1);
   stops_[ctx] = first_stop;
-  pkg_.mark(ctx);
+  pkg_->mark(ctx);
 }
 
 // What never changes after creation (unless an unsafe reparent).
 void ModelViewer::fill_static(size_t i) {
-  Context* c = pkg_.contexts()[i].get();
+  Context* c = pkg_->contexts()[i].get();
   CtxView& cv = view_.contexts[i];
   cv.id = c->id();
   cv.kind = model::kind_name(c->kind());
@@ -93,7 +93,7 @@ void ModelViewer::fill_static(size_t i) {
   bool parent_above = cv.parent >= 0 && static_cast<size_t>(cv.parent) < i;
   cv.deadline = inherits_deadline(c->kind()) && parent_above
                     ? view_.contexts[static_cast<size_t>(cv.parent)].deadline  // filled above: O(1), not O(depth)
-                    : deadline_of(pkg_, c);
+                    : deadline_of(*pkg_, c);
   cv.own_deadline = c->kind() == Kind::Timer;
   cv.obj = c->obj();
   if (c->kind() == Kind::TODO) view_.todo_id = c->id();
@@ -117,12 +117,12 @@ void ModelViewer::set_children(size_t i, const model::CancelCtx& cc) {
 
 // What a step can change: the entry's own state, and Err for the kinds that inherit it.
 void ModelViewer::refill(size_t i) {
-  Context* c = pkg_.contexts()[i].get();
+  Context* c = pkg_->contexts()[i].get();
   CtxView& cv = view_.contexts[i];
   cv.err = cv.family == CtxFamily::Cancel ? c->peek_err()
            : inherits_err(c->kind()) && cv.parent >= 0 && static_cast<size_t>(cv.parent) < i
                ? view_.contexts[static_cast<size_t>(cv.parent)].err  // filled above: O(1), not O(depth)
-               : err_of(pkg_, c);
+               : err_of(*pkg_, c);
   if (cv.family != CtxFamily::Cancel) return;
   auto* cc = static_cast<model::CancelCtx*>(c);
   set_children(i, *cc);
@@ -162,6 +162,29 @@ void ModelViewer::note_changed(size_t i) {
   changes_sorted_ = false;
 }
 
+void ModelViewer::rebind(model::Package& pkg, const rt::Runtime& runtime) {
+  pkg_ = &pkg;
+  rt_ = &runtime;
+  view_.contexts.clear();
+  view_.now = 0;
+  view_.handle_of.clear();
+  view_.todo_id = -1;
+  incremental_ = true;
+  stops_.clear();
+  digest_version_ = ~0ULL;
+  view_digest_ = 0;
+  static_filled_ = 0;
+  reparents_seen_ = 0;
+  inheriting_kids_.clear();
+  holder_.clear();
+  held_twice_ = false;
+  changes_.everything = true;
+  changes_.contexts.clear();
+  changed_flag_.clear();
+  changes_sorted_ = true;
+  work_.clear();
+}
+
 void ModelViewer::reserve(size_t contexts) {
   view_.contexts.reserve(contexts);
   view_.handle_of.reserve(contexts);
@@ -174,17 +197,17 @@ void ModelViewer::reserve(size_t contexts) {
 
 const ModelView& ModelViewer::fill() {
   ModelView& v = view_;
-  const size_t old = v.contexts.size(), n = pkg_.contexts().size();
+  const size_t old = v.contexts.size(), n = pkg_->contexts().size();
   v.contexts.resize(n);
   holder_.resize(n, -1);
   inheriting_kids_.resize(n);
-  v.now = rt_.now();
+  v.now = rt_->now();
   // After an unsafe reparent a parent may come after its child (and close a cycle): the
   // id-ordered refill and the per-context checks assume parents come first, so such a
   // package is refilled and checked whole from then on.
-  bool everything = !incremental_ || pkg_.everything_marked() || pkg_.reparents() > 0;
-  if (pkg_.reparents() != reparents_seen_) {
-    static_filled_ = 0, reparents_seen_ = pkg_.reparents();
+  bool everything = !incremental_ || pkg_->everything_marked() || pkg_->reparents() > 0;
+  if (pkg_->reparents() != reparents_seen_) {
+    static_filled_ = 0, reparents_seen_ = pkg_->reparents();
     for (auto& kids : inheriting_kids_) kids.clear();
   }
   for (size_t i = static_filled_; i < n; ++i) fill_static(i);
@@ -199,12 +222,12 @@ const ModelView& ModelViewer::fill() {
       note_changed(i);
       if (v.contexts[i].err != before) refill_inheriting_below(i);
     };
-    for (uint32_t id : pkg_.marked())
+    for (uint32_t id : pkg_->marked())
       if (id < n) refresh(id);
     for (size_t i = old; i < n; ++i)
       if (i >= changed_flag_.size() || !changed_flag_[i]) refresh(i);
   }
-  pkg_.clear_marked();
+  pkg_->clear_marked();
   return v;
 }
 
@@ -228,13 +251,13 @@ void ModelViewer::clear_changes() {
 
 void ModelViewer::add_digest(rt::StateHasher& s) {
   s.add(view_digest());
-  for (const auto& c : pkg_.contexts())  // a lock is not a model version change
+  for (const auto& c : pkg_->contexts())  // a lock is not a model version change
     if (family_of(c->kind()) == CtxFamily::Cancel) s.add(static_cast<model::CancelCtx*>(c.get())->mu_locked());
 }
 
 // Every field of CtxView that the program or an invariant can tell apart goes in here.
 uint64_t ModelViewer::view_digest() {
-  if (digest_version_ == pkg_.version()) return view_digest_;
+  if (digest_version_ == pkg_->version()) return view_digest_;
   fill();
   rt::StateHasher s;
   for (const CtxView& c : view_.contexts) {
@@ -246,7 +269,7 @@ uint64_t ModelViewer::view_digest() {
     s.add(c.removing_cancels_returned).add(c.afterfunc_runs).add(static_cast<uint64_t>(c.afterfunc_stop));
     s.add(c.deadline ? static_cast<uint64_t>(*c.deadline) : ~0ULL);
   }
-  digest_version_ = pkg_.version();
+  digest_version_ = pkg_->version();
   view_digest_ = s.value();
   return view_digest_;
 }

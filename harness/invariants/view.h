@@ -100,7 +100,11 @@ struct ViewChanges {
 // set_incremental(false) every fill refills every entry (what the checks compare against).
 class ModelViewer {
  public:
-  ModelViewer(model::Package& pkg, const rt::Runtime& runtime) : pkg_(pkg), rt_(runtime) {}
+  ModelViewer() = default;  // views nothing until rebind
+  ModelViewer(model::Package& pkg, const rt::Runtime& runtime) : pkg_(&pkg), rt_(&runtime) {}
+  // A viewer of another package (the next execution's), as if constructed for it: every
+  // table empty, its capacity kept (the executor keeps one viewer per thread).
+  void rebind(model::Package& pkg, const rt::Runtime& runtime);
   void set_incremental(bool on) { incremental_ = on; }
   // Room for about `contexts` contexts, so that the by-id tables do not grow one context at
   // a time (each growth an allocation); more still fit.
@@ -127,8 +131,9 @@ class ModelViewer {
   void note_changed(size_t i);
   void set_children(size_t i, const model::CancelCtx& cc);
 
-  model::Package& pkg_;
-  const rt::Runtime& rt_;
+  // Every member below is reset by rebind().
+  model::Package* pkg_ = nullptr;
+  const rt::Runtime* rt_ = nullptr;
   ModelView view_;
   bool incremental_ = true;
   std::vector<int> stops_;  // by context id: CtxView::afterfunc_stop

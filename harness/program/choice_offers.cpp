@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
+#include <vector>
 #include <optional>
 
 namespace ctxcheck::harness {
@@ -34,6 +34,10 @@ class MainPrefix {
  public:
   explicit MainPrefix(const Program& p) {
     const std::vector<Op>& ops = p.scripts.at(0).ops;
+    uint32_t max_result = 0;  // by handle, not maps: no allocation per handle (run tallies every case)
+    for (const Op& op : ops) max_result = std::max(max_result, op.result);
+    handles_.resize(max_result + 1);
+    children_.resize(max_result + 1, 0);
     for (size_t i = 0; i < ops.size(); ++i) {
       const Op& op = ops[i];
       if (blocks(op.kind)) {
@@ -47,8 +51,7 @@ class MainPrefix {
       if (op.kind == OpKind::Stop) stopped_ = true;  // an AfterFunc's stop removes its child
       if (op.kind == OpKind::Cancel && !canceled_) {
         canceled_ = true;
-        auto it = children_.find(op.a);
-        if (it != children_.end() && it->second >= 2 && !stopped_) map_order_ = true;
+        if (op.a < children_.size() && children_[op.a] >= 2 && !stopped_) map_order_ = true;
       }
       if (op.result != 0) create(op);
     }
@@ -63,10 +66,7 @@ class MainPrefix {
   }
 
  private:
-  Handle of(uint32_t h) const {
-    auto it = handles_.find(h);
-    return it == handles_.end() ? Handle{} : it->second;
-  }
+  Handle of(uint32_t h) const { return h < handles_.size() ? handles_[h] : Handle{}; }
 
   void create(const Op& op) {
     Handle parent = of(op.a), made;
@@ -107,8 +107,8 @@ class MainPrefix {
     return !selected.done && selected.deadline && (*selected.deadline == 0 || *selected.deadline >= first);
   }
 
-  std::map<uint32_t, Handle> handles_;
-  std::map<uint32_t, uint32_t> children_;  // cancelCtx handle -> children registered under it
+  std::vector<Handle> handles_;     // by handle; Handle{} where main's prefix made none
+  std::vector<uint32_t> children_;  // by cancelCtx handle: children registered under it
   std::vector<int64_t> timers_;            // instants of the timers created
   const Op* blocked_ = nullptr;            // main's first blocking op
   bool started_goroutine_ = false, canceled_ = false, stopped_ = false, schedule_ = false, map_order_ = false;
