@@ -16,7 +16,6 @@
 #include <fmt/format.h>
 
 #include "harness/program/decode.h"
-#include "harness/program/key_bytes.h"
 #include "harness/program/text.h"
 #include "harness/report/text.h"
 #include "harness/sink/failure_sink.h"
@@ -186,8 +185,6 @@ constexpr uint8_t kScratch = 2;
 struct Workspace {
   std::array<Bytes, 3> sources;  // program bytes of input a and b (flag byte first), scratch
   std::vector<Token> ops;
-  std::vector<harness::OpBytes> split;
-  std::vector<size_t> key_byte;
   Bytes schedule, schedule_before, copy;
   uint8_t flag = 0;
 
@@ -202,12 +199,11 @@ struct Workspace {
     Bytes& prog = sources[s];
     prog.assign(rest.begin(), rest.begin() + static_cast<long>(len));
     if (prog.empty()) prog.push_back(0);  // no flag byte: decodes as a safe, empty program
-    split = harness::split_op_bytes(prog, key_byte);
-    for (size_t i = 0; i < split.size(); ++i) out.push_back(token_of(s, split[i], key_byte[i]));
+    for (const harness::OpBytes& t : harness::split_op_bytes(prog)) out.push_back(token_of(s, t));
     return rest.subspan(len);
   }
 
-  static Token token_of(uint8_t s, const harness::OpBytes& t, size_t key_at) {
+  static Token token_of(uint8_t s, const harness::OpBytes& t) {
     Token k;
     k.source = s;
     k.begin = static_cast<uint32_t>(t.begin);
@@ -215,7 +211,7 @@ struct Workspace {
     for (size_t at : t.operand_bytes)
       if (k.n_operands < k.operands.size()) k.operands[k.n_operands++] = static_cast<uint8_t>(at - t.begin);
     if (!t.number_bytes.empty()) k.number = static_cast<int16_t>(t.number_bytes[0] - t.begin);
-    if (key_at > 0) k.key = static_cast<int16_t>(key_at - t.begin);
+    if (t.key_byte > 0) k.key = static_cast<int16_t>(t.key_byte - t.begin);
     return k;
   }
 
@@ -248,10 +244,9 @@ struct Workspace {
   Token fresh_op(std::minstd_rand& rng) {
     uint8_t b[14] = {static_cast<uint8_t>(flag & 1), static_cast<uint8_t>(rng() % harness::kNumOpKinds)};
     for (size_t i = 2; i < std::size(b); ++i) b[i] = static_cast<uint8_t>(rng() % 8);
-    split = harness::split_op_bytes(b, key_byte);
-    const harness::OpBytes& t = split.front();
+    harness::OpBytes t = harness::split_op_bytes(b).front();
     Bytes& s = sources[kScratch];
-    Token k = token_of(kScratch, t, key_byte.front());
+    Token k = token_of(kScratch, t);
     k.begin = static_cast<uint32_t>(s.size());
     s.insert(s.end(), b + t.begin, b + t.end);
     return k;

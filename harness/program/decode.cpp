@@ -1,5 +1,4 @@
 #include "harness/program/decode.h"
-#include "harness/program/key_bytes.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -254,16 +253,14 @@ std::vector<uint8_t> encode_program(const Program& p) {
   return std::move(e.w.out);
 }
 
-std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog, std::vector<size_t>& key_byte) {
+std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog) {
   std::vector<OpBytes> out;
-  key_byte.clear();
   if (prog.empty()) return out;
   bool unsafe = (prog[0] & 1) != 0;
   Reader r(prog);
   r.byte();
   while (!r.empty()) {
     OpBytes t;
-    size_t key = 0;
     t.begin = r.pos();
     Op op;
     op.kind = static_cast<OpKind>(r.byte() % kNumOpKinds);
@@ -274,19 +271,13 @@ std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog, std::vector<s
         if (arg.field == Field::Duration || arg.field == Field::Deadline || arg.field == Field::Value ||
             arg.field == Field::Script)
           t.number_bytes.push_back(at);
-        if (arg.field == Field::Key) key = at;
+        if (arg.field == Field::Key) t.key_byte = at;
       });
     }
     t.end = r.pos();
     out.push_back(std::move(t));
-    key_byte.push_back(key);
   }
   return out;
-}
-
-std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog) {
-  std::vector<size_t> unused;
-  return split_op_bytes(prog, unused);
 }
 
 FuzzInput split_fuzz_input(std::span<const uint8_t> data) {

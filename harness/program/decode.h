@@ -42,6 +42,7 @@ struct OpBytes {
   size_t begin = 0, end = 0;           // byte range
   std::vector<size_t> operand_bytes;   // absolute offsets of handle-operand index bytes
   std::vector<size_t> number_bytes;    // absolute offsets where a duration, deadline, value or go body varint starts
+  size_t key_byte = 0;                 // absolute offset of its value key byte (with_value, observe value); 0: none (the flag byte)
 };
 std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog);
 

@@ -249,7 +249,6 @@ TEST(Generate, KnobsAreHonoured) {
 }  // namespace ctxcheck::harness
 
 #include "harness/program/decode.h"
-#include "harness/program/key_bytes.h"
 
 namespace ctxcheck::harness {
 namespace {
@@ -292,22 +291,20 @@ TEST(Decode, SplitOpBytesSaysWhereEachKeyIs) {
       "ctxcheck-trace 1\ngo 0:\n  h1 = background\n  h2 = with_value h1 keyB:3 7\n  observe value h2 keyC:5\n"
       "  h3 = with_cancel h2\n  cancel h3\n");
   std::vector<uint8_t> b = encode_program(p);
-  std::vector<size_t> key_byte;
-  std::vector<OpBytes> ops = split_op_bytes(b, key_byte);
+  std::vector<OpBytes> ops = split_op_bytes(b);
   const std::vector<Op>& main = p.scripts[0].ops;
   ASSERT_EQ(ops.size(), main.size());
-  ASSERT_EQ(key_byte.size(), main.size());
   for (size_t i = 0; i < main.size(); ++i) {
     bool keyed = main[i].kind == OpKind::WithValue || (main[i].kind == OpKind::Observe && main[i].observe == Observe::Value);
     if (!keyed) {
-      EXPECT_EQ(key_byte[i], 0u) << i;
+      EXPECT_EQ(ops[i].key_byte, 0u) << i;
       continue;
     }
-    ASSERT_TRUE(key_byte[i] >= ops[i].begin && key_byte[i] < ops[i].end) << i;
-    EXPECT_EQ(b[key_byte[i]], main[i].key.type + limits::kDecodedKeyTypes * main[i].key.value) << i;
+    ASSERT_TRUE(ops[i].key_byte >= ops[i].begin && ops[i].key_byte < ops[i].end) << i;
+    EXPECT_EQ(b[ops[i].key_byte], main[i].key.type + limits::kDecodedKeyTypes * main[i].key.value) << i;
   }
   EXPECT_EQ(ops[1].number_bytes.size(), 1u) << "with_value's value";
-  b[key_byte[2]] = b[key_byte[1]];  // the lookup now asks for the key h2 binds
+  b[ops[2].key_byte] = b[ops[1].key_byte];  // the lookup now asks for the key h2 binds
   EXPECT_EQ(decode_program(b).scripts[0].ops[2].key, main[1].key);
 }
 
