@@ -1,0 +1,3 @@
+module ctxcheck.example/gobench
+
+go 1.19
