@@ -277,7 +277,11 @@ std::string legend() {
   std::string rows;
   rows += row("<font color=\"black\"><b>&#8212;&#8212;&gt;</b></font>", "in the parent's children map (the tree)");
   rows += row("<font color=\"#909090\">&#8212;&#8212;&gt;</font>", "parent link only (not registered: value, Background child, removed)");
-  rows += row("<font color=\"#d00000\"><b>- - &gt;</b></font>", "disagrees: residue, a stale map entry, a reparented parent, a cycle");
+  // The red edges as edges_into draws them: solid and labelled where the map or the link
+  // itself is wrong, dashed where a parent link disagrees with the map that holds the child.
+  rows += row("<font color=\"#d00000\"><b>&#8212;&#8212;&gt;</b></font>",
+              "wrong, as labelled: residue (canceled, still in the map), a stale children map entry, a parent cycle");
+  rows += row("<font color=\"#d00000\"><b>- - &gt;</b></font>", "a parent link that disagrees with the map holding the child (reparented)");
   rows += row("<font color=\"#e08000\"><b>&#8212;&#8212;&gt;</b></font>", "retention path (what keeps it reachable)");
   rows += row("<font color=\"#d00000\"><b>[ red box ]</b></font>", "the context the verdict is about");
   rows += row("<table border=\"0\" cellpadding=\"1\"><tr><td bgcolor=\"#d9d9d9\"> canceled </td>"
