@@ -285,8 +285,11 @@ func newCtxcheckProg(t *testing.T, clock ctxcheckClock, handles int, quiesce boo
 	p.g0 = runtime.NumGoroutine()
 	if quiesce {
 		// A goroutine that signalled it is done (the previous subtest's) may still be
-		// exiting: take the baseline once the count stood still for a few milliseconds.
-		for stable, limit := 0, time.Now().Add(time.Second); stable < 5 && time.Now().Before(limit); {
+		// exiting: take the baseline once the count stood still for 20ms. (5ms was too
+		// short at load 14: an exiting goroutine left the baseline one too high, and the
+		// model's 1 goroutine was seen as 0.) Only programs that count goroutines or run
+		// finalizers pay this.
+		for stable, limit := 0, time.Now().Add(2*time.Second); stable < 20 && time.Now().Before(limit); {
 			time.Sleep(time.Millisecond)
 			if n := runtime.NumGoroutine(); n == p.g0 {
 				stable++
