@@ -157,6 +157,7 @@ struct ExploreArgs {
   bool shrink = true;
   bool fail_on_findings = false;  // exit 1 on a finding too
   bool json = false;              // a JSON summary on stdout, the text on stderr
+  uint32_t costliest = 0;         // --ops: list the programs with the most executions (this session)
   std::vector<std::string> withheld_choices;  // test-only: choice kinds never offered (rt::Limits)
 };
 int explore_command(const ExploreArgs& a);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -45,6 +46,76 @@ std::string counts_line(const ExploreCounts& c, double secs) {
                      static_cast<double>(c.distinct_states) / s);
 }
 
+// The programs of a space with the most executions in this session (ties: the earlier one
+// first), kept while the space runs; where a reduction has work left, they are where it is.
+class CostliestPrograms {
+ public:
+  explicit CostliestPrograms(size_t keep) : keep_(keep) {}
+
+  // Called after each program with the session's running totals; `done` is the program just
+  // explored.
+  void after(SpacePosition done, const ExploreCounts& session) {
+    uint64_t executions = session.executions - executions_before_;
+    executions_before_ = session.executions;
+    if (keep_ == 0) return;
+    Entry e{executions, done};
+    auto at = std::find_if(top_.begin(), top_.end(), [&](const Entry& t) { return t.executions < executions; });
+    top_.insert(at, e);
+    if (top_.size() > keep_) top_.pop_back();
+  }
+
+  std::string text(const Alphabet& alphabet) const {
+    std::string out;
+    if (!top_.empty()) out += "costliest programs (this session):\n";
+    for (const Entry& e : top_)
+      out += fmt::format("  {} executions: program {} of size {}: {}\n", e.executions, e.at.index, e.at.ops,
+                         one_line(program_at(alphabet, e.at)));
+    return out;
+  }
+
+  nlohmann::json json(const Alphabet& alphabet) const {
+    nlohmann::json j = nlohmann::json::array();
+    for (const Entry& e : top_)
+      j.push_back({{"ops", e.at.ops}, {"index", e.at.index}, {"executions", e.executions},
+                   {"program", print_program(program_at(alphabet, e.at))}});
+    return j;
+  }
+
+ private:
+  struct Entry {
+    uint64_t executions;
+    SpacePosition at;
+  };
+
+  static Program program_at(const Alphabet& alphabet, SpacePosition at) {
+    Program found;
+    enumerate_programs(at.ops, alphabet, at.index, [&](uint64_t, const Program& p) {
+      found = p;
+      return false;
+    });
+    return found;
+  }
+
+  // The trace without its header, one line: "go 0: h1 = background; go 1; ... | go 1: ...".
+  static std::string one_line(const Program& p) {
+    std::istringstream text(print_program(p));
+    std::string line, out;
+    std::getline(text, line);  // the ctxcheck-trace header
+    while (std::getline(text, line)) {
+      bool opens_script = line.rfind("go ", 0) == 0 && line.back() == ':';
+      size_t start = line.find_first_not_of(' ');
+      if (start == std::string::npos) continue;
+      if (!out.empty()) out += opens_script ? " | " : (out.back() == ':' ? " " : "; ");
+      out += line.substr(start);
+    }
+    return out;
+  }
+
+  size_t keep_;
+  uint64_t executions_before_ = 0;
+  std::vector<Entry> top_;  // most executions first
+};
+
 // Hands each violation to the failure sink (shrink unless --no-shrink, name, dedupe, write),
 // prints the first of each kind, counts them by id, and ends with the summary (--json: as
 // JSON on stdout, every other line on stderr).
@@ -55,6 +126,8 @@ class Reporter {
         out_(a.json ? stderr : stdout) {}
 
   std::FILE* out() const { return out_; }
+  // --costliest: a "costliest" array in the JSON summary.
+  void set_costliest(nlohmann::json j) { costliest_ = std::move(j); }
 
   void report(const Failure& f, const std::string& headline) {
     ++by_id_[std::string(f.result.expect().id())];
@@ -97,6 +170,7 @@ class Reporter {
                           {"seed", a_.seed},
                           {"seconds", secs},
                           {"exit", rc}};
+      if (!costliest_.is_null()) j["costliest"] = costliest_;
       fmt::print("{}\n", j.dump(2));
     }
     return rc;
@@ -107,6 +181,7 @@ class Reporter {
   FailureSink sink_;
   std::FILE* out_;
   std::map<std::string, uint64_t> by_id_;
+  nlohmann::json costliest_;
 };
 
 int explore_one(const ExploreArgs& a, ExploreOptions& o) {
@@ -176,6 +251,7 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
 
   bool progress = a.progress < 0 ? ::isatty(2) != 0 : a.progress == 1;
   auto t0 = Clock::now(), last_progress = t0, last_checkpoint = t0;
+  CostliestPrograms costliest(a.costliest);
   ResumedExploration run = explore_space_resumable(
       sp, o, resume, a.max_programs,
       [&](const Failure& f, SpacePosition at) {
@@ -184,6 +260,7 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
         return a.keep_going;
       },
       [&](const Checkpoint& now_at, const ExploreCounts& session) {
+        costliest.after({now_at.next.ops, now_at.next.index - 1}, session);
         auto now = Clock::now();
         if (progress && now - last_progress >= std::chrono::seconds(1)) {
           last_progress = now;
@@ -202,6 +279,8 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
   const ExploreCounts& all = run.checkpoint.counts;
   bool complete = run.complete;
   fmt::print(human, "explored: {}\n", counts_line(all, secs));
+  fmt::print(human, "{}", costliest.text(sp.alphabet));
+  if (a.costliest > 0) rep.set_costliest(costliest.json(sp.alphabet));
   if (!complete)
     fmt::print(human, "stopped before the end of the space{}\n", a.checkpoint.empty() ? "" : "; run again to resume");
   return rep.finish(all, secs, complete, o.exec);
@@ -288,6 +367,9 @@ void add_explore_command(CommandRegistry& r) {
       ->check(CLI::IsMember(choice_kind_names()))
       ->delimiter(',')
       ->group("");  // hidden: it plants a regression
+  cmd->add_option("--costliest", ex.costliest,
+                  "With --ops: list the N programs with the most executions (this session), text and JSON")
+      ->check(CLI::Range(0, 1000));
   cmd->add_flag("--no-shrink", f->no_shrink, "Write failing cases as found");
   cmd->add_flag("--progress", f->progress, "Print a progress line every second");
   cmd->add_flag("--no-progress", f->no_progress, "Never print the progress line");

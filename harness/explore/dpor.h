@@ -55,25 +55,55 @@ class SourceSets {
   void next_event(uint32_t go, uint32_t node, std::span<const uint32_t> runnable);
   // The backtrack requests of every race whose later event started at a decision with
   // index >= first_new_node or after it (earlier ones were analysed in earlier executions).
-  std::vector<Request> races(uint32_t first_new_node, Dependent dependent) const;
+  // Keeps the analysis of the events this execution shares with the previous one (DFS
+  // replays a prefix, so most of them), and analyses only the rest anew.
+  std::vector<Request> races(uint32_t first_new_node, Dependent dependent);
   size_t events() const { return events_.size(); }
+  // How many events the last races() call took over from the previous execution's analysis.
+  size_t reused_events() const { return reused_; }
 
  private:
   struct Event {
     uint32_t go;
-    uint32_t node;                      // kNoNode: it started at a pass (no alternative)
-    std::vector<uint32_t> runnable;     // sorted goroutine ids runnable when it started
-    std::vector<rt::Access> footprint;  // of this execution's branch of any decision in it
+    uint32_t node;  // kNoNode: it started at a pass (no alternative)
+    // Ranges of Events' pools: the sorted goroutine ids runnable when it started, and its
+    // footprint (of this execution's branch of any decision in it).
+    uint32_t runnable_begin, runnable_end, footprint_begin, footprint_end;
+  };
+  // One execution's events, in flat pools (copying them and clearing them allocate nothing
+  // once the pools have grown).
+  struct Events {
+    std::vector<Event> list;
+    std::vector<uint32_t> runnable;
+    std::vector<rt::Access> footprints;
+    size_t size() const { return list.size(); }
+    const Event& operator[](size_t i) const { return list[i]; }
+    std::span<const uint32_t> runnable_of(size_t i) const {
+      return {runnable.data() + list[i].runnable_begin, runnable.data() + list[i].runnable_end};
+    }
+    std::span<const rt::Access> footprint_of(size_t i) const {
+      return {footprints.data() + list[i].footprint_begin, footprints.data() + list[i].footprint_end};
+    }
+    bool same(size_t i, const Events& o) const;  // event i here and in o: same goroutine, node, sets
+    void clear();
   };
   using Bits = std::vector<uint64_t>;
   static bool has(const Bits& b, size_t i) { return (b[i / 64] >> (i % 64) & 1) != 0; }
-  // pred[j]: the events that happen before event j (a bit per event index).
-  std::vector<Bits> happens_before(Dependent dependent) const;
-  std::vector<uint32_t> initials(size_t i, size_t j, const std::vector<Bits>& pred) const;
+  static void set(Bits& b, size_t i) { b[i / 64] |= uint64_t{1} << (i % 64); }
+  // Extends the happens-before analysis (pred_, direct_, enabler_) of events [from, n).
+  void happens_before(size_t from, Dependent dependent);
+  std::vector<uint32_t> initials(size_t i, size_t j) const;
 
-  std::vector<Event> events_;
+  Events events_;
   std::vector<size_t> event_of_node_;  // the event each decision of the path is in
   size_t consumed_ = 0;  // invariant: the running footprint's accesses [0, consumed_) are in events_
+  // The analysis of `analysed_`, the events of the last execution races() saw:
+  Events analysed_;
+  std::vector<Bits> pred_;                    // pred_[j]: the events that happen before event j
+  std::vector<std::vector<uint32_t>> direct_; // its immediate predecessors (no event between)
+  std::vector<uint32_t> enabler_;             // the last event before j where j's goroutine was
+                                              // not runnable (j itself: none)
+  size_t reused_ = 0;
 };
 
 }  // namespace ctxcheck::harness

@@ -70,6 +70,19 @@ grep -q "stopped before the end" "$tmp/out" || { echo "FAIL: no stop message"; f
 expect 0 "explore resumes from the checkpoint" -- "$bin" explore --ops 2 --no-progress --checkpoint "$tmp/ck.json"
 resumed=$(grep '^explored:' "$tmp/out" | sed 's/;.*//')
 [[ "$full" == "$resumed" ]] || { echo "FAIL: resumed counts differ: '$full' vs '$resumed'"; fails=$((fails + 1)); }
+# --costliest: the programs with the most executions, most first; the top one explored
+# alone takes exactly the executions listed.
+expect 0 "explore lists the costliest programs" -- "$bin" explore --ops 2 --kinds lifecycle --no-progress --json --costliest 3
+python3 - "$tmp/out" "$tmp/top.trace" <<'PY' || { echo "FAIL: --costliest"; fails=$((fails + 1)); }
+import json, sys
+top = json.load(open(sys.argv[1]))["costliest"]
+assert len(top) == 3 and top[0]["executions"] >= top[1]["executions"] >= top[2]["executions"] > 0, top
+open(sys.argv[2], "w").write(top[0]["program"])
+open(sys.argv[2] + ".n", "w").write(str(top[0]["executions"]))
+PY
+expect 0 "the costliest program explored alone" -- "$bin" explore "$tmp/top.trace" --json
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["executions"] == int(open(sys.argv[2]).read())' \
+  "$tmp/out" "$tmp/top.trace.n" || { echo "FAIL: the costliest program's executions differ alone"; fails=$((fails + 1)); }
 # A case explore writes from a space (enumerated programs carry no faults of their own)
 # names its faults and replays as recorded (issue 14: it used to lose the faults: line).
 expect 1 "explore finds a fault in a space" -- "$bin" explore --ops 3 --faults early-return --out "$tmp/space" --no-progress

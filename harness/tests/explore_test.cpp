@@ -17,6 +17,8 @@
 #include "harness/shrink/shrink.h"
 #include "harness/util/atomic_file.h"
 #include "harness/explore/dfs.h"
+#include "harness/explore/dpor.h"
+#include "model/runtime/prng.h"
 #include "harness/explore/pct.h"
 #include "harness/program/choice_offers.h"
 #include "harness/program/generate.h"
@@ -184,6 +186,67 @@ TEST(Dfs, TiedCallbackTimersAreOrderedByTheScheduleNotByATimerTie) {
 // State caching must never lose a violation: over every program of <= 3 ops with go,
 // under every fault, DFS with caching finds a violation exactly when DFS without does.
 // (Programs whose plain DFS needs more than 2000 executions are skipped, and counted.)
+// The race analysis keeps what it found for the events an execution shares with the one
+// before (DFS replays a prefix) and analyses only the rest: the backtrack requests must be
+// those a fresh analysis of the same execution gives. Random executions (goroutines 0-3,
+// footprints over 4 objects, runnable sets, decisions and passes) in pairs that share a
+// random prefix of events.
+TEST(Dpor, RaceAnalysisReusedOverASharedPrefixEqualsAFreshOne) {
+  struct Step {
+    std::vector<rt::Access> footprint;  // what the running event touches
+    uint32_t next_go;                   // who runs next (UINT32_MAX: the end)
+    bool decision;
+    std::vector<uint32_t> runnable;
+  };
+  uint64_t prng = 17;
+  auto random_step = [&](bool last) {
+    Step s;
+    for (uint32_t k = rt::uniform(prng, 3); k-- > 0;)
+      s.footprint.push_back(rt::access(rt::Touched::Sync, rt::uniform(prng, 4), rt::uniform(prng, 2) == 1));
+    s.decision = rt::uniform(prng, 3) != 0;
+    for (uint32_t g = 0; g < 4; ++g)
+      if (rt::uniform(prng, 2) == 1) s.runnable.push_back(g);
+    if (s.runnable.empty()) s.runnable.push_back(rt::uniform(prng, 4));
+    s.next_go = last ? UINT32_MAX : s.runnable[rt::uniform(prng, static_cast<uint32_t>(s.runnable.size()))];
+    return s;
+  };
+  // Feeds one execution; returns its requests (and the nodes its decisions got).
+  auto feed = [](SourceSets& sets, const std::vector<Step>& steps, uint32_t first_new) {
+    sets.begin_execution();
+    uint32_t node = 0;
+    for (const Step& s : steps) {
+      sets.touched(s.footprint, s.decision);
+      bool is_decision = s.decision && s.next_go != UINT32_MAX;
+      sets.next_event(s.next_go, is_decision ? node++ : SourceSets::kNoNode, s.runnable);
+    }
+    return sets.races(first_new, rt::dependent);
+  };
+  auto same = [](const std::vector<SourceSets::Request>& a, const std::vector<SourceSets::Request>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].node != b[i].node || a[i].initials != b[i].initials) return false;
+    return true;
+  };
+  size_t reused = 0, requests = 0;
+  for (int round = 0; round < 1000; ++round) {
+    size_t n = 4 + rt::uniform(prng, 24), shared = rt::uniform(prng, static_cast<uint32_t>(n));
+    std::vector<Step> first, second;
+    for (size_t i = 0; i < n; ++i) first.push_back(random_step(i + 1 == n));
+    second.assign(first.begin(), first.begin() + static_cast<ptrdiff_t>(shared));
+    for (size_t i = shared; i < n; ++i) second.push_back(random_step(i + 1 == n));
+    SourceSets kept, fresh;
+    feed(kept, first, 0);
+    std::vector<SourceSets::Request> again = feed(kept, second, 0);
+    std::vector<SourceSets::Request> anew = feed(fresh, second, 0);
+    EXPECT_EQ(fresh.reused_events(), 0u);
+    ASSERT_TRUE(same(again, anew)) << "round " << round << ": " << again.size() << " vs " << anew.size() << " requests";
+    reused += kept.reused_events();
+    requests += anew.size();
+  }
+  EXPECT_GT(reused, 1000u) << "the shared prefixes were analysed anew";
+  EXPECT_GT(requests, 500u) << "too few races to compare";
+}
+
 TEST(Dfs, StateCachingLosesNoViolation) {
   Alphabet a = parse_alphabet("with_cancel,cancel,go,with_timeout,after_func,stop");
   uint64_t compared = 0, failing = 0, pruned = 0, skipped = 0;
