@@ -30,11 +30,13 @@ constexpr int64_t kDurations[] = {0, 1 * kMs, 2 * kMs, 5 * kMs, 10 * kMs};
 // What a script knows while it is drawn: its handles and what it still owes.
 struct Local {
   std::vector<uint32_t> visible;     // contexts and stop funcs usable here
+  std::vector<uint32_t> contexts;    // the contexts among visible, in its order (kept beside it)
   std::vector<uint32_t> own_cancel;  // cancelable contexts created here, not yet canceled
   std::vector<uint32_t> canceled;    // canceled by this script (wait is safe on them)
   std::vector<uint32_t> stops;       // after_func handles created here
   void clear() {
     visible.clear();
+    contexts.clear();
     own_cancel.clear();
     canceled.clear();
     stops.clear();
@@ -50,7 +52,7 @@ struct GenScratch {
   std::vector<OpKind> candidates;  // the allowed kinds, unweighted
   // Rebuilt at every draw. One of each is enough: a child script (go) runs to its end
   // before the parent draws again.
-  std::vector<uint32_t> ctxs, fitting, droppable;
+  std::vector<uint32_t> fitting, droppable;
   // One per script nesting depth (a go's child script is drawn inside its parent's draw).
   std::vector<Local> locals;
   void reset(uint32_t scripts) {
@@ -126,13 +128,10 @@ struct Gen {
 
   int64_t dur() { return kDurations[rng.below(std::size(kDurations))]; }
 
-  // The contexts among l's visible handles (into the scratch list).
-  const std::vector<uint32_t>& contexts(const Local& l) {
-    std::vector<uint32_t>& out = scratch.ctxs;
-    out.clear();
-    for (uint32_t h : l.visible)
-      if (kind_of[h] != HandleKind::StopFunc) out.push_back(h);
-    return out;
+  // A handle becomes visible in l: it is one of l's contexts too unless it is a stop func.
+  void see(Local& l, uint32_t h) {
+    l.visible.push_back(h);
+    if (kind_of[h] != HandleKind::StopFunc) l.contexts.push_back(h);
   }
 
   ValueKey fresh_key() {
@@ -148,12 +147,17 @@ struct Gen {
     for (const ArgSpec& arg : spec.args) {
       if (!arg.is_handle() || !present(arg, op)) continue;
       Need need = need_of(arg, op);
+      uint32_t& operand = arg.field == Field::A ? op.a : op.b;
+      if (need == Need::Context) {  // any context: l's list of them (never empty)
+        operand = rng.pick(ctxs);
+        continue;
+      }
       std::vector<uint32_t>& fitting = scratch.fitting;
       fitting.clear();
       for (uint32_t h : l.visible)
         if (fits(need, kind_of[h])) fitting.push_back(h);
-      if (need != Need::Context && fitting.empty()) return false;
-      (arg.field == Field::A ? op.a : op.b) = need == Need::Context ? rng.pick(ctxs) : rng.pick(fitting);
+      if (fitting.empty()) return false;
+      operand = rng.pick(fitting);
     }
     for (const ArgSpec& arg : spec.args) {
       if (arg.is_handle() || !present(arg, op)) continue;
@@ -249,7 +253,7 @@ struct Gen {
 
   void account(const Op& op, Local& l) {
     if (op.result) {
-      l.visible.push_back(op.result);
+      see(l, op.result);
       HandleKind hk = kind_of[op.result];
       if (is_cancelable(hk)) l.own_cancel.push_back(op.result);
       if (hk == HandleKind::StopFunc) l.stops.push_back(op.result);
@@ -260,17 +264,21 @@ struct Gen {
         if (it != v.end()) v.erase(it);
       };
       forget(l.visible);
+      forget(l.contexts);
       forget(l.own_cancel);  // not well-formed: its cancel is lost with the handle
       forget(l.canceled);
     }
   }
 
-  // Draws script s, which sees `inherited` (its parent's handles when it started), at
-  // nesting depth `depth` (main: 0).
-  void script(size_t s, size_t depth, const std::vector<uint32_t>& inherited, uint32_t ops) {
+  // Draws script s at nesting depth `depth` (main: 0), which sees the handles its parent
+  // (none for main) sees when it starts.
+  void script(size_t s, size_t depth, const Local* parent, uint32_t ops) {
     Local& l = scratch.locals[depth];
     l.clear();
-    l.visible.assign(inherited.begin(), inherited.end());
+    if (parent) {
+      l.visible.assign(parent->visible.begin(), parent->visible.end());
+      l.contexts.assign(parent->contexts.begin(), parent->contexts.end());
+    }
     // Capacity for the usual case (each settle op and sleep past the draws may still grow it).
     p.scripts[s].ops.reserve(ops + ops / 2 + 2);
     auto emit = [&](Op op) { p.scripts[s].ops.push_back(op); };
@@ -278,13 +286,13 @@ struct Gen {
       Op op;
       op.kind = rng.chance(90) ? OpKind::Background : OpKind::Todo;
       op.result = fresh(HandleKind::Context);
-      l.visible.push_back(op.result);
+      see(l, op.result);
       emit(op);
     }
     if (alphabet.empty()) return;
     for (uint32_t n = 0; n < ops && budget > 0; ++n) {
       OpKind k = rng.pick(alphabet);
-      const std::vector<uint32_t>& ctxs = contexts(l);
+      const std::vector<uint32_t>& ctxs = l.contexts;
       Op op;
       op.kind = k;
       if (k == OpKind::Go) {
@@ -294,7 +302,7 @@ struct Gen {
         emit(op);
         --budget;
         uint32_t child_ops = std::max<uint32_t>(1, rng.below(budget / 2 + 1));
-        script(static_cast<size_t>(op.script), depth + 1, l.visible, child_ops);
+        script(static_cast<size_t>(op.script), depth + 1, &l, child_ops);
         continue;
       }
       if (!fill(op, l, ctxs)) continue;
@@ -334,7 +342,7 @@ Program generate(uint64_t seed, const GenOptions& opts) {
   g.p.scripts.reserve(scripts);
   g.kind_of.reserve(g.budget + 2);
   g.p.scripts.emplace_back();
-  g.script(0, 0, {}, g.budget);
+  g.script(0, 0, nullptr, g.budget);
   return std::move(g.p);
 }
 
