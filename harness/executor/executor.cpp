@@ -51,6 +51,7 @@ void Interp::find_parked_main() {
 
 void Interp::main() {
   pkg.emplace(opts_.faults);
+  pkg->reserve(p_.max_handle() + 4);  // the program's contexts and the package's own
   viewer_ = &buffers_.viewer;
   viewer_->rebind(*pkg, rt_);
   viewer_->set_incremental(opts_.incremental_checks);

@@ -36,6 +36,7 @@ void Interp::set_where(int script, int op) {
 void Interp::run_script(size_t s, std::vector<uint32_t> visible) {
   std::vector<const Op*> defers;
   const auto& ops = p_.scripts[s].ops;
+  visible.reserve(visible.size() + ops.size());  // an op makes one handle at most: no regrowth
   for (size_t i = 0; i < ops.size(); ++i) {
     set_where(static_cast<int>(s), static_cast<int>(i));
     rt_.note(rt::Ev::Op, static_cast<uint32_t>(s << 16 | i), 0);

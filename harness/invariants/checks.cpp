@@ -467,37 +467,45 @@ std::optional<Violation> InvariantChecker::after_step(const ModelView& v, const 
       if (auto r = check_at(v.contexts[id])) return r;
     return std::nullopt;
   };
-  std::optional<Violation> r;
+  // Each check's result is returned where it is made (no optional<Violation> assigned
+  // over at every check of every step).
   auto is_ancestor = [&](int64_t anc, int64_t x) { return strict_ancestor_walk(v, anc, x); };
   auto owner_of = [&](uint32_t e) { return nearest_cancelable_ancestor(v, e); };
-  if (enabled(Invariant::Acyclic) && (r = each([&](const CtxView& c) { return registrations_at(v, c, is_ancestor); })))
-    return r;
-  if (enabled(Invariant::Residue) && (r = each([&](const CtxView& c) { return residue_at(v, c, owner_of); })))
-    return r;
-  if (enabled(Invariant::DoneErr) && (r = done_err_.check(v, ids))) return r;
+  if (enabled(Invariant::Acyclic))
+    if (auto r = each([&](const CtxView& c) { return registrations_at(v, c, is_ancestor); })) return r;
+  if (enabled(Invariant::Residue))
+    if (auto r = each([&](const CtxView& c) { return residue_at(v, c, owner_of); })) return r;
+  if (enabled(Invariant::DoneErr))
+    if (auto r = done_err_.check(v, ids)) return r;
   if (enabled(Invariant::Deadline)) {
-    if ((r = each([&](const CtxView& c) { return deadline_order_at(v, c); }))) return r;
+    if (auto r = each([&](const CtxView& c) { return deadline_order_at(v, c); })) return r;
     std::span<const uint32_t> expiring = ids;
     if (clock_moved_ && !timers_.empty()) {
       with_timers_.clear();
       std::set_union(ids.begin(), ids.end(), timers_.begin(), timers_.end(), std::back_inserter(with_timers_));
       expiring = with_timers_;
     }
-    if ((r = deadline_.check(v, expiring))) return r;
+    if (auto r = deadline_.check(v, expiring)) return r;
   }
-  if (enabled(Invariant::AfterFunc) && (r = each([&](const CtxView& c) { return afterfunc_once_at(v, c); })))
-    return r;
+  if (enabled(Invariant::AfterFunc))
+    if (auto r = each([&](const CtxView& c) { return afterfunc_once_at(v, c); })) return r;
   return std::nullopt;
 }
 
 std::optional<Violation> InvariantChecker::after_step(const ModelView& v) {
   note_clock(v);
-  std::optional<Violation> r;
-  if (enabled(Invariant::Acyclic) && (r = check_acyclic(v, chains_))) return r;
-  if (enabled(Invariant::Residue) && (r = check_residue(v, chains_))) return r;
-  if (enabled(Invariant::DoneErr) && (r = done_err_.check(v))) return r;
-  if (enabled(Invariant::Deadline) && ((r = check_deadline_order(v)) || (r = deadline_.check(v)))) return r;
-  if (enabled(Invariant::AfterFunc) && (r = check_afterfunc_once(v))) return r;
+  if (enabled(Invariant::Acyclic))
+    if (auto r = check_acyclic(v, chains_)) return r;
+  if (enabled(Invariant::Residue))
+    if (auto r = check_residue(v, chains_)) return r;
+  if (enabled(Invariant::DoneErr))
+    if (auto r = done_err_.check(v)) return r;
+  if (enabled(Invariant::Deadline)) {
+    if (auto r = check_deadline_order(v)) return r;
+    if (auto r = deadline_.check(v)) return r;
+  }
+  if (enabled(Invariant::AfterFunc))
+    if (auto r = check_afterfunc_once(v)) return r;
   return std::nullopt;
 }
 

@@ -27,19 +27,54 @@ class Rng {
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kDurations[] = {0, 1 * kMs, 2 * kMs, 5 * kMs, 10 * kMs};
 
+// What a script knows while it is drawn: its handles and what it still owes.
+struct Local {
+  std::vector<uint32_t> visible;     // contexts and stop funcs usable here
+  std::vector<uint32_t> contexts;    // the contexts among visible, in its order (kept beside it)
+  std::vector<uint32_t> own_cancel;  // cancelable contexts created here, not yet canceled
+  std::vector<uint32_t> canceled;    // canceled by this script (wait is safe on them)
+  std::vector<uint32_t> stops;       // after_func handles created here
+  void clear() {
+    visible.clear();
+    contexts.clear();
+    own_cancel.clear();
+    canceled.clear();
+    stops.clear();
+  }
+};
+
+// The generator's lists, one set per thread reused by every program it generates (cleared,
+// not freed), so that generating a program allocates only the program.
+struct GenScratch {
+  std::vector<HandleKind> kind_of;
+  std::vector<ValueKey> keys;      // keys bound so far
+  std::vector<OpKind> alphabet;    // allowed kinds, weighted (built once per program)
+  std::vector<OpKind> candidates;  // the allowed kinds, unweighted
+  // Rebuilt at every draw. One of each is enough: a child script (go) runs to its end
+  // before the parent draws again.
+  std::vector<uint32_t> fitting, droppable;
+  // One per script nesting depth (a go's child script is drawn inside its parent's draw).
+  std::vector<Local> locals;
+  void reset(uint32_t scripts) {
+    kind_of.assign(1, HandleKind::None);
+    keys.clear();
+    alphabet.clear();
+    candidates.clear();
+    if (locals.size() < scripts + 1) locals.resize(scripts + 1);
+  }
+};
+
 struct Gen {
   Rng rng;
   const GenOptions& opts;
+  GenScratch& scratch;
   Program p;
   uint32_t next_handle = 1;
   uint32_t budget;
-  std::vector<HandleKind> kind_of{HandleKind::None};
-  std::vector<ValueKey> keys;  // keys bound so far
-  std::vector<OpKind> alphabet;  // allowed kinds, weighted (built once)
+  std::vector<HandleKind>& kind_of = scratch.kind_of;
+  std::vector<ValueKey>& keys = scratch.keys;
+  std::vector<OpKind>& alphabet = scratch.alphabet;
   uint32_t sleep_before_cancel = 0;  // percent of cancels a sleep comes before (swarm)
-  // Scratch lists rebuilt at every draw, kept here so that a draw allocates nothing.
-  // One of each is enough: a child script (go) runs to its end before the parent draws again.
-  std::vector<uint32_t> ctxs_scratch, fitting_scratch, droppable_scratch;
 
   // Weighted: the ops that build and inspect trees come up more often.
   static int base_weight(OpKind kind) {
@@ -48,7 +83,7 @@ struct Gen {
   }
 
   void build_alphabet() {
-    std::vector<OpKind> candidates;
+    std::vector<OpKind>& candidates = scratch.candidates;
     for (size_t k = 0; k < kNumOpKinds; ++k)
       if (allowed(static_cast<OpKind>(k))) candidates.push_back(static_cast<OpKind>(k));
     if (opts.swarm) return build_swarm_alphabet(candidates);
@@ -93,20 +128,10 @@ struct Gen {
 
   int64_t dur() { return kDurations[rng.below(std::size(kDurations))]; }
 
-  struct Local {
-    std::vector<uint32_t> visible;     // contexts and stop funcs usable here
-    std::vector<uint32_t> own_cancel;  // cancelable contexts created here, not yet canceled
-    std::vector<uint32_t> canceled;    // canceled by this script (wait is safe on them)
-    std::vector<uint32_t> stops;       // after_func handles created here
-  };
-
-  // The contexts among l's visible handles (into ctxs_scratch).
-  const std::vector<uint32_t>& contexts(const Local& l) {
-    std::vector<uint32_t>& out = ctxs_scratch;
-    out.clear();
-    for (uint32_t h : l.visible)
-      if (kind_of[h] != HandleKind::StopFunc) out.push_back(h);
-    return out;
+  // A handle becomes visible in l: it is one of l's contexts too unless it is a stop func.
+  void see(Local& l, uint32_t h) {
+    l.visible.push_back(h);
+    if (kind_of[h] != HandleKind::StopFunc) l.contexts.push_back(h);
   }
 
   ValueKey fresh_key() {
@@ -122,12 +147,17 @@ struct Gen {
     for (const ArgSpec& arg : spec.args) {
       if (!arg.is_handle() || !present(arg, op)) continue;
       Need need = need_of(arg, op);
-      std::vector<uint32_t>& fitting = fitting_scratch;
+      uint32_t& operand = arg.field == Field::A ? op.a : op.b;
+      if (need == Need::Context) {  // any context: l's list of them (never empty)
+        operand = rng.pick(ctxs);
+        continue;
+      }
+      std::vector<uint32_t>& fitting = scratch.fitting;
       fitting.clear();
       for (uint32_t h : l.visible)
         if (fits(need, kind_of[h])) fitting.push_back(h);
-      if (need != Need::Context && fitting.empty()) return false;
-      (arg.field == Field::A ? op.a : op.b) = need == Need::Context ? rng.pick(ctxs) : rng.pick(fitting);
+      if (fitting.empty()) return false;
+      operand = rng.pick(fitting);
     }
     for (const ArgSpec& arg : spec.args) {
       if (arg.is_handle() || !present(arg, op)) continue;
@@ -197,7 +227,7 @@ struct Gen {
   }
   bool drop(Op& op, const Local& l, const std::vector<uint32_t>& ctxs) {
     // Well-formed: only contexts whose cancel is no longer owed.
-    std::vector<uint32_t>& droppable = droppable_scratch;
+    std::vector<uint32_t>& droppable = scratch.droppable;
     droppable.clear();
     for (uint32_t h : ctxs)
       if (!opts.well_formed || std::find(l.own_cancel.begin(), l.own_cancel.end(), h) == l.own_cancel.end())
@@ -223,7 +253,7 @@ struct Gen {
 
   void account(const Op& op, Local& l) {
     if (op.result) {
-      l.visible.push_back(op.result);
+      see(l, op.result);
       HandleKind hk = kind_of[op.result];
       if (is_cancelable(hk)) l.own_cancel.push_back(op.result);
       if (hk == HandleKind::StopFunc) l.stops.push_back(op.result);
@@ -234,14 +264,21 @@ struct Gen {
         if (it != v.end()) v.erase(it);
       };
       forget(l.visible);
+      forget(l.contexts);
       forget(l.own_cancel);  // not well-formed: its cancel is lost with the handle
       forget(l.canceled);
     }
   }
 
-  void script(size_t s, std::vector<uint32_t> inherited, uint32_t ops) {
-    Local l;
-    l.visible = std::move(inherited);
+  // Draws script s at nesting depth `depth` (main: 0), which sees the handles its parent
+  // (none for main) sees when it starts.
+  void script(size_t s, size_t depth, const Local* parent, uint32_t ops) {
+    Local& l = scratch.locals[depth];
+    l.clear();
+    if (parent) {
+      l.visible.assign(parent->visible.begin(), parent->visible.end());
+      l.contexts.assign(parent->contexts.begin(), parent->contexts.end());
+    }
     // Capacity for the usual case (each settle op and sleep past the draws may still grow it).
     p.scripts[s].ops.reserve(ops + ops / 2 + 2);
     auto emit = [&](Op op) { p.scripts[s].ops.push_back(op); };
@@ -249,13 +286,13 @@ struct Gen {
       Op op;
       op.kind = rng.chance(90) ? OpKind::Background : OpKind::Todo;
       op.result = fresh(HandleKind::Context);
-      l.visible.push_back(op.result);
+      see(l, op.result);
       emit(op);
     }
     if (alphabet.empty()) return;
     for (uint32_t n = 0; n < ops && budget > 0; ++n) {
       OpKind k = rng.pick(alphabet);
-      const std::vector<uint32_t>& ctxs = contexts(l);
+      const std::vector<uint32_t>& ctxs = l.contexts;
       Op op;
       op.kind = k;
       if (k == OpKind::Go) {
@@ -265,7 +302,7 @@ struct Gen {
         emit(op);
         --budget;
         uint32_t child_ops = std::max<uint32_t>(1, rng.below(budget / 2 + 1));
-        script(static_cast<size_t>(op.script), l.visible, child_ops);
+        script(static_cast<size_t>(op.script), depth + 1, &l, child_ops);
         continue;
       }
       if (!fill(op, l, ctxs)) continue;
@@ -296,14 +333,17 @@ struct Gen {
 }  // namespace
 
 Program generate(uint64_t seed, const GenOptions& opts) {
-  Gen g{Rng(seed), opts, {}, 1, std::max<uint32_t>(opts.ops, 1), {HandleKind::None}, {}, {}, 0, {}, {}, {}};
+  thread_local GenScratch scratch;
+  uint32_t scripts = std::max<uint32_t>(opts.goroutines, 1);
+  scratch.reset(scripts);
+  Gen g{Rng(seed), opts, scratch, {}, 1, std::max<uint32_t>(opts.ops, 1)};
   g.p.unsafe = opts.unsafe && !opts.well_formed;
   g.build_alphabet();
-  g.p.scripts.reserve(std::max<uint32_t>(opts.goroutines, 1));
+  g.p.scripts.reserve(scripts);
   g.kind_of.reserve(g.budget + 2);
   g.p.scripts.emplace_back();
-  g.script(0, {}, g.budget);
-  return g.p;
+  g.script(0, 0, nullptr, g.budget);
+  return std::move(g.p);
 }
 
 void GenerationCounts::add(const Program& p) {

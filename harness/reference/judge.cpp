@@ -1,7 +1,6 @@
 #include "harness/reference/judge.h"
 
 #include <algorithm>
-#include <deque>
 #include <optional>
 
 #include <fmt/format.h>
@@ -29,6 +28,8 @@ class Judge {
  public:
   explicit Judge(const harness::Program& p) : p_(p), node_(p.max_handle() + 1, -1), runs_(p.scripts.size()) {
     out_.scripts.resize(std::max<size_t>(p.scripts.size(), 1));
+    o_.reserve(node_.size() + 2);     // a node per handle at most, and Background, TODO
+    runnable_.reserve(2 * runs_.size());  // each script starts once and seldom wakes more than once
     if (p.scripts.size() > 1) out_.refused = shared_tree(p).value_or("");
   }
 
@@ -36,11 +37,7 @@ class Judge {
     if (p_.scripts.empty()) return std::move(out_);
     start(0);
     do {
-      while (!runnable_.empty()) {
-        size_t s = runnable_.front();
-        runnable_.pop_front();
-        run_script(s);
-      }
+      while (next_runnable_ < runnable_.size()) run_script(runnable_[next_runnable_++]);
     } while (advance_clock());
     return std::move(out_);
   }
@@ -57,10 +54,15 @@ class Judge {
   };
 
   const std::vector<Op>& ops(size_t s) const { return p_.scripts[s].ops; }
+  // The ops that may make a prediction (step(): stop, select, observe).
+  static bool predicts(const Op& op) {
+    return op.kind == OpKind::Stop || op.kind == OpKind::Select || op.kind == OpKind::Observe;
+  }
 
   void start(size_t s) {
     runs_[s].phase = Phase::Runnable;
     out_.scripts[s].judged_ops = ops(s).size();  // also when it blocks forever: nothing after it may print
+    out_.scripts[s].predictions.reserve(static_cast<size_t>(std::count_if(ops(s).begin(), ops(s).end(), predicts)));
     runnable_.push_back(s);
   }
 
@@ -243,7 +245,8 @@ class Judge {
   Oracle o_;
   std::vector<int> node_;  // by handle
   std::vector<Run> runs_;  // by script
-  std::deque<size_t> runnable_;
+  std::vector<size_t> runnable_;  // a FIFO: the scripts from next_runnable_ on are runnable
+  size_t next_runnable_ = 0;
   Judgement out_;
 };
 

@@ -74,6 +74,7 @@ class Oracle {
 
   int64_t now() const { return now_; }
   const std::vector<Node>& nodes() const { return nodes_; }
+  void reserve(size_t nodes) { nodes_.reserve(nodes); }  // room for this many nodes, Background and TODO included
 
   // Constructors return the new node (Background and TODO are singletons: 0 and 1).
   int background() const { return 0; }

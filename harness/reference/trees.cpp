@@ -1,6 +1,7 @@
 #include "harness/reference/trees.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <vector>
 
@@ -15,11 +16,13 @@ namespace {
 
 using TreeSet = std::vector<uint32_t>;  // sorted tree ids (a tree's id: its smallest handle)
 
-void add_all(TreeSet& into, const TreeSet& more) {
-  TreeSet merged;
-  std::set_union(into.begin(), into.end(), more.begin(), more.end(), std::back_inserter(merged));
-  into = std::move(merged);
-}
+// The trees one op touches: at most its three handles' (sorted, no repeats), in place.
+struct OpTrees {
+  std::array<uint32_t, 3> ids{};
+  size_t n = 0;
+  const uint32_t* begin() const { return ids.data(); }
+  const uint32_t* end() const { return ids.data() + n; }
+};
 
 std::string script_name(size_t s) { return s == 0 ? "main" : fmt::format("go {}", s); }
 
@@ -57,13 +60,28 @@ class Trees {
     if (a != b) up_[std::max(a, b)] = std::min(a, b);
   }
 
-  TreeSet op_trees(const Op& op) {
-    TreeSet t;
-    for (uint32_t h : {op.result, op.a, op.b})
-      if (h && !root_[h]) t.push_back(find(h));
-    std::sort(t.begin(), t.end());
-    t.erase(std::unique(t.begin(), t.end()), t.end());
+  OpTrees op_trees(const Op& op) {
+    OpTrees t;
+    for (uint32_t h : {op.result, op.a, op.b}) {
+      if (!h || root_[h]) continue;
+      uint32_t id = find(h);
+      size_t at = 0;  // insertion into the sorted ids, skipping one already there
+      while (at < t.n && t.ids[at] < id) ++at;
+      if (at < t.n && t.ids[at] == id) continue;
+      for (size_t k = t.n; k > at; --k) t.ids[k] = t.ids[k - 1];
+      t.ids[at] = id;
+      ++t.n;
+    }
     return t;
+  }
+
+  // into |= more, merged through one buffer kept for the next merge (no allocation once
+  // the sets have reached their size).
+  template <class Sorted>
+  void add_all(TreeSet& into, const Sorted& more) {
+    merged_.clear();
+    std::set_union(into.begin(), into.end(), more.begin(), more.end(), std::back_inserter(merged_));
+    into.swap(merged_);
   }
 
   // Every tree script s and the goroutines it starts (transitively) touch.
@@ -112,6 +130,7 @@ class Trees {
   std::vector<bool> root_;    // Background, TODO: in no tree
   std::vector<TreeSet> whole_;
   std::vector<uint8_t> state_;  // whole_: 0 not computed, 1 under way, 2 done
+  TreeSet merged_;              // add_all's buffer
 };
 
 }  // namespace

@@ -318,6 +318,14 @@ class Package {
  public:
   explicit Package(FaultSet faults = {});
   ~Package();
+  // Room for this many contexts (and as many channels and marks) before they grow: a
+  // capacity hint from a caller that knows the program, nothing else.
+  void reserve(size_t contexts) {
+    contexts_.reserve(contexts);
+    chans_.reserve(contexts);
+    marked_.reserve(contexts);
+    marked_flag_.reserve(contexts);
+  }
 
   Context* Background() { return background_; }
   Context* TODO() { return todo_; }

@@ -46,8 +46,9 @@ struct Edge {
   ObjId to;
   const char* label;  // static string: "parent", "children[]", "timer", ...
 };
-// Labels are static strings, mostly the same literal: compare the pointers before the text.
-inline bool same_label(const char* a, const char* b) { return a == b || std::strcmp(a, b) == 0; }
+// Labels are static strings, mostly the same literal: compare the pointers, then the first
+// letters (different labels mostly differ there), before the text.
+inline bool same_label(const char* a, const char* b) { return a == b || (a[0] == b[0] && std::strcmp(a, b) == 0); }
 
 enum class RootKind : uint8_t { Global, Goroutine, Timer, FinalizerQueue };
 const char* root_kind_name(RootKind k);
