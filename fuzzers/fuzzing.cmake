@@ -1,9 +1,9 @@
 # Fuzzing build settings, included by the top-level CMakeLists.txt before any target is
 # defined (they must reach the model and harness libraries too).
 #
-# CTXCHECK_FUZZERS=ON (clang only): every object is compiled with coverage instrumentation
-# (CTXCHECK_FUZZ_INSTRUMENT, default -fsanitize=fuzzer-no-link) except the files that
-# fuzzers/coverage_ignorelist.txt names (CTXCHECK_FUZZ_IGNORELIST), and the fuzz_* targets link
+# CTXCHECK_FUZZERS=ON (clang only): every object is compiled with the coverage flags
+# (CTXCHECK_FUZZ_INSTRUMENT, default -fsanitize=fuzzer-no-link), which instrument only the
+# files fuzzers/coverage_allowlist.txt names (CTXCHECK_FUZZ_ALLOWLIST), and the fuzz_* targets link
 # the engine (CTXCHECK_FUZZ_ENGINE, default -fsanitize=fuzzer). The other executables
 # (ctxcheck, the tests) link libFuzzer's no-main runtime, which defines the coverage
 # callbacks, so a plain `ninja` still builds everything in a fuzzing build directory.
@@ -19,10 +19,16 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
 endif()
 set(CTXCHECK_FUZZ_ENGINE "-fsanitize=fuzzer" CACHE STRING "Link flags of the fuzz_* targets")
 # Coverage only from the code under test (see the file); also under OSS-Fuzz's flags.
-set(CTXCHECK_FUZZ_IGNORELIST "${CMAKE_CURRENT_LIST_DIR}/coverage_ignorelist.txt" CACHE STRING
-    "-fsanitize-coverage-ignorelist file (empty: instrument everything)")
-if(CTXCHECK_FUZZ_IGNORELIST)
-  add_compile_options(-fsanitize-coverage-ignorelist=${CTXCHECK_FUZZ_IGNORELIST})
+set(CTXCHECK_FUZZ_ALLOWLIST "${CMAKE_CURRENT_LIST_DIR}/coverage_allowlist.txt" CACHE STRING
+    "-fsanitize-coverage-allowlist file (empty: instrument everything)")
+if(CTXCHECK_FUZZ_ALLOWLIST)
+  # Neither ninja nor ccache sees the list's contents, only the flag: the flag names a copy
+  # whose name carries the contents' hash, so an edit reconfigures and rebuilds everything.
+  file(MD5 "${CTXCHECK_FUZZ_ALLOWLIST}" _ctxcheck_list_hash)
+  string(SUBSTRING "${_ctxcheck_list_hash}" 0 12 _ctxcheck_list_hash)
+  set(_ctxcheck_list "${CMAKE_BINARY_DIR}/coverage_allowlist-${_ctxcheck_list_hash}.txt")
+  configure_file("${CTXCHECK_FUZZ_ALLOWLIST}" "${_ctxcheck_list}" COPYONLY)
+  add_compile_options(-fsanitize-coverage-allowlist=${_ctxcheck_list})
 endif()
 set(CTXCHECK_FUZZ_INSTRUMENT "-fsanitize=fuzzer-no-link" CACHE STRING "Compile flags of every object")
 if(CTXCHECK_FUZZ_INSTRUMENT)
