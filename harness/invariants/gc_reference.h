@@ -34,6 +34,7 @@ class GcReferenceChecker {
   reference::HeapImage& image_ = thread_scratch().image;
   reference::GcOutcome& want_ = thread_scratch().want;
   size_t& used_ = thread_scratch().used;
+  bool unchanged_ = false;  // this collection's heap is the last one's result: nothing to compare
 };
 
 }  // namespace ctxcheck::harness

@@ -153,6 +153,7 @@ void Heap::push_if_unmarked(std::vector<ObjId>& work, ObjId id) {
 }
 
 GcStats Heap::collect() {
+  const bool unchanged = unchanged_since_collect();
   if (collect_observer_) collect_observer_(*this, false);
   ++version_;
   GcStats st;
@@ -161,7 +162,18 @@ GcStats Heap::collect() {
   st.objects_before = live_objects_;
   st.finalizers_run = run_since_last_;
   run_since_last_ = 0;
+  // Unchanged since the last cycle: it would free and queue nothing (see the header). The
+  // marks are this cycle's only while it runs: the next one compares them to its own id.
+  if (!unchanged) mark_queue_and_sweep(st);
+  st.heap_after = live_bytes_;
+  st.objects_after = live_objects_;
+  history_.push_back(st);
+  collected_version_ = version_;
+  if (collect_observer_) collect_observer_(*this, true);
+  return st;
+}
 
+void Heap::mark_queue_and_sweep(GcStats& st) {
   auto& work = scratch_;
   work.clear();
   // Roots (the finalizer queue is among them: queued objects are resurrected).
@@ -200,11 +212,6 @@ GcStats Heap::collect() {
       ++st.freed;
     }
   }
-  st.heap_after = live_bytes_;
-  st.objects_after = live_objects_;
-  history_.push_back(st);
-  if (collect_observer_) collect_observer_(*this, true);
-  return st;
 }
 
 bool Heap::take_finalizer(ObjId& obj, Finalizer& f) {

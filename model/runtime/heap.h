@@ -121,6 +121,12 @@ class Heap {
 
   // Full collection. Queues finalizers; the runtime runs them.
   GcStats collect();
+  // No mutation since the last collection ended. Such a heap is closed under that
+  // collection: every live object is a root, a queued object or marked from one (the
+  // sweep freed the rest), and every object with a finalizer is marked or queued, so a
+  // collection now frees and queues nothing, under the model's rules and the reference's
+  // alike. collect() then skips the mark and sweep; the gc-reference check skips its picture.
+  bool unchanged_since_collect() const { return version_ == collected_version_; }
   // Called at the start (after = false) and the end of every collect(), on the heap as it
   // is then: the harness checks each collection against a reference collector.
   using CollectObserver = std::function<void(const Heap&, bool after)>;
@@ -149,6 +155,7 @@ class Heap {
 
  private:
   void push_if_unmarked(std::vector<ObjId>& work, ObjId id);
+  void mark_queue_and_sweep(GcStats& st);
   std::vector<HeapObject> objs_;
   std::vector<Root> roots_;  // insertion order; enumeration sorts by (kind, index)
   std::vector<ObjId> globals_;
@@ -166,6 +173,7 @@ class Heap {
     if (touches_) touches_->push_back(access(t, id, true));
   }
   uint64_t version_ = 0;                // bumped by every mutation
+  uint64_t collected_version_ = ~0ULL;  // version_ as the last collection ended
   mutable uint64_t digest_version_ = ~0ULL, digest_ = 0;  // digest() cache
 };
 
