@@ -14,21 +14,12 @@ void GcReferenceChecker::before(const rt::Heap& heap) {
   // (rt::Heap::unchanged_since_collect), so the outcomes cannot differ.
   unchanged_ = heap.unchanged_since_collect();
   if (unchanged_) return;
-  // In place: every object's refs keep their capacity from the previous collection. The
-  // image never shrinks (a shorter heap would destroy the tail's refs, and the next longer
-  // one allocate them again): objects past the heap's end stay in it as dead, with no refs,
-  // which the reference collector and after() skip like any freed object.
-  if (image_.objs.size() < heap.allocated()) image_.objs.resize(heap.allocated());
-  for (rt::ObjId o = heap.allocated(); o < used_; ++o) {  // beyond used_ they are dead already
-    image_.objs[o].alive = image_.objs[o].finalizer = image_.objs[o].queued = false;
-    image_.objs[o].refs.clear();
-  }
-  used_ = heap.allocated();
+  fit_image(heap.allocated());
   for (rt::ObjId o = 0; o < heap.allocated(); ++o) {
     const rt::HeapObject& ho = heap.object(o);
     reference::HeapObj& r = image_.objs[o];
     r.alive = ho.alive;
-    r.finalizer = r.alive && heap.has_finalizer(o);
+    r.finalizer = r.alive && ho.finalizer >= 0;  // heap.has_finalizer(o), without the call
     r.queued = r.alive && ho.queued;
     r.refs.clear();
     if (!r.alive) continue;
@@ -36,6 +27,27 @@ void GcReferenceChecker::before(const rt::Heap& heap) {
   }
   image_.roots.clear();
   for (const rt::Root& root : heap.roots()) image_.roots.push_back(root.obj);
+}
+
+// The image holds exactly the heap's objects: the reference collector and after() walk all
+// of them, so a dead tail left by a larger heap of an earlier execution would cost every
+// collection. In place: every object's refs keep their capacity, and the objects a smaller
+// heap does not need wait in the spare list with theirs, so the steady state allocates
+// nothing here. Whatever an object held is overwritten by before().
+void GcReferenceChecker::fit_image(size_t objects) {
+  std::vector<reference::HeapObj>& objs = image_.objs;
+  while (objs.size() > objects) {
+    spare_.push_back(std::move(objs.back()));
+    objs.pop_back();
+  }
+  while (objs.size() < objects) {
+    if (spare_.empty()) {
+      objs.emplace_back();
+      continue;
+    }
+    objs.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+  }
 }
 
 std::optional<Violation> GcReferenceChecker::after(const rt::Heap& heap) {

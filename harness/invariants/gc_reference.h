@@ -28,12 +28,13 @@ class GcReferenceChecker {
   struct Scratch {
     reference::HeapImage image;
     reference::GcOutcome want;
-    size_t used = 0;  // image.objs below this may be alive; the rest are dead, with no refs
+    std::vector<reference::HeapObj> spare;  // objects (and their refs' buffers) the image does not need now
   };
   static Scratch& thread_scratch();
+  void fit_image(size_t objects);
   reference::HeapImage& image_ = thread_scratch().image;
   reference::GcOutcome& want_ = thread_scratch().want;
-  size_t& used_ = thread_scratch().used;
+  std::vector<reference::HeapObj>& spare_ = thread_scratch().spare;
   bool unchanged_ = false;  // this collection's heap is the last one's result: nothing to compare
 };
 
