@@ -189,28 +189,25 @@ void Heap::mark_queue_and_sweep(GcStats& st) {
     work.pop_back();
     for (const Edge& e : objs_[id].edges) push_if_unmarked(work, e.to);
   }
-  // Unmarked objects with a finalizer: queue them (in id order) and resurrect.
+  // Unmarked objects: those with a finalizer are queued (in id order) and resurrected, the
+  // rest swept. One pass: each object's fate reads only its own fields.
   for (ObjId id = 0; id < objs_.size(); ++id) {
     HeapObject& o = objs_[id];
-    if (o.alive && o.mark != cycle_ && o.finalizer >= 0) {
+    if (!o.alive || o.mark == cycle_) continue;
+    if (o.finalizer >= 0) {
       o.queued = true;
       fin_queue_.push_back(id);
       roots_.push_back({RootKind::FinalizerQueue, static_cast<uint32_t>(id), id});
       o.mark = cycle_;  // resurrected; its referents are already marked
       ++st.finalizers_queued;
+      continue;
     }
-  }
-  // Sweep.
-  for (ObjId id = 0; id < objs_.size(); ++id) {
-    HeapObject& o = objs_[id];
-    if (o.alive && o.mark != cycle_) {
-      o.alive = false;
-      o.edges.clear();
-      o.edges.shrink_to_fit();
-      live_bytes_ -= o.type->size;
-      --live_objects_;
-      ++st.freed;
-    }
+    o.alive = false;
+    o.edges.clear();
+    o.edges.shrink_to_fit();
+    live_bytes_ -= o.type->size;
+    --live_objects_;
+    ++st.freed;
   }
 }
 
