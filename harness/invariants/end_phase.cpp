@@ -34,9 +34,7 @@ class EndPhase {
  private:
   // Main drops every handle; lost cancels show what still holds their context.
   void drop_handles() {
-    rt::ObjId frame = env_.rt.goroutine(env_.rt.self()).frame;
-    while (!heap_.object(frame).edges.empty())
-      heap_.unlink(frame, heap_.object(frame).edges.front().to, heap_.object(frame).edges.front().label);
+    heap_.unlink_all(env_.rt.goroutine(env_.rt.self()).frame);
   }
 
   // What is left after the dynamic checks (retention.h): cancel funcs never called that a

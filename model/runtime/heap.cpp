@@ -82,6 +82,16 @@ bool Heap::unlink(ObjId from, ObjId to, const char* label) {
   return false;
 }
 
+void Heap::unlink_all(ObjId from) {
+  if (from >= objs_.size()) return;
+  auto& e = objs_[from].edges;
+  for (size_t i = 0; i < e.size(); ++i) {
+    ++version_;
+    touched(Touched::HeapObject, from);
+  }
+  e.clear();
+}
+
 bool Heap::has_edge(ObjId from, ObjId to) const {
   if (touches_) touches_->push_back(access(Touched::HeapObject, from, false));
   if (from >= objs_.size()) return false;

@@ -30,6 +30,29 @@ TEST(Gc, FreesUnreachableKeepsReachable) {
   EXPECT_TRUE(h.alive(g));
 }
 
+TEST(Heap, UnlinkAllIsUnlinkingEachEdgeFrontFirst) {
+  Heap one, all;
+  std::vector<Access> one_touches, all_touches;
+  one.record_touches(&one_touches);
+  all.record_touches(&all_touches);
+  for (Heap* h : {&one, &all}) {
+    ObjId f = h->alloc(kNode), a = h->alloc(kNode), b = h->alloc(kNode);
+    h->link(f, a, "x");
+    h->link(f, b, "y");
+    h->link(f, a, "x");
+    h->link(a, b, "z");
+  }
+  one_touches.clear();
+  all_touches.clear();
+  while (!one.object(0).edges.empty()) one.unlink(0, one.object(0).edges.front().to, one.object(0).edges.front().label);
+  all.unlink_all(0);
+  EXPECT_TRUE(all.object(0).edges.empty());
+  EXPECT_EQ(all.object(1).edges.size(), 1u);
+  EXPECT_EQ(one.digest(), all.digest());
+  EXPECT_EQ(one_touches.size(), all_touches.size());
+  EXPECT_EQ(all_touches.size(), 3u);
+}
+
 TEST(Gc, UnreachableCycleIsFreed) {
   Heap h;
   ObjId a = h.alloc(kNode), b = h.alloc(kNode);
