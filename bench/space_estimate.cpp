@@ -11,6 +11,7 @@
 // lower bound.
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 #include <ctime>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "harness/explore/explore.h"
+#include "harness/util/user_input.h"
 
 namespace ctxcheck::harness {
 namespace {
@@ -68,13 +70,14 @@ int main(int argc, char** argv) {
   app.add_flag("--each", each, "Print one line per sampled program: index, executions, CPU-s");
   CLI11_PARSE(app, argc, argv);
   uint32_t shard_i = 0, shard_m = 1;
-  char slash = 0, extra = 0;
-  auto parse_fraction = [&](const std::string& text, const char* flag, uint32_t& i, uint32_t& m) {
-    if (std::sscanf(text.c_str(), "%u%c%u%c", &i, &slash, &m, &extra) == 3 && slash == '/' && m > 0 && i < m) return true;
-    fmt::print(stderr, "{} \"{}\": expected I/M with 0 <= I < M\n", flag, text);
-    return false;
-  };
-  if (!parse_fraction(shard, "--shard", shard_i, shard_m) || !parse_fraction(part_text, "--part", part, parts)) return 2;
+  for (auto [flag, text, i, m] : {std::tuple{"--shard", &shard, &shard_i, &shard_m}, std::tuple{"--part", &part_text, &part, &parts}}) {
+    auto fraction = parse_fraction(*text);
+    if (!fraction) {
+      fmt::print(stderr, "{} {}: expected I/M with 0 <= I < M\n", flag, quoted_excerpt(*text));
+      return 2;
+    }
+    std::tie(*i, *m) = *fraction;
+  }
   Alphabet alphabet;
   try {
     alphabet = parse_alphabet(kinds);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include "harness/report/text.h"
 #include "harness/sink/failure_sink.h"
 #include "harness/util/atomic_file.h"
+#include "harness/util/user_input.h"
 
 namespace ctxcheck::harness {
 
@@ -218,12 +220,9 @@ int explore_space_command(const ExploreArgs& a, ExploreOptions& o) {
   sp.max_ops = a.ops;
   if (sp.min_ops > sp.max_ops) throw UsageError(fmt::format("--min-ops {} is above --ops {}", sp.min_ops, sp.max_ops));
   if (!a.shard.empty()) {
-    unsigned i = 0, m = 0;
-    char slash = 0, extra = 0;
-    if (std::sscanf(a.shard.c_str(), "%u%c%u%c", &i, &slash, &m, &extra) != 3 || slash != '/' || m == 0 || i >= m)
-      throw UsageError(fmt::format("--shard \"{}\": expected I/M with 0 <= I < M", a.shard));
-    sp.shard = i;
-    sp.shards = m;
+    auto fraction = parse_fraction(a.shard);  // shard_check() accepted it
+    if (!fraction) throw UsageError(fmt::format("--shard \"{}\": expected I/M with 0 <= I < M", a.shard));
+    std::tie(sp.shard, sp.shards) = *fraction;
   }
   std::optional<Checkpoint> resume;
   if (!a.checkpoint.empty()) {

@@ -22,14 +22,7 @@ CLI::Validator op_names_check(bool allow_default) {
 CLI::Validator shard_check() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
-        size_t slash = text.find('/');
-        std::optional<uint64_t> i, m;
-        if (slash != std::string::npos) {
-          i = parse_whole_number(std::string_view(text).substr(0, slash));
-          m = parse_whole_number(std::string_view(text).substr(slash + 1), 1, UINT32_MAX);
-        }
-        if (!i || !m || *i >= *m) return quoted_excerpt(text) + ": expected I/M with 0 <= I < M";
-        return {};
+        return parse_fraction(text) ? std::string() : quoted_excerpt(text) + ": expected I/M with 0 <= I < M";
       },
       "I/M", "SHARD");
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 namespace ctxcheck::harness {
 
@@ -20,6 +21,16 @@ inline std::optional<uint64_t> parse_whole_number(std::string_view text, uint64_
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max) return std::nullopt;
   return v;
+}
+
+// A fraction "I/M" of whole numbers with 0 <= I < M <= 2^32-1 (a shard, a part), as {I, M}.
+inline std::optional<std::pair<uint32_t, uint32_t>> parse_fraction(std::string_view text) {
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::optional<uint64_t> i = parse_whole_number(text.substr(0, slash));
+  std::optional<uint64_t> m = parse_whole_number(text.substr(slash + 1), 1, UINT32_MAX);
+  if (!i || !m || *i >= *m) return std::nullopt;
+  return std::pair{static_cast<uint32_t>(*i), static_cast<uint32_t>(*m)};
 }
 
 // Quoted, and cut at a UTF-8 character boundary after `shown` bytes, with the full size.
