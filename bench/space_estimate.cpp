@@ -64,8 +64,7 @@ int main(int argc, char** argv) {
   app.add_option("--bound", o.bound, "Preemption bound")->capture_default_str()->check(CLI::Range(0, 1000));
   app.add_option("--reduction", reduction, "none, sleep or dpor")
       ->capture_default_str()
-      ->check(CLI::IsMember({std::string(reduction_name(Reduction::None)), std::string(reduction_name(Reduction::Sleep)),
-                             std::string(reduction_name(Reduction::Dpor))}));
+      ->check(CLI::IsMember(reduction_names()));
   app.add_option("--executions", o.executions, "Cap per program (0: exhaust it)")->capture_default_str();
   app.add_flag("--each", each, "Print one line per sampled program: index, executions, CPU-s");
   CLI11_PARSE(app, argc, argv);

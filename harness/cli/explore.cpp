@@ -342,8 +342,7 @@ void add_explore_command(CommandRegistry& r) {
   cmd->add_option("--bound", ex.bound, "Preemption bound (dfs)")->check(CLI::Range(0, 1000));
   cmd->add_option("--reduction", ex.reduction,
                   "Partial-order reduction (dfs): none, sleep (sleep sets) or dpor (source sets and sleep sets)")
-      ->check(CLI::IsMember({std::string(reduction_name(Reduction::None)), std::string(reduction_name(Reduction::Sleep)),
-                             std::string(reduction_name(Reduction::Dpor))}))
+      ->check(CLI::IsMember(reduction_names()))
       ->capture_default_str();
   cmd->add_flag("--state-cache", f->cache, "Prune states seen before (dfs; see README for when it pays)");
   cmd->add_option("--executions", ex.executions,

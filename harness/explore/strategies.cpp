@@ -44,10 +44,18 @@ std::string_view reduction_name(Reduction r) {
   return "?";
 }
 
+constexpr Reduction kReductions[] = {Reduction::None, Reduction::Sleep, Reduction::Dpor};
+
 std::optional<Reduction> reduction_by_name(std::string_view name) {
-  for (Reduction r : {Reduction::None, Reduction::Sleep, Reduction::Dpor})
+  for (Reduction r : kReductions)
     if (reduction_name(r) == name) return r;
   return std::nullopt;
+}
+
+std::vector<std::string> reduction_names() {
+  std::vector<std::string> out;
+  for (Reduction r : kReductions) out.emplace_back(reduction_name(r));
+  return out;
 }
 
 std::span<const StrategyEntry> strategy_table() { return kStrategies; }

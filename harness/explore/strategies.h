@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/runtime/choice.h"
 
@@ -33,6 +34,7 @@ enum class Reduction : uint8_t { None, Sleep, Dpor };
 inline constexpr Reduction kDefaultReduction = Reduction::Dpor;
 std::string_view reduction_name(Reduction r);
 std::optional<Reduction> reduction_by_name(std::string_view name);
+std::vector<std::string> reduction_names();  // {"none", "sleep", "dpor"}, for --reduction's validator
 
 // What a strategy reports about the exploration of one program (only DFS reports).
 struct SearchStats {
