@@ -5,8 +5,9 @@ set -u
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+# Each line says the seconds since the script began, so a slow step shows in the log.
+fail() { echo "FAIL [${SECONDS} s]: $*"; fails=$((fails + 1)); }
+ok() { echo "ok [${SECONDS} s]: $*"; }
 # expect CODE DESCRIPTION -- command...   (stdout in $scratch/out, stderr in $scratch/err)
 expect() {
   local want=$1 what=$2; shift 3
