@@ -13,6 +13,14 @@ Violation make(Invariant id, std::string msg, std::vector<uint32_t> involved) {
   return Violation{id, std::move(msg), std::move(involved)};
 }
 
+// The per-step checks build a violation (its message, its contexts) out of line, in here:
+// their passing path, run for every changed context at every step, then needs no frame for
+// the formatting and is inlined into the loop that runs it.
+template <class Build>
+[[gnu::cold, gnu::noinline]] std::optional<Violation> violation(Build&& build) {
+  return build();
+}
+
 // For every context, the nearest non-transparent context above it, as parentCancelCtx
 // would find it through Value(&cancelCtxKey) (-1: none, or a cycle of transparent ones).
 const std::vector<int64_t>& nearest_cancelable_ancestors(const ModelView& v, ChainScratch& s) {
@@ -53,31 +61,37 @@ template <class OwnerOf>
 std::optional<Violation> residue_at(const ModelView& v, const CtxView& c, OwnerOf&& owner_of) {
   if (c.family != CtxFamily::Cancel) return std::nullopt;
   if (c.err != kNil && !c.mu_locked && !c.children.empty()) {
-    std::vector<uint32_t> inv{c.id};
-    inv.insert(inv.end(), c.children.begin(), c.children.end());
-    return make(Invariant::Residue,
-                fmt::format("{} is canceled but its children map still holds {} entr{}", v.name(c.id),
-                            c.children.size(), c.children.size() == 1 ? "y" : "ies"),
-                inv);
+    return violation([&] {
+      std::vector<uint32_t> inv{c.id};
+      inv.insert(inv.end(), c.children.begin(), c.children.end());
+      return make(Invariant::Residue,
+                  fmt::format("{} is canceled but its children map still holds {} entr{}", v.name(c.id),
+                              c.children.size(), c.children.size() == 1 ? "y" : "ies"),
+                  inv);
+    });
   }
   for (uint32_t e : c.children) {
     const CtxView* ev = v.get(e);
     if (!ev) continue;
     if (ev->removing_cancels_returned > 0 && !c.mu_locked)
-      return make(Invariant::Residue,
-                  fmt::format("{} was canceled (its cancel returned) but is still in {}'s "
-                              "children map",
-                              v.name(e), v.name(c.id)),
-                  {c.id, e});
+      return violation([&] {
+        return make(Invariant::Residue,
+                    fmt::format("{} was canceled (its cancel returned) but is still in {}'s "
+                                "children map",
+                                v.name(e), v.name(c.id)),
+                    {c.id, e});
+      });
     int64_t owner = ev->parent;  // the usual case: registered in its own parent
     const CtxView* p = v.get(owner);
     if (!p || p->transparent) owner = owner_of(e);
     if (owner != static_cast<int64_t>(c.id))
-      return make(Invariant::Residue,
-                  fmt::format("{} is registered in {}'s children map but its nearest "
-                              "cancelable ancestor is {}",
-                              v.name(e), v.name(c.id), owner < 0 ? "none" : v.name(owner)),
-                  {c.id, e});
+      return violation([&] {
+        return make(Invariant::Residue,
+                    fmt::format("{} is registered in {}'s children map but its nearest "
+                                "cancelable ancestor is {}",
+                                v.name(e), v.name(c.id), owner < 0 ? "none" : v.name(owner)),
+                    {c.id, e});
+      });
   }
   return std::nullopt;
 }
@@ -113,11 +127,13 @@ std::optional<Violation> registrations_at(const ModelView& v, const CtxView& c, 
     const CtxView* ev = v.get(e);
     if (ev && ev->parent == static_cast<int64_t>(c.id) && e != c.id) continue;  // its parent: no walk needed
     if (!is_ancestor(c.id, e))
-      return make(Invariant::Acyclic,
-                  fmt::format("{} is registered in {}'s children map but {} is not "
-                              "among its ancestors",
-                              v.name(e), v.name(c.id), v.name(c.id)),
-                  {c.id, e});
+      return violation([&] {
+        return make(Invariant::Acyclic,
+                    fmt::format("{} is registered in {}'s children map but {} is not "
+                                "among its ancestors",
+                                v.name(e), v.name(c.id), v.name(c.id)),
+                    {c.id, e});
+      });
   }
   return std::nullopt;
 }
@@ -126,16 +142,20 @@ std::optional<Violation> deadline_order_at(const ModelView& v, const CtxView& c)
   if (!c.deadline) return std::nullopt;
   const CtxView* p = v.get(c.parent);
   if (!p || !p->deadline || *c.deadline <= *p->deadline) return std::nullopt;
-  return make(Invariant::Deadline,
-              fmt::format("{} has deadline +{}ns, later than its parent {}'s +{}ns", v.name(c.id),
-                          *c.deadline - rt::kEpoch, v.name(p->id), *p->deadline - rt::kEpoch),
-              {c.id, p->id});
+  return violation([&] {
+    return make(Invariant::Deadline,
+                fmt::format("{} has deadline +{}ns, later than its parent {}'s +{}ns", v.name(c.id),
+                            *c.deadline - rt::kEpoch, v.name(p->id), *p->deadline - rt::kEpoch),
+                {c.id, p->id});
+  });
 }
 
 std::optional<Violation> afterfunc_once_at(const ModelView& v, const CtxView& c) {
   if (c.afterfunc_runs <= 1) return std::nullopt;
-  return make(Invariant::AfterFunc, fmt::format("AfterFunc of {} ran {} times", v.name(c.id), c.afterfunc_runs),
-              {c.id});
+  return violation([&] {
+    return make(Invariant::AfterFunc, fmt::format("AfterFunc of {} ran {} times", v.name(c.id), c.afterfunc_runs),
+                {c.id});
+  });
 }
 
 }  // namespace
@@ -356,11 +376,10 @@ bool expired_deadline_on_chain(const ModelView& v, const CtxView& c) {
 
 }  // namespace
 
-void DeadlineChecker::grow(const ModelView& v) {
-  if (created_.size() < v.contexts.size()) {
-    created_.resize(v.contexts.size(), v.now);
-    canceled_.resize(v.contexts.size(), kNever);
-  }
+// Contexts appear a few a step: appended one by one (a resize costs more for one), into
+// the capacity reset() kept.
+inline void DeadlineChecker::grow(const ModelView& v) {
+  while (created_.size() < v.contexts.size()) created_.push_back(v.now), canceled_.push_back(kNever);
 }
 
 std::optional<Violation> DeadlineChecker::check(const ModelView& v) {
@@ -377,74 +396,90 @@ std::optional<Violation> DeadlineChecker::check(const ModelView& v, std::span<co
   return std::nullopt;
 }
 
-std::optional<Violation> DeadlineChecker::check_one(const ModelView& v, const CtxView& c) {
+inline std::optional<Violation> DeadlineChecker::check_one(const ModelView& v, const CtxView& c) {
   if (c.family != CtxFamily::Cancel) return std::nullopt;
   if (c.err != kNil && canceled_[c.id] == kNever) {
     canceled_[c.id] = v.now;
     if (c.err == kDeadlineExceeded && !expired_deadline_on_chain(v, c))
-      return make(Invariant::Deadline,
-                  fmt::format("{} reports {} at +{}ns but no deadline on its chain has passed", v.name(c.id),
-                              err_name(c.err), v.now - rt::kEpoch),
-                  {c.id});
+      return violation([&] {
+        return make(Invariant::Deadline,
+                    fmt::format("{} reports {} at +{}ns but no deadline on its chain has passed", v.name(c.id),
+                                err_name(c.err), v.now - rt::kEpoch),
+                    {c.id});
+      });
   }
   if (!c.own_deadline || !c.deadline || *c.deadline >= v.now) return std::nullopt;
   // The clock has moved past the deadline since the context was made: its timer had its
   // instant to fire (one made past its deadline is canceled by its constructor, which may
   // not have returned yet).
   if (c.err == kNil && created_[c.id] <= *c.deadline)
-    return make(Invariant::Deadline,
-                fmt::format("{} is past its deadline (+{}ns) and the clock moved on (+{}ns) but it is not done",
-                            v.name(c.id), *c.deadline - rt::kEpoch, v.now - rt::kEpoch),
-                {c.id});
+    return violation([&] {
+      return make(Invariant::Deadline,
+                  fmt::format("{} is past its deadline (+{}ns) and the clock moved on (+{}ns) but it is not done",
+                              v.name(c.id), *c.deadline - rt::kEpoch, v.now - rt::kEpoch),
+                  {c.id});
+    });
   if (c.err == kCanceled && canceled_[c.id] > std::max(*c.deadline, created_[c.id]))
-    return make(Invariant::Deadline,
-                fmt::format("{} was canceled at +{}ns, after its deadline +{}ns passed: it should have "
-                            "expired with DeadlineExceeded first",
-                            v.name(c.id), canceled_[c.id] - rt::kEpoch, *c.deadline - rt::kEpoch),
-                {c.id});
+    return violation([&] {
+      return make(Invariant::Deadline,
+                  fmt::format("{} was canceled at +{}ns, after its deadline +{}ns passed: it should have "
+                              "expired with DeadlineExceeded first",
+                              v.name(c.id), canceled_[c.id] - rt::kEpoch, *c.deadline - rt::kEpoch),
+                  {c.id});
+    });
   return std::nullopt;
 }
 
+inline void DoneErrChecker::grow(const ModelView& v) {
+  while (seen_.size() < v.contexts.size()) seen_.emplace_back();  // as DeadlineChecker::grow
+}
+
 std::optional<Violation> DoneErrChecker::check(const ModelView& v) {
-  if (seen_.size() < v.contexts.size()) seen_.resize(v.contexts.size());
+  grow(v);
   for (const CtxView& c : v.contexts)
     if (auto r = check_one(v, c)) return r;
   return std::nullopt;
 }
 
 std::optional<Violation> DoneErrChecker::check(const ModelView& v, std::span<const uint32_t> ids) {
-  if (seen_.size() < v.contexts.size()) seen_.resize(v.contexts.size());
+  grow(v);
   for (uint32_t id : ids)
     if (auto r = check_one(v, v.contexts[id])) return r;
   return std::nullopt;
 }
 
-std::optional<Violation> DoneErrChecker::check_one(const ModelView& v, const CtxView& c) {
+inline std::optional<Violation> DoneErrChecker::check_one(const ModelView& v, const CtxView& c) {
   if (c.family != CtxFamily::Cancel) return std::nullopt;
   if (c.err != kNil && c.err != kCanceled && c.err != kDeadlineExceeded)
-    return make(Invariant::DoneErr,
-                fmt::format("{}'s Err is {}, not nil, Canceled or DeadlineExceeded", v.name(c.id),
-                            err_name(c.err)),
-                {c.id});
+    return violation([&] {
+      return make(Invariant::DoneErr,
+                  fmt::format("{}'s Err is {}, not nil, Canceled or DeadlineExceeded", v.name(c.id),
+                              err_name(c.err)),
+                  {c.id});
+    });
   Seen& s = seen_[c.id];
   if (s.err != kNil && (c.err != s.err || c.cause != s.cause))
-    return make(Invariant::DoneErr,
-                fmt::format("{}'s err/cause changed from {}/{} to {}/{} after being set", v.name(c.id),
-                            err_name(s.err), err_name(s.cause), err_name(c.err),
-                            err_name(c.cause)),
-                {c.id});
+    return violation([&] {
+      return make(Invariant::DoneErr,
+                  fmt::format("{}'s err/cause changed from {}/{} to {}/{} after being set", v.name(c.id),
+                              err_name(s.err), err_name(s.cause), err_name(c.err),
+                              err_name(c.cause)),
+                  {c.id});
+    });
   if (s.err == kNil && c.err != kNil) s = {c.err, c.cause};
   if (c.mu_locked) return std::nullopt;  // cancel is mid-way under the lock
   bool closed = c.done_created && c.done_closed;
   if (closed != (c.err != kNil))
-    return make(Invariant::DoneErr,
-                fmt::format("{}: Done {} but Err is {}", v.name(c.id), closed ? "closed" : "open",
-                            err_name(c.err)),
-                {c.id});
+    return violation([&] {
+      return make(Invariant::DoneErr,
+                  fmt::format("{}: Done {} but Err is {}", v.name(c.id), closed ? "closed" : "open",
+                              err_name(c.err)),
+                  {c.id});
+    });
   return std::nullopt;
 }
 
-void InvariantChecker::note_clock(const ModelView& v) {
+inline void InvariantChecker::note_clock(const ModelView& v) {
   clock_moved_ = v.now != now_checked_;
   now_checked_ = v.now;
   for (; timers_known_ < v.contexts.size(); ++timers_known_)

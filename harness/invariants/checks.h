@@ -87,6 +87,7 @@ class DoneErrChecker {
   std::optional<Violation> check(const ModelView& v, std::span<const uint32_t> ids);  // these only, ascending
 
  private:
+  void grow(const ModelView& v);
   std::optional<Violation> check_one(const ModelView& v, const CtxView& c);
   struct Seen {
     ErrVal err = kNil, cause = kNil;
