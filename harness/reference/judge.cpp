@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
+#include <boost/container/small_vector.hpp>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "harness/program/text.h"
@@ -22,14 +25,53 @@ std::vector<std::string> allowed(const ErrObs& o) {
   return v;
 }
 
+enum class Phase : uint8_t { NotStarted, Runnable, Blocked, Done };
+struct Run {
+  Phase phase = Phase::NotStarted;
+  size_t pc = 0;                   // the next op
+  int64_t wake = 0;                // Blocked: the instant it wakes
+  bool stop_on_wake = false;       // woken by a timer's cancellation: judging stops there
+  const char* woken_why = "";
+  std::vector<const Op*> defers;
+  void reset() {  // as new, keeping defers' capacity
+    phase = Phase::NotStarted;
+    pc = 0;
+    wake = 0;
+    stop_on_wake = false;
+    woken_why = "";
+    defers.clear();
+  }
+};
+
+// A judge's working state, one per thread, reused by every judgement on it (cleared, not
+// freed): the executor judges every execution, and judging then allocates only the
+// Judgement it returns. Nothing a judgement calls judges again, so one set is enough.
+struct Scratch {
+  Oracle oracle;
+  std::vector<int> node;          // by handle
+  std::vector<Run> runs;          // by script
+  std::vector<size_t> runnable;   // a FIFO: the scripts from Judge::next_runnable_ on are runnable
+
+  void reset(const harness::Program& p) {
+    oracle.reset();
+    node.assign(p.max_handle() + 1, -1);
+    if (runs.size() < p.scripts.size()) runs.resize(p.scripts.size());
+    for (size_t s = 0; s < p.scripts.size(); ++s) runs[s].reset();
+    runnable.clear();
+    oracle.reserve(node.size() + 2);       // a node per handle at most, and Background, TODO
+    runnable.reserve(2 * p.scripts.size());  // each script starts once and seldom wakes more than once
+  }
+};
+
 // The virtual clock moves only when every judged goroutine waits: to the earliest instant
 // one of them wakes, firing every deadline up to it (Oracle::sleep).
 class Judge {
  public:
-  explicit Judge(const harness::Program& p) : p_(p), node_(p.max_handle() + 1, -1), runs_(p.scripts.size()) {
+  // `scratch` has been reset for p.
+  Judge(const harness::Program& p, Scratch& scratch)
+      : p_(p), o_(scratch.oracle), node_(scratch.node), runs_(scratch.runs.data(), p.scripts.size()),
+        runnable_(scratch.runnable) {
     out_.scripts.resize(std::max<size_t>(p.scripts.size(), 1));
-    o_.reserve(node_.size() + 2);     // a node per handle at most, and Background, TODO
-    runnable_.reserve(2 * runs_.size());  // each script starts once and seldom wakes more than once
     if (p.scripts.size() > 1) out_.refused = shared_tree(p).value_or("");
   }
 
@@ -43,16 +85,6 @@ class Judge {
   }
 
  private:
-  enum class Phase : uint8_t { NotStarted, Runnable, Blocked, Done };
-  struct Run {
-    Phase phase = Phase::NotStarted;
-    size_t pc = 0;                   // the next op
-    int64_t wake = 0;                // Blocked: the instant it wakes
-    bool stop_on_wake = false;       // woken by a timer's cancellation: judging stops there
-    const char* woken_why = "";
-    std::vector<const Op*> defers;
-  };
-
   const std::vector<Op>& ops(size_t s) const { return p_.scripts[s].ops; }
   // The ops that may make a prediction (step(): stop, select, observe).
   static bool predicts(const Op& op) {
@@ -126,7 +158,7 @@ class Judge {
         break;
       case OpKind::Cancel: o_.cancel(node(op.a), op.cause); break;
       case OpKind::DeferCancel: runs_[s].defers.push_back(&op); break;
-      case OpKind::Stop: predict(s, i, fmt::format("stop h{}", op.a), {o_.stop(node(op.a)) ? "true" : "false"}); break;
+      case OpKind::Stop: predict(s, i, fmt::format(FMT_COMPILE("stop h{}"), op.a), {o_.stop(node(op.a)) ? "true" : "false"}); break;
       case OpKind::Wait: return wait(s, node(op.a));
       case OpKind::Select: return select(s, i, op);
       case OpKind::Sleep: return block(s, o_.now() + op.duration, false, kWokeOnTimer);
@@ -144,9 +176,9 @@ class Judge {
   }
 
   // Judging of script s ends before its op `i` (0-based).
-  void stop_at(size_t s, size_t i, std::string why) {
+  void stop_at(size_t s, size_t i, std::string_view why) {
     ScriptJudgement& j = out_.scripts[s];
-    j.stopped = fmt::format("op {}: {}", std::min(i + 1, ops(s).size()), why);
+    j.stopped = fmt::format(FMT_COMPILE("op {}: {}"), std::min(i + 1, ops(s).size()), why);
     j.judged_ops = i;
     runs_[s].phase = Phase::Done;
   }
@@ -184,7 +216,7 @@ class Judge {
 
   void select(size_t s, size_t i, const Op& op) {
     int n = node(op.a);
-    std::string what = fmt::format("select h{}", op.a);
+    std::string what = fmt::format(FMT_COMPILE("select h{}"), op.a);
     if (o_.done(n) == DoneState::Closed) return predict(s, i, what, {"done"});
     int64_t end = o_.now() + op.duration;
     std::optional<int64_t> dl = o_.done(n) == DoneState::Nil ? std::nullopt : o_.deadline(n);
@@ -200,7 +232,7 @@ class Judge {
     using harness::Observe;
     if (op.observe == Observe::Goroutines) return;  // the model's own goroutines: not judged
     int n = node(op.a);
-    std::string what = fmt::format("{} h{}", harness::name_of(op.observe), op.a);
+    std::string what = fmt::format(FMT_COMPILE("{} h{}"), harness::name_of(op.observe), op.a);
     switch (op.observe) {
       case Observe::Err: return predict(s, i, what, allowed(o_.err(n)));
       case Observe::Cause: return predict(s, i, what, allowed(o_.cause(n)));
@@ -216,7 +248,7 @@ class Judge {
       case Observe::String: return predict(s, i, what, {go_string(n)});
       case Observe::Value: {
         std::optional<int64_t> v = o_.value(n, {op.key.type, op.key.value});
-        return predict(s, i, fmt::format("value h{} {}", op.a, harness::key_text(op.key)),
+        return predict(s, i, fmt::format(FMT_COMPILE("value h{} {}"), op.a, harness::key_text(op.key)),
                        {v ? std::to_string(*v) : "nil"});
       }
       default: return;
@@ -242,10 +274,10 @@ class Judge {
   }
 
   const harness::Program& p_;
-  Oracle o_;
-  std::vector<int> node_;  // by handle
-  std::vector<Run> runs_;  // by script
-  std::vector<size_t> runnable_;  // a FIFO: the scripts from next_runnable_ on are runnable
+  Oracle& o_;
+  std::vector<int>& node_;         // by handle
+  std::span<Run> runs_;            // by script
+  std::vector<size_t>& runnable_;  // a FIFO: the scripts from next_runnable_ on are runnable
   size_t next_runnable_ = 0;
   Judgement out_;
 };
@@ -258,7 +290,11 @@ std::string one_of(const std::vector<std::string>& values) {
 
 }  // namespace
 
-Judgement judge(const harness::Program& program) { return Judge(program).run(); }
+Judgement judge(const harness::Program& program) {
+  thread_local Scratch scratch;
+  scratch.reset(program);
+  return Judge(program, scratch).run();
+}
 
 namespace {
 
@@ -271,7 +307,7 @@ std::string who(size_t script) { return script == 0 ? "main" : fmt::format("go {
 }  // namespace
 
 std::optional<Disagreement> first_disagreement(const Judgement& j, const std::vector<Printed>& printed) {
-  std::vector<size_t> next(j.scripts.size(), 0);  // by script: the next prediction
+  boost::container::small_vector<size_t, 8> next(j.scripts.size(), 0);  // by script: the next prediction
   for (const Printed& got : printed) {
     if (got.script >= j.scripts.size() || got.op >= j.scripts[got.script].judged_ops) continue;
     const std::vector<Prediction>& predictions = j.scripts[got.script].predictions;

@@ -13,7 +13,13 @@ std::string err_text(Err e) {
   }
 }
 
-Oracle::Oracle() {
+Oracle::Oracle() { reset(); }
+
+void Oracle::reset() {
+  nodes_.clear();
+  queue_.clear();
+  now_ = 0;
+  round_ = 0;
   Node bg;
   bg.kind = NodeKind::Background;
   add(bg);

@@ -71,6 +71,8 @@ struct ErrObs {
 class Oracle {
  public:
   Oracle();
+  // As new (Background and TODO alone, the clock at 0), keeping the nodes' capacity.
+  void reset();
 
   int64_t now() const { return now_; }
   const std::vector<Node>& nodes() const { return nodes_; }

@@ -26,12 +26,32 @@ struct OpTrees {
 
 std::string script_name(size_t s) { return s == 0 ? "main" : fmt::format("go {}", s); }
 
+// The union-find and the tree sets, one set per thread, reused by every program on it
+// (cleared, not freed): the judge asks about every execution's program.
+struct Scratch {
+  std::vector<uint32_t> up;        // union-find over handles
+  std::vector<bool> root;          // Background, TODO: in no tree
+  std::vector<TreeSet> whole;      // by script
+  std::vector<uint8_t> state;      // whole: 0 not computed, 1 under way, 2 done
+  TreeSet merged, after, both;     // add_all's buffer; shared_in's sets
+
+  void reset(const harness::Program& p) {
+    uint32_t handles = p.max_handle() + 1;
+    up.resize(handles);
+    std::iota(up.begin(), up.end(), 0u);
+    root.assign(handles, false);
+    if (whole.size() < p.scripts.size()) whole.resize(p.scripts.size());
+    for (TreeSet& t : whole) t.clear();
+    state.assign(p.scripts.size(), 0);
+  }
+};
+
 class Trees {
  public:
-  explicit Trees(const harness::Program& p)
-      : p_(p), up_(p.max_handle() + 1), root_(p.max_handle() + 1, false), whole_(p.scripts.size()),
-        state_(p.scripts.size(), 0) {
-    std::iota(up_.begin(), up_.end(), 0u);
+  // `scratch` has been reset for p.
+  Trees(const harness::Program& p, Scratch& scratch)
+      : p_(p), up_(scratch.up), root_(scratch.root), whole_(scratch.whole), state_(scratch.state),
+        merged_(scratch.merged), after_(scratch.after), both_(scratch.both) {
     for (const auto& s : p.scripts)
       for (const Op& op : s.ops)
         if (op.kind == OpKind::Background || op.kind == OpKind::Todo) root_[op.result] = true;
@@ -86,15 +106,15 @@ class Trees {
 
   // Every tree script s and the goroutines it starts (transitively) touch.
   const TreeSet& whole(size_t s) {
-    if (state_[s] != 0) return whole_[s];  // done, or a cycle (validated programs have none)
+    static const TreeSet kNone;
+    if (state_[s] == 1) return kNone;  // a cycle (validated programs have none)
+    if (state_[s] == 2) return whole_[s];
     state_[s] = 1;
-    TreeSet t;
     for (const Op& op : p_.scripts[s].ops) {
       if (op.kind == OpKind::Go && op.script > 0 && static_cast<size_t>(op.script) < p_.scripts.size())
-        add_all(t, whole(static_cast<size_t>(op.script)));
-      add_all(t, op_trees(op));
+        add_all(whole_[s], whole(static_cast<size_t>(op.script)));
+      add_all(whole_[s], op_trees(op));
     }
-    whole_[s] = std::move(t);
     state_[s] = 2;
     return whole_[s];
   }
@@ -103,7 +123,8 @@ class Trees {
   // first: they run at its end), and checks every `go` against it.
   std::optional<std::string> shared_in(size_t s) {
     const auto& ops = p_.scripts[s].ops;
-    TreeSet after;
+    TreeSet& after = after_;
+    after.clear();
     for (const Op& op : ops)
       if (op.kind == OpKind::DeferCancel) add_all(after, op_trees(op));
     for (size_t i = ops.size(); i-- > 0;) {
@@ -115,7 +136,8 @@ class Trees {
         continue;
       }
       const TreeSet& started = whole(static_cast<size_t>(op.script));
-      TreeSet both;
+      TreeSet& both = both_;
+      both.clear();
       std::set_intersection(started.begin(), started.end(), after.begin(), after.end(), std::back_inserter(both));
       if (!both.empty())
         return fmt::format("go {} at op {} of {}: the goroutine and what {} does after it both touch the tree of h{}",
@@ -126,15 +148,19 @@ class Trees {
   }
 
   const harness::Program& p_;
-  std::vector<uint32_t> up_;  // union-find over handles
-  std::vector<bool> root_;    // Background, TODO: in no tree
-  std::vector<TreeSet> whole_;
-  std::vector<uint8_t> state_;  // whole_: 0 not computed, 1 under way, 2 done
-  TreeSet merged_;              // add_all's buffer
+  std::vector<uint32_t>& up_;
+  std::vector<bool>& root_;
+  std::vector<TreeSet>& whole_;
+  std::vector<uint8_t>& state_;
+  TreeSet &merged_, &after_, &both_;
 };
 
 }  // namespace
 
-std::optional<std::string> shared_tree(const harness::Program& p) { return Trees(p).shared(); }
+std::optional<std::string> shared_tree(const harness::Program& p) {
+  thread_local Scratch scratch;
+  scratch.reset(p);
+  return Trees(p, scratch).shared();
+}
 
 }  // namespace ctxcheck::reference

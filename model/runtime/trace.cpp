@@ -15,6 +15,8 @@ std::string_view event_name(Ev e) {
   return "?";
 }
 
+void Trace::keep(const Event& e) { events_.push_back(e); }
+
 std::string Trace::to_string() const {
   std::string out;
   size_t i = 0;
