@@ -159,6 +159,18 @@ void check_retained_by_parent(const CheckEnv& env, std::vector<uint8_t>& reporte
   for (const Handle& hd : env.program.handles)
     if (hd.ctx && hd.cancel && hd.ctx->id() < program_made.size()) program_made[hd.ctx->id()] = 1;
   reported.resize(program_made.size(), 0);
+  // A child the loop below could report: program-made, not yet reported, not canceled.
+  // Without one no map retains anything, whatever the program reaches: skip the search.
+  auto candidate = [&](const model::CancelCtx* child) {
+    return program_made[child->id()] && !reported[child->id()] && child->peek_err() == model::kNilError;
+  };
+  bool any = false;
+  for (const auto& c : env.pkg.contexts()) {
+    if (family_of(c->kind()) != CtxFamily::Cancel) continue;
+    for (const auto& e : static_cast<const model::CancelCtx*>(c.get())->children()) any = any || candidate(e.child);
+    if (any) break;
+  }
+  if (!any) return;
   ProgramReach reach(env, false);
   for (const auto& c : env.pkg.contexts()) {
     if (family_of(c->kind()) != CtxFamily::Cancel || !reach.reaches(c->obj())) continue;
@@ -166,8 +178,8 @@ void check_retained_by_parent(const CheckEnv& env, std::vector<uint8_t>& reporte
     uint64_t bytes = 0;
     for (const auto& e : static_cast<const model::CancelCtx*>(c.get())->children()) {
       const model::CancelCtx* child = e.child;
-      if (!program_made[child->id()] || reported[child->id()] || reach.reaches(child->obj())) continue;
-      if (child->peek_err() != model::kNilError) continue;  // canceled: the model's residue, not ours
+      // A canceled child is the model's residue, not the program's mistake.
+      if (!candidate(child) || reach.reaches(child->obj())) continue;
       retained.push_back(child);
       bytes += heap.object(child->obj()).type->size;
     }
