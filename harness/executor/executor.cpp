@@ -23,6 +23,7 @@ namespace detail {
 Interp::Interp(const Program& p, rt::Runtime& runtime, CheckBuffers& buffers, const ExecOptions& opts, ExecResult& out)
     : p_(p), rt_(runtime), opts_(opts), out_(out), buffers_(buffers), order_(runtime, opts.forced_order, out.op_events) {
   checker_.reset(opts.invariants);
+  retained_reported_.clear();
   handles_.resize(p.max_handle() + 1);
   program_.source = &p;
   reserve_results();
@@ -50,8 +51,7 @@ void Interp::find_parked_main() {
 }
 
 void Interp::main() {
-  pkg.emplace(opts_.faults);
-  pkg->reserve(p_.max_handle() + 4);  // the program's contexts and the package's own
+  pkg.emplace(opts_.faults, p_.max_handle() + 4);  // room for the program's contexts and the package's own
   viewer_ = &buffers_.viewer;
   viewer_->rebind(*pkg, rt_);
   viewer_->set_incremental(opts_.incremental_checks);
@@ -274,7 +274,8 @@ namespace {
 // oracle: the observations against the independent sequential reference (judge.h), for an
 // execution that ran to its end (a goroutine may be parked forever: the reference says so too).
 std::optional<ViolationReport> oracle_disagreement(const Program& program, const ExecResult& out) {
-  std::vector<reference::Printed> printed;
+  thread_local std::vector<reference::Printed> printed;  // the thread's: judging runs no execution
+  printed.clear();
   for (const Observation& o : out.observations)
     if (o.what != "goroutines")
       printed.push_back({static_cast<size_t>(o.script), static_cast<size_t>(o.op), &o.what, &o.value});

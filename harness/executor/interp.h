@@ -29,6 +29,7 @@ struct StopExecution {};  // unwinds the interpreter after a violation was recor
 struct CheckBuffers {
   InvariantChecker checker;
   ModelViewer viewer;
+  std::vector<uint8_t> retained_reported;  // Interp::retained_reported_'s storage
 };
 
 class Interp final : public Recorder {
@@ -112,7 +113,7 @@ class Interp final : public Recorder {
   ModelViewer* viewer_ = nullptr;  // buffers_.viewer, once main() made the package
   uint64_t seen_version_ = ~0ULL;
   std::vector<std::pair<int, int>>& where_ = program_.where;
-  std::vector<uint8_t> retained_reported_;   // by context id: retained-by-parent reported
+  std::vector<uint8_t>& retained_reported_ = buffers_.retained_reported;  // by context id: retained-by-parent reported
   std::vector<int64_t> string_keys_;         // string keys' words, in first-use order
   ForcedOrder order_;
   std::vector<Cancellation> cancels_;    // record_timeline only

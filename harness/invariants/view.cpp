@@ -165,6 +165,12 @@ void ModelViewer::note_changed(size_t i) {
 void ModelViewer::rebind(model::Package& pkg, const rt::Runtime& runtime) {
   pkg_ = &pkg;
   rt_ = &runtime;
+  // The children lists and the inheriting lists keep their capacity for the next package
+  // (this viewer belongs to the thread): emptied, not freed.
+  for (CtxView& c : view_.contexts) {
+    c.children.clear();
+    spare_children_.push_back(std::move(c.children));
+  }
   view_.contexts.clear();
   view_.now = 0;
   view_.handle_of.clear();
@@ -175,7 +181,7 @@ void ModelViewer::rebind(model::Package& pkg, const rt::Runtime& runtime) {
   view_digest_ = 0;
   static_filled_ = 0;
   reparents_seen_ = 0;
-  inheriting_kids_.clear();
+  for (auto& kids : inheriting_kids_) kids.clear();  // entries past the package's contexts stay empty
   holder_.clear();
   held_twice_ = false;
   changes_.everything = true;
@@ -199,8 +205,12 @@ const ModelView& ModelViewer::fill() {
   ModelView& v = view_;
   const size_t old = v.contexts.size(), n = pkg_->contexts().size();
   v.contexts.resize(n);
+  for (size_t i = old; i < n && !spare_children_.empty(); ++i) {
+    v.contexts[i].children = std::move(spare_children_.back());
+    spare_children_.pop_back();
+  }
   holder_.resize(n, -1);
-  inheriting_kids_.resize(n);
+  if (inheriting_kids_.size() < n) inheriting_kids_.resize(n);
   v.now = rt_->now();
   // After an unsafe reparent a parent may come after its child (and close a cycle): the
   // id-ordered refill and the per-context checks assume parents come first, so such a

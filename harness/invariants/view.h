@@ -131,7 +131,7 @@ class ModelViewer {
   void note_changed(size_t i);
   void set_children(size_t i, const model::CancelCtx& cc);
 
-  // Every member below is reset by rebind().
+  // Every member below is reset by rebind() (spare_children_ keeps only empty buffers).
   model::Package* pkg_ = nullptr;
   const rt::Runtime* rt_ = nullptr;
   ModelView view_;
@@ -149,6 +149,7 @@ class ModelViewer {
   std::vector<uint8_t> changed_flag_;  // by id: in changes_.contexts
   bool changes_sorted_ = true;
   std::vector<uint32_t> work_;  // refill_inheriting_below's stack
+  std::vector<std::vector<uint32_t>> spare_children_;  // empty CtxView::children buffers, kept by rebind()
 };
 
 }  // namespace ctxcheck::harness

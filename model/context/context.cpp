@@ -514,7 +514,8 @@ size_t ForeignCtx::registered_funcs() const {
 // ---------------------------------------------------------------------------------------
 // Package
 
-Package::Package(FaultSet faults) : rt_(rt::Runtime::current()), faults_(faults) {
+Package::Package(FaultSet faults, size_t capacity) : rt_(rt::Runtime::current()), faults_(faults) {
+  reserve(capacity);
   t_package = this;
   // closedchan: one closed channel reused by every cancel that finds done unset.
   rt::Chan* closed = new_chan();

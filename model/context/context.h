@@ -316,10 +316,11 @@ struct AfterFuncResult {
 // The package state of one execution, and its API.
 class Package {
  public:
-  explicit Package(FaultSet faults = {});
+  // `capacity`: room for this many contexts (and as many channels and marks) before they
+  // grow, from the package's own two on: a hint from a caller that knows the program,
+  // nothing else.
+  explicit Package(FaultSet faults = {}, size_t capacity = 0);
   ~Package();
-  // Room for this many contexts (and as many channels and marks) before they grow: a
-  // capacity hint from a caller that knows the program, nothing else.
   void reserve(size_t contexts) {
     contexts_.reserve(contexts);
     chans_.reserve(contexts);

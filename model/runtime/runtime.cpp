@@ -649,8 +649,10 @@ bool Runtime::fire_next_timers() {
     trace_.add(Ev::Clock, current_, static_cast<uint32_t>((now_ - kEpoch) >> 32),
                static_cast<uint32_t>(now_ - kEpoch));
   }
-  // Every timer due now, in timer-id order (the set orders same-instant timers by id).
-  std::vector<uint32_t> due;
+  // Every timer due now, in timer-id order (the set orders same-instant timers by id). In
+  // the runtime's buffer, taken for the loop (firing a timer never fires timers again).
+  std::vector<uint32_t> due = std::move(due_);
+  due.clear();
   for (auto it = pending_.begin(); it != pending_.end() && it->first == now_; ++it)
     due.push_back(it->second);
   // Their firing order is a timer-tie choice only if a wake timer is among them. Firing a
@@ -665,6 +667,7 @@ bool Runtime::fire_next_timers() {
     due.erase(due.begin() + c);
     fire_timer(id);
   }
+  due_ = std::move(due);
   return true;
 }
 

@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <set>
 #include <span>
 #include <string>
 #include <vector>
 
+#include <boost/container/flat_set.hpp>
 #include <boost/fiber/fiber.hpp>
 
 #include "model/runtime/choice.h"
@@ -312,7 +312,10 @@ class Runtime {
   GoId current_ = kNoGo;           // invariant: kNoGo exactly when main (the driver) runs
   uint32_t live_ = 0;              // goroutines not Done
   std::vector<Timer> timers_;
-  std::set<std::pair<Nanos, TimerId>> pending_;  // invariant: exactly the pending timers
+  // invariant: exactly the pending timers, in (when, id) order. A sorted vector: a handful
+  // of timers at a time, and clearing it between executions keeps its capacity.
+  boost::container::flat_set<std::pair<Nanos, TimerId>> pending_;
+  std::vector<uint32_t> due_;  // fire_next_timers' scratch: the timers due now
   Nanos now_ = kEpoch;
   Heap heap_;
   Trace trace_;
