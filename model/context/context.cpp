@@ -553,15 +553,7 @@ void Package::hold(rt::ObjId o) {
 void Package::release_new() {
   rt::GoId g = rt_.self();
   if (g == rt::kNoGo) return;
-  rt::Heap& h = rt_.heap();
-  rt::ObjId frame = rt_.goroutine(g).frame;
-  while (true) {
-    const auto& edges = h.object(frame).edges;
-    auto it = std::find_if(edges.begin(), edges.end(),
-                           [](const rt::Edge& e) { return rt::same_label(e.label, kNewLabel); });
-    if (it == edges.end()) return;
-    h.unlink(frame, it->to, kNewLabel);
-  }
+  rt_.heap().unlink_label(rt_.goroutine(g).frame, kNewLabel);
 }
 
 uint32_t Package::live_watchers() const {

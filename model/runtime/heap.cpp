@@ -82,6 +82,19 @@ bool Heap::unlink(ObjId from, ObjId to, const char* label) {
   return false;
 }
 
+size_t Heap::unlink_label(ObjId from, const char* label) {
+  if (from >= objs_.size()) return 0;
+  auto& e = objs_[from].edges;
+  auto kept_end = std::remove_if(e.begin(), e.end(), [&](const Edge& x) { return same_label(x.label, label); });
+  const auto removed = static_cast<size_t>(e.end() - kept_end);
+  e.erase(kept_end, e.end());
+  for (size_t i = 0; i < removed; ++i) {
+    ++version_;
+    touched(Touched::HeapObject, from);
+  }
+  return removed;
+}
+
 void Heap::unlink_all(ObjId from) {
   if (from >= objs_.size()) return;
   auto& e = objs_[from].edges;

@@ -107,6 +107,10 @@ class Heap {
   void link(ObjId from, ObjId to, const char* label);
   // Remove one edge from -> to with this label; returns whether one existed.
   bool unlink(ObjId from, ObjId to, const char* label);
+  // Remove every edge of `from` with this label, the others keeping their order: the same
+  // as unlinking them one by one, front first (each a mutation), in one pass. Returns how
+  // many there were.
+  size_t unlink_label(ObjId from, const char* label);
   // Remove every edge of `from`: the same as unlinking them one by one, front first (each
   // counts as a mutation and a touch), without searching and shifting the rest each time.
   void unlink_all(ObjId from);

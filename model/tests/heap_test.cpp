@@ -53,6 +53,40 @@ TEST(Heap, UnlinkAllIsUnlinkingEachEdgeFrontFirst) {
   EXPECT_EQ(all_touches.size(), 3u);
 }
 
+// Package::release_new drops a frame's "new" edges with one unlink_label: it must be what
+// unlinking the first such edge again and again was (the same edges left, in order, the
+// same mutations and footprints).
+TEST(Heap, UnlinkLabelIsUnlinkingEachSuchEdgeFrontFirst) {
+  Heap one, all;
+  std::vector<Access> one_touches, all_touches;
+  one.record_touches(&one_touches);
+  all.record_touches(&all_touches);
+  for (Heap* h : {&one, &all}) {
+    ObjId f = h->alloc(kNode), a = h->alloc(kNode), b = h->alloc(kNode);
+    h->link(f, a, "new");
+    h->link(f, b, "local");
+    h->link(f, a, "new");
+    h->link(f, b, "new");
+    h->link(f, a, "local");
+  }
+  one_touches.clear();
+  all_touches.clear();
+  auto first_new = [](const Heap& h) {
+    for (const Edge& e : h.object(0).edges)
+      if (same_label(e.label, "new")) return e.to;
+    return kNoObj;
+  };
+  for (ObjId to; (to = first_new(one)) != kNoObj;) one.unlink(0, to, "new");
+  EXPECT_EQ(all.unlink_label(0, "new"), 3u);
+  ASSERT_EQ(all.object(0).edges.size(), 2u);
+  EXPECT_EQ(all.object(0).edges[0].to, 2u);
+  EXPECT_EQ(all.object(0).edges[1].to, 1u);
+  EXPECT_EQ(one.digest(), all.digest());
+  EXPECT_EQ(one_touches.size(), all_touches.size());
+  EXPECT_EQ(all_touches.size(), 3u);
+  EXPECT_EQ(all.unlink_label(0, "new"), 0u);
+}
+
 TEST(Gc, UnreachableCycleIsFreed) {
   Heap h;
   ObjId a = h.alloc(kNode), b = h.alloc(kNode);
