@@ -164,13 +164,12 @@ void check_retained_by_parent(const CheckEnv& env, std::vector<uint8_t>& reporte
   auto candidate = [&](const model::CancelCtx* child) {
     return program_made[child->id()] && !reported[child->id()] && child->peek_err() == model::kNilError;
   };
-  bool any = false;
-  for (const auto& c : env.pkg.contexts()) {
-    if (family_of(c->kind()) != CtxFamily::Cancel) continue;
-    for (const auto& e : static_cast<const model::CancelCtx*>(c.get())->children()) any = any || candidate(e.child);
-    if (any) break;
-  }
-  if (!any) return;
+  auto holds_candidate = [&](const std::unique_ptr<model::Context>& c) {
+    return family_of(c->kind()) == CtxFamily::Cancel &&
+           std::ranges::any_of(static_cast<const model::CancelCtx*>(c.get())->children(),
+                               [&](const auto& e) { return candidate(e.child); });
+  };
+  if (std::ranges::none_of(env.pkg.contexts(), holds_candidate)) return;
   ProgramReach reach(env, false);
   for (const auto& c : env.pkg.contexts()) {
     if (family_of(c->kind()) != CtxFamily::Cancel || !reach.reaches(c->obj())) continue;

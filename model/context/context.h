@@ -321,12 +321,6 @@ class Package {
   // nothing else.
   explicit Package(FaultSet faults = {}, size_t capacity = 0);
   ~Package();
-  void reserve(size_t contexts) {
-    contexts_.reserve(contexts);
-    chans_.reserve(contexts);
-    marked_.reserve(contexts);
-    marked_flag_.reserve(contexts);
-  }
 
   Context* Background() { return background_; }
   Context* TODO() { return todo_; }
@@ -397,6 +391,12 @@ class Package {
  private:
   CancelCtx* with_cancel(Context* parent);
   WithCancelResult cancel_result(CancelCtx* c, bool cause_variant);
+  void reserve(size_t contexts) {
+    contexts_.reserve(contexts);
+    chans_.reserve(contexts);
+    marked_.reserve(contexts);
+    marked_flag_.reserve(contexts);
+  }
 
   rt::Runtime& rt_;
   FaultSet faults_;

@@ -88,21 +88,22 @@ size_t Heap::unlink_label(ObjId from, const char* label) {
   auto kept_end = std::remove_if(e.begin(), e.end(), [&](const Edge& x) { return same_label(x.label, label); });
   const auto removed = static_cast<size_t>(e.end() - kept_end);
   e.erase(kept_end, e.end());
-  for (size_t i = 0; i < removed; ++i) {
-    ++version_;
-    touched(Touched::HeapObject, from);
-  }
+  unlinked(from, removed);
   return removed;
 }
 
 void Heap::unlink_all(ObjId from) {
   if (from >= objs_.size()) return;
   auto& e = objs_[from].edges;
-  for (size_t i = 0; i < e.size(); ++i) {
+  unlinked(from, e.size());
+  e.clear();
+}
+
+void Heap::unlinked(ObjId from, size_t edges) {
+  for (size_t i = 0; i < edges; ++i) {
     ++version_;
     touched(Touched::HeapObject, from);
   }
-  e.clear();
 }
 
 bool Heap::has_edge(ObjId from, ObjId to) const {

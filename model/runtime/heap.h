@@ -162,6 +162,9 @@ class Heap {
 
  private:
   void push_if_unmarked(std::vector<ObjId>& work, ObjId id);
+  // `edges` edges of `from` were removed at once: the mutations and footprints of as many
+  // unlink calls.
+  void unlinked(ObjId from, size_t edges);
   void mark_queue_and_sweep(GcStats& st);
   std::vector<HeapObject> objs_;
   std::vector<Root> roots_;  // insertion order; enumeration sorts by (kind, index)

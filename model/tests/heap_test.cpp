@@ -30,20 +30,33 @@ TEST(Gc, FreesUnreachableKeepsReachable) {
   EXPECT_TRUE(h.alive(g));
 }
 
-TEST(Heap, UnlinkAllIsUnlinkingEachEdgeFrontFirst) {
+// Two heaps built alike, recording footprints from then on: one unlinks edge by edge, the
+// other at once, and they must end up the same.
+struct TwinHeaps {
   Heap one, all;
   std::vector<Access> one_touches, all_touches;
-  one.record_touches(&one_touches);
-  all.record_touches(&all_touches);
-  for (Heap* h : {&one, &all}) {
-    ObjId f = h->alloc(kNode), a = h->alloc(kNode), b = h->alloc(kNode);
-    h->link(f, a, "x");
-    h->link(f, b, "y");
-    h->link(f, a, "x");
-    h->link(a, b, "z");
+  // Objects 0 (f), 1 (a) and 2 (b) in each, linked by `build(heap, f, a, b)`.
+  template <class Build>
+  explicit TwinHeaps(Build&& build) {
+    one.record_touches(&one_touches);
+    all.record_touches(&all_touches);
+    for (Heap* h : {&one, &all}) {
+      ObjId f = h->alloc(kNode), a = h->alloc(kNode), b = h->alloc(kNode);
+      build(*h, f, a, b);
+    }
+    one_touches.clear();
+    all_touches.clear();
   }
-  one_touches.clear();
-  all_touches.clear();
+};
+
+TEST(Heap, UnlinkAllIsUnlinkingEachEdgeFrontFirst) {
+  TwinHeaps t([](Heap& h, ObjId f, ObjId a, ObjId b) {
+    h.link(f, a, "x");
+    h.link(f, b, "y");
+    h.link(f, a, "x");
+    h.link(a, b, "z");
+  });
+  auto& [one, all, one_touches, all_touches] = t;
   while (!one.object(0).edges.empty()) one.unlink(0, one.object(0).edges.front().to, one.object(0).edges.front().label);
   all.unlink_all(0);
   EXPECT_TRUE(all.object(0).edges.empty());
@@ -57,20 +70,14 @@ TEST(Heap, UnlinkAllIsUnlinkingEachEdgeFrontFirst) {
 // unlinking the first such edge again and again was (the same edges left, in order, the
 // same mutations and footprints).
 TEST(Heap, UnlinkLabelIsUnlinkingEachSuchEdgeFrontFirst) {
-  Heap one, all;
-  std::vector<Access> one_touches, all_touches;
-  one.record_touches(&one_touches);
-  all.record_touches(&all_touches);
-  for (Heap* h : {&one, &all}) {
-    ObjId f = h->alloc(kNode), a = h->alloc(kNode), b = h->alloc(kNode);
-    h->link(f, a, "new");
-    h->link(f, b, "local");
-    h->link(f, a, "new");
-    h->link(f, b, "new");
-    h->link(f, a, "local");
-  }
-  one_touches.clear();
-  all_touches.clear();
+  TwinHeaps t([](Heap& h, ObjId f, ObjId a, ObjId b) {
+    h.link(f, a, "new");
+    h.link(f, b, "local");
+    h.link(f, a, "new");
+    h.link(f, b, "new");
+    h.link(f, a, "local");
+  });
+  auto& [one, all, one_touches, all_touches] = t;
   auto first_new = [](const Heap& h) {
     for (const Edge& e : h.object(0).edges)
       if (same_label(e.label, "new")) return e.to;
