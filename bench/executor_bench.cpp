@@ -1,6 +1,7 @@
 // Executor figures: executions/s of generated programs (what the fuzzers, the explorer and
 // the property runs pay per execution), with and without the end phase (GC-based checks),
-// and the cost of a deep context tree (a with_cancel chain).
+// the cost of a deep context tree (a with_cancel chain), and what decoding a fuzz input
+// costs before its execution (fuzz_programs decodes every input; its mutator tokenizes).
 //   build/g++/bench/executor_bench [--benchmark_filter=DeepChain]
 #include <benchmark/benchmark.h>
 
@@ -14,6 +15,7 @@
 
 #include "harness/campaign/campaign.h"
 #include "harness/executor/executor.h"
+#include "harness/program/decode.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
 
@@ -72,6 +74,28 @@ void BM_ExecuteGenerated(benchmark::State& state) {
   state.SetLabel(o.end_phase ? "with end phase" : "no end phase");
 }
 BENCHMARK(BM_ExecuteGenerated)->Arg(1)->Arg(0)->Unit(benchmark::kMicrosecond);
+
+// Decoding (Arg 0: decode_program, what fuzz_programs runs per input) or tokenizing (Arg 1:
+// split_op_bytes, what the structural mutator runs per mutation) the byte encodings of the
+// 64 generated programs above.
+void BM_DecodeFuzzInput(benchmark::State& state) {
+  std::vector<std::vector<uint8_t>> inputs;
+  for (uint64_t s = 1; s <= 64; ++s) inputs.push_back(encode_program(generate(s, GenOptions{})));
+  uint64_t n = 0, bytes = 0;
+  uint64_t allocations_before = g_allocations.load(std::memory_order_relaxed);
+  for (auto _ : state) {
+    const std::vector<uint8_t>& b = inputs[n % inputs.size()];
+    if (state.range(0) == 0) benchmark::DoNotOptimize(decode_program(b).scripts.size());
+    else benchmark::DoNotOptimize(split_op_bytes(b).size());
+    bytes += b.size();
+    ++n;
+  }
+  uint64_t allocations = g_allocations.load(std::memory_order_relaxed) - allocations_before;
+  state.counters["allocs/input"] = benchmark::Counter(static_cast<double>(allocations) / static_cast<double>(n ? n : 1));
+  state.counters["bytes/input"] = benchmark::Counter(static_cast<double>(bytes) / static_cast<double>(n ? n : 1));
+  state.SetLabel(state.range(0) == 0 ? "decode_program" : "split_op_bytes");
+}
+BENCHMARK(BM_DecodeFuzzInput)->Arg(0)->Arg(1)->Unit(benchmark::kNanosecond);
 
 // Cost per op of the program: 64 generated programs of N ops over 3 goroutines (as `ctxcheck
 // run --ops N`), every invariant and the end phase, seeded random schedules. Second arg:

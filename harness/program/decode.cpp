@@ -1,7 +1,11 @@
 #include "harness/program/decode.h"
 
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <stdexcept>
+
+#include <boost/container/small_vector.hpp>
 
 namespace ctxcheck::harness {
 
@@ -53,15 +57,34 @@ struct Writer {
 // that the handle operands (an index byte each) follow all the others, and a go's body
 // length (a varint; the body follows inline) comes last. Presence is decided by what was
 // read before (a sub-kind comes first in every row where it matters).
+// Each row's arguments with bytes (not None, not a cancel word) in that order, as indices
+// into its args: computed once from the op table, not sorted again for every op read.
+struct ByteOrder {
+  std::array<uint8_t, kMaxArgs> arg{};
+  uint8_t n = 0;
+};
+constexpr int byte_group(const ArgSpec& arg) { return arg.is_handle() ? 1 : arg.field == Field::Script ? 2 : 0; }
+inline constexpr auto kByteOrder = [] {
+  std::array<ByteOrder, kNumOpKinds> t{};
+  for (size_t k = 0; k < kNumOpKinds; ++k)
+    for (int group = 0; group < 3; ++group)
+      for (size_t i = 0; i < kMaxArgs; ++i) {
+        const ArgSpec& arg = kOpSpecs[k].args[i];
+        if (byte_group(arg) == group && arg.field != Field::None && arg.field != Field::CancelWord)
+          t[k].arg[t[k].n++] = static_cast<uint8_t>(i);
+      }
+  return t;
+}();
+
+// Presence is asked as each argument comes (it may depend on a sub-kind visited before it).
 template <class Visit>
 void for_each_arg_in_byte_order(const Op& op, Visit&& visit) {
   const OpSpec& spec = op_spec(op.kind);
-  for (int pass = 0; pass < 3; ++pass)
-    for (const ArgSpec& arg : spec.args) {
-      int group = arg.is_handle() ? 1 : arg.field == Field::Script ? 2 : 0;
-      if (group != pass || arg.field == Field::None || arg.field == Field::CancelWord || !present(arg, op)) continue;
-      visit(arg);
-    }
+  const ByteOrder& order = kByteOrder[static_cast<size_t>(op.kind)];
+  for (uint8_t j = 0; j < order.n; ++j) {
+    const ArgSpec& arg = spec.args[order.arg[j]];
+    if (present(arg, op)) visit(arg);
+  }
 }
 
 template <class Kind, size_t N>
@@ -135,16 +158,32 @@ ArgBytes read_args(Reader& r, Op& op, At&& at) {
 // ---- the scope: which handles an index byte chooses from --------------------------------
 
 // The state both directions share, so indices mean the same thing on both sides.
+// (Inline up to 32 handles: a go copies its spawner's scope, and most programs have fewer.)
 struct Scope {
-  std::vector<uint32_t> visible;
+  boost::container::small_vector<uint32_t, 32> visible;
 };
 struct Shared {
   std::vector<HandleKind> kinds{HandleKind::None};
-  std::vector<uint32_t> candidates(const Scope& s, Need need) const {
-    std::vector<uint32_t> out;
+  // The handle an index byte chooses: the (index mod n)-th of the n visible handles that
+  // fit `need`, or none when n is 0.
+  std::optional<uint32_t> pick(const Scope& s, Need need, uint8_t index) const {
+    size_t n = static_cast<size_t>(std::count_if(s.visible.begin(), s.visible.end(), [&](uint32_t h) { return fits(need, kinds[h]); }));
+    if (n == 0) return std::nullopt;
+    size_t want = index % n;
     for (uint32_t h : s.visible)
-      if (fits(need, kinds[h])) out.push_back(h);
-    return out;
+      if (fits(need, kinds[h]) && want-- == 0) return h;
+    return std::nullopt;  // unreachable: n counted the same handles
+  }
+  // The index byte that picks `h` (its position among the visible handles that fit `need`),
+  // or none when `h` is not one of them.
+  std::optional<size_t> index_of(const Scope& s, Need need, uint32_t h) const {
+    size_t i = 0;
+    for (uint32_t v : s.visible) {
+      if (!fits(need, kinds[v])) continue;
+      if (v == h) return i;
+      ++i;
+    }
+    return std::nullopt;
   }
   void enter(const Op& op, Scope& scope) {
     if (creates_handle(op.kind)) {
@@ -168,9 +207,9 @@ struct Decoder {
     bool ok = true;
     for_each_arg_in_byte_order(op, [&](const ArgSpec& arg) {
       if (!arg.is_handle() || !ok) return;
-      auto c = sh.candidates(scope, need_of(arg, op));
-      if (c.empty()) ok = false;
-      else (arg.field == Field::A ? op.a : op.b) = c[ab.index[arg.field == Field::B ? 1 : 0] % c.size()];
+      std::optional<uint32_t> h = sh.pick(scope, need_of(arg, op), ab.index[arg.field == Field::B ? 1 : 0]);
+      if (!h) ok = false;
+      else (arg.field == Field::A ? op.a : op.b) = *h;
     });
     return ok;
   }
@@ -185,7 +224,7 @@ struct Decoder {
       if (op_spec(op.kind).has(Field::Script)) {
         if (p.scripts.size() >= kMaxDecodedScripts) continue;
         op.script = static_cast<int64_t>(p.scripts.size());
-        p.scripts.emplace_back();
+        p.scripts.emplace_back().ops.reserve(std::min<uint64_t>(ab.body, kMaxDecodedOps));
         p.scripts[s].ops.push_back(op);
         ++ops;
         script(static_cast<size_t>(op.script), scope, ab.body);
@@ -205,12 +244,10 @@ struct Encoder {
   Shared sh;
 
   uint8_t index_of(const Scope& scope, Need need, uint32_t h) {
-    auto c = sh.candidates(scope, need);
-    auto it = std::find(c.begin(), c.end(), h);
-    if (it == c.end()) throw std::invalid_argument("encode: operand not visible (invalid program)");
-    size_t i = static_cast<size_t>(it - c.begin());
-    if (i > 255) throw std::invalid_argument("encode: too many candidate handles");
-    return static_cast<uint8_t>(i);
+    std::optional<size_t> i = sh.index_of(scope, need, h);
+    if (!i) throw std::invalid_argument("encode: operand not visible (invalid program)");
+    if (*i > 255) throw std::invalid_argument("encode: too many candidate handles");
+    return static_cast<uint8_t>(*i);
   }
 
   void script(size_t s, Scope scope) {
@@ -240,9 +277,12 @@ struct Encoder {
 Program decode_program(std::span<const uint8_t> bytes) {
   Decoder d{Reader(bytes), {}, {}, 1, 0};
   d.p.unsafe = (d.r.byte() & 1) != 0;
+  d.p.scripts.reserve(kMaxDecodedScripts);
   d.p.scripts.emplace_back();
+  d.p.scripts[0].ops.reserve(std::min(bytes.size(), kMaxDecodedOps));  // at most one op a byte
+  d.sh.kinds.reserve(kMaxDecodedOps + 1);
   d.script(0, {}, UINT64_MAX);
-  return d.p;
+  return std::move(d.p);
 }
 
 std::vector<uint8_t> encode_program(const Program& p) {
@@ -256,6 +296,7 @@ std::vector<uint8_t> encode_program(const Program& p) {
 std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog) {
   std::vector<OpBytes> out;
   if (prog.empty()) return out;
+  out.reserve(std::min(prog.size(), kMaxDecodedOps));
   bool unsafe = (prog[0] & 1) != 0;
   Reader r(prog);
   r.byte();

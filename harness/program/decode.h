@@ -21,6 +21,8 @@
 #include <span>
 #include <vector>
 
+#include <boost/container/static_vector.hpp>
+
 #include "harness/program/program.h"
 
 namespace ctxcheck::harness {
@@ -40,8 +42,9 @@ struct FuzzInput {
 // split_op_bytes(prog) gives prog back (after its flag byte).
 struct OpBytes {
   size_t begin = 0, end = 0;           // byte range
-  std::vector<size_t> operand_bytes;   // absolute offsets of handle-operand index bytes
-  std::vector<size_t> number_bytes;    // absolute offsets where a duration, deadline, value or go body varint starts
+  // (At most one entry per argument of its row: inline, no allocation per op.)
+  boost::container::static_vector<size_t, kMaxArgs> operand_bytes;  // absolute offsets of handle-operand index bytes
+  boost::container::static_vector<size_t, kMaxArgs> number_bytes;   // absolute offsets where a duration, deadline, value or go body varint starts
   size_t key_byte = 0;                 // absolute offset of its value key byte (with_value, observe value); 0: none (the flag byte)
 };
 std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog);
