@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   // One in five mutations is libFuzzer's own (byte-level; it also brings in the dictionary
-  // and the comparison operands it saw).
+  // and the operands of the string and memory comparisons its interceptors saw).
   if (seed % 5 != 0) {
     size_t n = fuzz::mutate_structurally(data, size, max_size, seed);
     if (n > 0) return n;
