@@ -25,6 +25,9 @@ Interp::Interp(const Program& p, rt::Runtime& runtime, CheckBuffers& buffers, co
   checker_.reset(opts.invariants);
   retained_reported_.clear();
   handles_.resize(p.max_handle() + 1);
+  // A goroutine per script and as many internal ones (timer callbacks, watchers) before it
+  // grows: set_where indexes this by goroutine id.
+  where_.reserve(2 * p.scripts.size() + 2);
   program_.source = &p;
   reserve_results();
 }

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 
 #include "harness/executor/interp.h"
@@ -225,14 +226,19 @@ void Interp::run_step(size_t s, size_t i, const Op& op, std::vector<uint32_t>& v
     }
     case OpKind::Go: {
       size_t target = static_cast<size_t>(op.script);
-      std::vector<uint32_t> snapshot = visible;
-      std::vector<rt::Edge> captures;
+      // The child's visible list, with room for what its script makes (run_script's reserve
+      // then keeps it), handed over to the goroutine, which runs once.
+      std::vector<uint32_t> snapshot;
+      snapshot.reserve(visible.size() + p_.scripts[target].ops.size());
+      snapshot.assign(visible.begin(), visible.end());
+      boost::container::small_vector<rt::Edge, 16> captures;
       for (uint32_t h : snapshot) {
         if (handles_[h].obj != rt::kNoObj) captures.push_back({handles_[h].obj, "local"});
         if (handles_[h].cancel_obj != rt::kNoObj) captures.push_back({handles_[h].cancel_obj, "local"});
       }
       rt_.go(rt::GoKind::Program, fmt::format("go {}", target),
-             [this, target, snapshot] { run_script(target, snapshot); }, captures);
+             [this, target, snapshot = std::move(snapshot)]() mutable { run_script(target, std::move(snapshot)); },
+             std::span<const rt::Edge>(captures.data(), captures.size()));
       break;
     }
     case OpKind::Yield: rt_.yield(); break;

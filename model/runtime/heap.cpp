@@ -28,6 +28,13 @@ std::string GcStats::to_string() const {
 
 void Heap::reset() {
   ++version_;
+  if (spare_edges_.size() < objs_.size()) spare_edges_.resize(objs_.size());
+  for (ObjId id = 0; id < objs_.size(); ++id) {
+    auto& edges = objs_[id].edges;
+    if (edges.capacity() <= spare_edges_[id].capacity()) continue;  // keep the larger buffer
+    edges.clear();
+    spare_edges_[id] = std::move(edges);
+  }
   objs_.clear();
   roots_.clear();
   globals_.clear();
@@ -45,6 +52,7 @@ ObjId Heap::alloc(const ObjType& type, uint32_t aux) {
   touched(Touched::Ids, 0);
   ObjId id = static_cast<ObjId>(objs_.size());
   HeapObject& o = objs_.emplace_back();
+  if (id < spare_edges_.size() && spare_edges_[id].capacity() > o.edges.capacity()) o.edges = std::move(spare_edges_[id]);
   o.type = &type;
   o.aux = aux;
   o.alive = true;

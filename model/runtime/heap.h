@@ -167,6 +167,10 @@ class Heap {
   void unlinked(ObjId from, size_t edges);
   void mark_queue_and_sweep(GcStats& st);
   std::vector<HeapObject> objs_;
+  // Edge buffers that outgrew their inline room, kept by object id from the last execution
+  // (reset) for the object of that id in the next one: the same program's objects have the
+  // same ids and edge counts, so the steady state allocates no edge buffers. Capacity only.
+  std::vector<decltype(HeapObject::edges)> spare_edges_;
   std::vector<Root> roots_;  // insertion order; enumeration sorts by (kind, index)
   std::vector<ObjId> globals_;
   std::vector<Finalizer> finalizers_;
