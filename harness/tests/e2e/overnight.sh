@@ -14,9 +14,12 @@ source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "ci/overnight needs python3"; exit 77; }
 work="$scratch/work"
 save=5
+# One minimization of 1 s per bucket: a fault that crashes at once fills dozens of buckets
+# in the 24 s (52 in one run of 2026-12-03), and the finishing run drains them all.
 export CTXCHECK_BUILD="$build" CTXCHECK_OVERNIGHT_TARGET=fuzz_faults CTXCHECK_FUZZ_FAULT=early-return \
   CTXCHECK_OVERNIGHT_JOBS=1 CTXCHECK_OVERNIGHT_SLICE=6 CTXCHECK_OVERNIGHT_SECONDS=24 \
-  CTXCHECK_OVERNIGHT_SAVE=$save CTXCHECK_OVERNIGHT_PROGRESS=5 CTXCHECK_OVERNIGHT_MINIMIZE_SECONDS=3
+  CTXCHECK_OVERNIGHT_SAVE=$save CTXCHECK_OVERNIGHT_PROGRESS=5 CTXCHECK_OVERNIGHT_MINIMIZE=1 \
+  CTXCHECK_OVERNIGHT_MINIMIZE_SECONDS=1
 tree_files() { ls "$src/corpus/regressions" "$src/corpus/seeds/fuzz_faults" | md5sum; }
 regs_before=$(tree_files)
 
