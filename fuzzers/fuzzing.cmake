@@ -2,11 +2,12 @@
 # defined (they must reach the model and harness libraries too).
 #
 # CTXCHECK_FUZZERS=ON (clang only): every object is compiled with the coverage flags
-# (CTXCHECK_FUZZ_INSTRUMENT, default -fsanitize=fuzzer-no-link without trace-cmp: see below), which instrument only the
-# files fuzzers/coverage_allowlist.txt names (CTXCHECK_FUZZ_ALLOWLIST), and the fuzz_* targets link
-# the engine (CTXCHECK_FUZZ_ENGINE, default -fsanitize=fuzzer). The other executables
-# (ctxcheck, the tests) link libFuzzer's no-main runtime, which defines the coverage
-# callbacks, so a plain `ninja` still builds everything in a fuzzing build directory.
+# (CTXCHECK_FUZZ_INSTRUMENT, default -fsanitize=fuzzer-no-link without trace-cmp, see
+# below), which instrument only the files fuzzers/coverage_allowlist.txt names
+# (CTXCHECK_FUZZ_ALLOWLIST), and the fuzz_* targets link the engine (CTXCHECK_FUZZ_ENGINE,
+# default -fsanitize=fuzzer). The other executables (ctxcheck, the tests) link libFuzzer's
+# no-main runtime, which defines the coverage callbacks, so a plain `ninja` still builds
+# everything in a fuzzing build directory.
 #
 # OSS-Fuzz / ClusterFuzzLite (.clusterfuzzlite/build.sh) pass their own flags: CXXFLAGS
 # already instrument, so CTXCHECK_FUZZ_INSTRUMENT is set empty there and

@@ -57,6 +57,7 @@ struct Writer {
 // that the handle operands (an index byte each) follow all the others, and a go's body
 // length (a varint; the body follows inline) comes last. Presence is decided by what was
 // read before (a sub-kind comes first in every row where it matters).
+//
 // Each row's arguments with bytes (not None, not a cancel word) in that order, as indices
 // into its args: computed once from the op table, not sorted again for every op read.
 struct ByteOrder {
@@ -167,11 +168,12 @@ struct Shared {
   // The handle an index byte chooses: the (index mod n)-th of the n visible handles that
   // fit `need`, or none when n is 0.
   std::optional<uint32_t> pick(const Scope& s, Need need, uint8_t index) const {
-    size_t n = static_cast<size_t>(std::count_if(s.visible.begin(), s.visible.end(), [&](uint32_t h) { return fits(need, kinds[h]); }));
+    auto fitting = [&](uint32_t h) { return fits(need, kinds[h]); };
+    size_t n = static_cast<size_t>(std::count_if(s.visible.begin(), s.visible.end(), fitting));
     if (n == 0) return std::nullopt;
     size_t want = index % n;
     for (uint32_t h : s.visible)
-      if (fits(need, kinds[h]) && want-- == 0) return h;
+      if (fitting(h) && want-- == 0) return h;
     return std::nullopt;  // unreachable: n counted the same handles
   }
   // The index byte that picks `h` (its position among the visible handles that fit `need`),

@@ -42,9 +42,10 @@ struct FuzzInput {
 // split_op_bytes(prog) gives prog back (after its flag byte).
 struct OpBytes {
   size_t begin = 0, end = 0;           // byte range
-  // (At most one entry per argument of its row: inline, no allocation per op.)
-  boost::container::static_vector<size_t, kMaxArgs> operand_bytes;  // absolute offsets of handle-operand index bytes
-  boost::container::static_vector<size_t, kMaxArgs> number_bytes;   // absolute offsets where a duration, deadline, value or go body varint starts
+  // Absolute offsets of its handle-operand index bytes, and of where a duration, deadline,
+  // value or go body varint starts (at most one per argument of its row: inline).
+  boost::container::static_vector<size_t, kMaxArgs> operand_bytes;
+  boost::container::static_vector<size_t, kMaxArgs> number_bytes;
   size_t key_byte = 0;                 // absolute offset of its value key byte (with_value, observe value); 0: none (the flag byte)
 };
 std::vector<OpBytes> split_op_bytes(std::span<const uint8_t> prog);

@@ -52,7 +52,8 @@ ObjId Heap::alloc(const ObjType& type, uint32_t aux) {
   touched(Touched::Ids, 0);
   ObjId id = static_cast<ObjId>(objs_.size());
   HeapObject& o = objs_.emplace_back();
-  if (id < spare_edges_.size() && spare_edges_[id].capacity() > o.edges.capacity()) o.edges = std::move(spare_edges_[id]);
+  if (id < spare_edges_.size() && spare_edges_[id].capacity() > o.edges.capacity())
+    o.edges = std::move(spare_edges_[id]);  // the buffer this id outgrew in the last execution
   o.type = &type;
   o.aux = aux;
   o.alive = true;
