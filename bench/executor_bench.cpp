@@ -18,6 +18,7 @@
 #include "harness/program/decode.h"
 #include "harness/program/generate.h"
 #include "harness/program/text.h"
+#include "harness/util/atomic_file.h"
 
 // Every operator new of this binary is counted (the nothrow and array forms of libstdc++
 // call this one), so a benchmark can report its allocations per execution: the steady
@@ -63,17 +64,21 @@ uint64_t execute_generated(benchmark::State& state, const GenOptions& g, const E
   return n;
 }
 
+// Arg 1: every invariant and the end phase (what `run` and the fuzzers pay); Arg 0: no end
+// phase; Arg 2: no invariant and no end phase, the model and runtime alone: the floor under
+// every check, which no faster checking can go below.
 void BM_ExecuteGenerated(benchmark::State& state) {
   ExecOptions o;
   o.limits.keep_events = false;
-  o.end_phase = state.range(0) != 0;
+  o.end_phase = state.range(0) == 1;
+  if (state.range(0) == 2) o.invariants.reset();
   uint64_t steps = 0;
   uint64_t n = execute_generated(state, GenOptions{}, o, [&](const Program&, const ExecResult& r) { steps += r.stats.steps; });
   state.counters["executions/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
   state.counters["steps/exec"] = benchmark::Counter(static_cast<double>(steps) / static_cast<double>(n ? n : 1));
-  state.SetLabel(o.end_phase ? "with end phase" : "no end phase");
+  state.SetLabel(o.end_phase ? "with end phase" : o.invariants.any() ? "no end phase" : "no invariants, no end phase");
 }
-BENCHMARK(BM_ExecuteGenerated)->Arg(1)->Arg(0)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ExecuteGenerated)->Arg(1)->Arg(0)->Arg(2)->Unit(benchmark::kMicrosecond);
 
 // Decoding (Arg 0: decode_program, what fuzz_programs runs per input) or tokenizing (Arg 1:
 // split_op_bytes, what the structural mutator runs per mutation) the byte encodings of the
@@ -163,6 +168,28 @@ void BM_DeepChain(benchmark::State& state) {
 }
 BENCHMARK(BM_DeepChain)->Arg(1000)->Arg(2000)->Arg(4000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DeepChain)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// bench/go_vs_model.py's program (bench/go_vs_model/seq16.trace: 16 sequential ops, one
+// deadline timer), as `ctxcheck explore TRACE --strategy random` runs it: Arg 1 every
+// invariant and the end phase (the script's figure), Arg 2 none of either. Arg 2 is the
+// model's floor beside Go's BenchmarkSeq16: what the context package's port, its scheduling
+// points and the view cost before any check; the ratio to Go cannot go below it by checking
+// faster.
+void BM_Seq16(benchmark::State& state) {
+  Program p = parse_program(read_file(CTXCHECK_SEQ16_TRACE));
+  ExecOptions o = recorded_options(p);
+  o.limits.keep_events = false;
+  o.end_phase = state.range(0) == 1;
+  if (state.range(0) == 2) o.invariants.reset();
+  uint64_t n = 0;
+  for (auto _ : state) {
+    rt::PrngChoices c(++n);
+    ExecResult r = execute(p, c, o);
+    benchmark::DoNotOptimize(r.verdict);
+  }
+  state.SetLabel(o.end_phase ? "every invariant, end phase" : "no invariants, no end phase");
+}
+BENCHMARK(BM_Seq16)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace ctxcheck::harness

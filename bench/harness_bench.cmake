@@ -3,6 +3,7 @@ target_link_libraries(explore_bench PRIVATE ctxcheck_harness benchmark::benchmar
 
 add_executable(executor_bench ${CMAKE_CURRENT_LIST_DIR}/executor_bench.cpp)
 target_link_libraries(executor_bench PRIVATE ctxcheck_harness benchmark::benchmark_main ctxcheck_warnings)
+target_compile_definitions(executor_bench PRIVATE CTXCHECK_SEQ16_TRACE="${CMAKE_CURRENT_LIST_DIR}/go_vs_model/seq16.trace")
 
 # What a space too big to explore would cost, from a sampled shard (README, model checking).
 add_executable(ctxcheck_space_estimate ${CMAKE_CURRENT_LIST_DIR}/space_estimate.cpp)
