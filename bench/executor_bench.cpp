@@ -64,19 +64,26 @@ uint64_t execute_generated(benchmark::State& state, const GenOptions& g, const E
   return n;
 }
 
-// Arg 1: every invariant and the end phase (what `run` and the fuzzers pay); Arg 0: no end
-// phase; Arg 2: no invariant and no end phase, the model and runtime alone: the floor under
-// every check, which no faster checking can go below.
+// What a benchmark's first arg checks. 1: every invariant and the end phase (what `run` and
+// the fuzzers pay); 0: no end phase; 2: no invariant and no end phase, the model and runtime
+// alone: the floor under every check, which no faster checking can go below.
+void set_checks(ExecOptions& o, int64_t arg) {
+  o.end_phase = arg == 1;
+  if (arg == 2) o.invariants.reset();
+}
+const char* checks_label(const ExecOptions& o) {
+  return o.end_phase ? "every invariant, end phase" : o.invariants.any() ? "every invariant, no end phase" : "no invariants, no end phase";
+}
+
 void BM_ExecuteGenerated(benchmark::State& state) {
   ExecOptions o;
   o.limits.keep_events = false;
-  o.end_phase = state.range(0) == 1;
-  if (state.range(0) == 2) o.invariants.reset();
+  set_checks(o, state.range(0));
   uint64_t steps = 0;
   uint64_t n = execute_generated(state, GenOptions{}, o, [&](const Program&, const ExecResult& r) { steps += r.stats.steps; });
   state.counters["executions/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
   state.counters["steps/exec"] = benchmark::Counter(static_cast<double>(steps) / static_cast<double>(n ? n : 1));
-  state.SetLabel(o.end_phase ? "with end phase" : o.invariants.any() ? "no end phase" : "no invariants, no end phase");
+  state.SetLabel(checks_label(o));
 }
 BENCHMARK(BM_ExecuteGenerated)->Arg(1)->Arg(0)->Arg(2)->Unit(benchmark::kMicrosecond);
 
@@ -170,8 +177,8 @@ BENCHMARK(BM_DeepChain)->Arg(1000)->Arg(2000)->Arg(4000)->Unit(benchmark::kMilli
 BENCHMARK(BM_DeepChain)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // bench/go_vs_model.py's program (bench/go_vs_model/seq16.trace: 16 sequential ops, one
-// deadline timer), as `ctxcheck explore TRACE --strategy random` runs it: Arg 1 every
-// invariant and the end phase (the script's figure), Arg 2 none of either. Arg 2 is the
+// deadline timer), as `ctxcheck explore TRACE --strategy random` runs it, checked as
+// set_checks says: Arg 1 is the script's figure. Arg 2 is the
 // model's floor beside Go's BenchmarkSeq16: what the context package's port, its scheduling
 // points and the view cost before any check; the ratio to Go cannot go below it by checking
 // faster.
@@ -179,15 +186,14 @@ void BM_Seq16(benchmark::State& state) {
   Program p = parse_program(read_file(CTXCHECK_SEQ16_TRACE));
   ExecOptions o = recorded_options(p);
   o.limits.keep_events = false;
-  o.end_phase = state.range(0) == 1;
-  if (state.range(0) == 2) o.invariants.reset();
+  set_checks(o, state.range(0));
   uint64_t n = 0;
   for (auto _ : state) {
     rt::PrngChoices c(++n);
     ExecResult r = execute(p, c, o);
     benchmark::DoNotOptimize(r.verdict);
   }
-  state.SetLabel(o.end_phase ? "every invariant, end phase" : "no invariants, no end phase");
+  state.SetLabel(checks_label(o));
 }
 BENCHMARK(BM_Seq16)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
 
